@@ -1,0 +1,126 @@
+"""The archive service: dedup, copies and stories around the store, shared by crawls and ingestion.
+
+One article, one transaction: the article row, its raw HTML, its topics, its copy link and its story
+link are committed together or not at all, so a killed process leaves no half-written article.
+The in-memory indexes (copies, stories) are updated only after the commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from monitor.article import Article
+from monitor.db import models
+from monitor.db.session import Database
+from monitor.db.store import Store, utcnow
+from monitor.dedup import CopyIndex, agency_credit
+from monitor.stories import FeatureExtractor, StoryIndex, load_lexicon
+from monitor.textnorm import content_hash
+from monitor.topics import TopicMatch
+from monitor.urls import canonical_url
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    name: str
+    title: str | None = None
+    language: str | None = None
+    homepage: str | None = None
+
+
+@dataclass(frozen=True)
+class RawHtml:
+    body: bytes
+    encoding: str | None = None
+    content_type: str | None = None
+    status: int | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # "stored" or "duplicate"
+    article_id: int
+    copy_of: int | None = None
+    story_id: int | None = None
+    new_story: bool = False
+
+
+@dataclass(frozen=True)
+class ArchiveSettings:
+    story_window: timedelta = timedelta(days=3)
+    load_window: timedelta = timedelta(days=14)
+    copy_threshold: float = 0.6
+
+
+class Archive:
+    def __init__(self, database: Database, settings: ArchiveSettings | None = None) -> None:
+        self.settings = settings or ArchiveSettings()
+        self.store = Store(database)
+        self.features = FeatureExtractor(load_lexicon())
+        self.copies = CopyIndex(threshold=self.settings.copy_threshold)
+        self.stories = StoryIndex(window=self.settings.story_window)
+        self._source_ids: dict[str, int] = {}
+        self._load_window()
+
+    def _load_window(self) -> None:
+        """Rebuild the in-memory indexes from the recent part of the archive."""
+        for row in self.store.recent_articles(self.settings.load_window):
+            self.copies.add(row.id, row.text)
+            if row.story_id is not None:
+                features = self.features.extract(row.title, row.text, row.language)
+                self.stories.add(row.story_id, features, row.when)
+
+    def is_archived(self, url: str) -> bool:
+        return bool(self.store.archived([canonical_url(url)]))
+
+    def add(
+        self,
+        article: Article,
+        source: SourceRef,
+        topics: list[TopicMatch],
+        raw: RawHtml | None = None,
+        external_id: str | None = None,
+    ) -> Outcome:
+        """Store ``article`` (already language-tagged and topic-matched) unless it is there already."""
+        canonical = canonical_url(article.canonical_url or article.url)
+        digest = content_hash(article.text)
+        fetched = utcnow()
+        when = article.published_at or fetched
+        language = article.language or "und"
+        features = self.features.extract(article.title, article.text, language)
+        with self.store.db.session() as session:
+            source_id = self.store.ensure_source(session, source.name, source.title, source.language,
+                                                 source.homepage)
+            existing = self.store.existing_article(session, canonical, source_id, digest, external_id)
+            if existing is not None:
+                return Outcome("duplicate", existing)
+            row = models.Article(
+                url=article.url, canonical_url=canonical, source_id=source_id, external_id=external_id,
+                title=article.title, text=article.text, published_at=article.published_at, language=language,
+                authors=list(article.authors), site_name=article.site_name, fetched_at=fetched,
+                content_hash=digest,
+            )
+            article_id = self.store.insert_article(
+                session, row, raw.body if raw else None, raw.encoding if raw else None,
+                raw.content_type if raw else None, raw.status if raw else None,
+            )
+            if article_id is None:  # lost a race with another writer: the other row stands
+                existing = self.store.existing_article(session, canonical, source_id, digest, external_id)
+                return Outcome("duplicate", existing or 0)
+            self.store.add_topics(session, article_id, [(t.topic, t.location, t.terms, t.score) for t in topics])
+            copy = self.copies.find(article.text)
+            copy_of = None
+            if copy is not None:
+                copy_of = self.store.copy_root(session, copy.original_id)
+                agency = article.agency or agency_credit(article.text)
+                self.store.add_copy(session, article_id, copy_of, copy.similarity, agency)
+            assignment = self.stories.assign(features, when)
+            story_id = assignment.story_id
+            new_story = story_id is None
+            if story_id is None:
+                story_id = self.store.open_story(session, article.title or article.text[:120], when)
+            self.store.link_story(session, article_id, story_id, when, assignment.similarity)
+        self.copies.add(article_id, article.text)
+        self.stories.add(story_id, features, when)
+        return Outcome("stored", article_id, copy_of, story_id, new_story)

@@ -1,0 +1,52 @@
+"""Run the Alembic migrations of ``migrations/`` programmatically."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine
+
+
+def migrations_path() -> Path:
+    """The ``migrations/`` folder, installed as a package beside ``monitor``."""
+    spec = importlib.util.find_spec("migrations")
+    if spec is not None and spec.submodule_search_locations:
+        for location in spec.submodule_search_locations:
+            path = Path(location)
+            if (path / "env.py").exists():
+                return path
+    fallback = Path(__file__).resolve().parents[2] / "migrations"
+    if (fallback / "env.py").exists():
+        return fallback
+    raise RuntimeError("cannot find the migrations/ folder: is the project installed (pip install -e .)?")
+
+
+def alembic_config(engine: Engine | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(migrations_path()))
+    if engine is not None:
+        config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+        config.attributes["engine"] = engine
+    return config
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade_to_head(engine: Engine) -> bool:
+    """Upgrade the database to head; does nothing (one cheap query) when it is already there."""
+    if current_revision(engine) == head_revision():
+        return False
+    command.upgrade(alembic_config(engine), "head")
+    return True

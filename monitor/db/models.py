@@ -1,0 +1,149 @@
+"""SQLAlchemy 2.0 typed models of the archive.
+
+The schema is created and changed only by the Alembic migrations in ``migrations/``; a test checks that
+these models and the migrations agree.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from monitor.db.types import UTCDateTime
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+intpk = Annotated[int, mapped_column(Integer, primary_key=True)]
+timestamp = Annotated[datetime, mapped_column(UTCDateTime())]
+url_str = Annotated[str, mapped_column(String(2048))]
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[str]: JSON}
+
+
+class Source(Base):
+    """An outlet (from the sources file) or the origin named by ingested records."""
+
+    __tablename__ = "sources"
+
+    id: Mapped[intpk]
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    title: Mapped[str | None] = mapped_column(String(300))
+    language: Mapped[str | None] = mapped_column(String(8))
+    homepage: Mapped[str | None] = mapped_column(String(2048))
+    created_at: Mapped[timestamp]
+
+    articles: Mapped[list[Article]] = relationship(back_populates="source")
+
+
+class Article(Base):
+    """One article: one canonical URL, one row."""
+
+    __tablename__ = "articles"
+    __table_args__ = (
+        UniqueConstraint("source_id", "content_hash"),
+        UniqueConstraint("source_id", "external_id"),
+        Index("ix_articles_published_at", "published_at"),
+        Index("ix_articles_fetched_at", "fetched_at"),
+        Index("ix_articles_content_hash", "content_hash"),
+    )
+
+    id: Mapped[intpk]
+    url: Mapped[url_str]
+    canonical_url: Mapped[url_str] = mapped_column(unique=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="RESTRICT"))
+    external_id: Mapped[str | None] = mapped_column(String(500))
+    title: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    published_at: Mapped[datetime | None]
+    language: Mapped[str] = mapped_column(String(8))
+    authors: Mapped[list[str]] = mapped_column(JSON, default=list)
+    site_name: Mapped[str | None] = mapped_column(String(300))
+    fetched_at: Mapped[timestamp]
+    content_hash: Mapped[str] = mapped_column(String(64))
+
+    source: Mapped[Source] = relationship(back_populates="articles")
+    topics: Mapped[list[ArticleTopic]] = relationship(cascade="all, delete-orphan")
+
+
+class RawPage(Base):
+    """The HTML as fetched, zlib-compressed, for later re-extraction."""
+
+    __tablename__ = "raw_pages"
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
+    encoding: Mapped[str | None] = mapped_column(String(40))
+    content_type: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[int | None] = mapped_column(Integer)
+    html_zlib: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class ArticleTopic(Base):
+    """Which watchlist matched an article, where, on which terms, with which relevance."""
+
+    __tablename__ = "article_topics"
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
+    topic: Mapped[str] = mapped_column(String(200), primary_key=True)
+    location: Mapped[str] = mapped_column(String(20))  # title, text, or title+text
+    terms: Mapped[list[str]] = mapped_column(JSON, default=list)
+    score: Mapped[float] = mapped_column(Float)
+
+
+class Copy(Base):
+    """An article that repeats the text of an earlier one (a syndicated wire copy)."""
+
+    __tablename__ = "copies"
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
+    original_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
+    similarity: Mapped[float] = mapped_column(Float)
+    agency: Mapped[str | None] = mapped_column(String(100))
+
+
+class Story(Base):
+    """Coverage of one event, across outlets and languages."""
+
+    __tablename__ = "stories"
+
+    id: Mapped[intpk]
+    title: Mapped[str] = mapped_column(Text)
+    first_seen: Mapped[timestamp]
+    last_seen: Mapped[timestamp] = mapped_column(index=True)
+    created_at: Mapped[timestamp]
+    updated_at: Mapped[timestamp]
+
+
+class StoryArticle(Base):
+    """The article-to-story link: an article belongs to at most one story."""
+
+    __tablename__ = "story_articles"
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"), index=True)
+    similarity: Mapped[float] = mapped_column(Float, default=0.0)
+    manual: Mapped[bool] = mapped_column(Boolean, default=False)
+    added_at: Mapped[timestamp]

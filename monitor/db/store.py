@@ -1,0 +1,165 @@
+"""All reads and writes of the archive go through ``Store``: the rest of the code never writes SQL."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from monitor.db.models import Article, ArticleTopic, Copy, RawPage, Source, Story, StoryArticle
+from monitor.db.session import Database
+
+
+@dataclass(frozen=True)
+class WindowArticle:
+    """What the in-memory indexes need of a recent article."""
+
+    id: int
+    title: str | None
+    text: str
+    language: str
+    when: datetime
+    story_id: int | None
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Store:
+    def __init__(self, database: Database) -> None:
+        self.db = database
+
+    # sources -----------------------------------------------------------------------------------
+    def ensure_source(
+        self, session: Session, name: str, title: str | None = None, language: str | None = None,
+        homepage: str | None = None,
+    ) -> int:
+        """The id of source ``name``, created if needed (safe against a concurrent creator)."""
+        found = session.scalar(select(Source.id).where(Source.name == name))
+        if found is not None:
+            return found
+        try:
+            with session.begin_nested():
+                source = Source(name=name, title=title, language=language, homepage=homepage, created_at=utcnow())
+                session.add(source)
+                session.flush()
+                return source.id
+        except IntegrityError:
+            found = session.scalar(select(Source.id).where(Source.name == name))
+            if found is None:
+                raise
+            return found
+
+    # articles ----------------------------------------------------------------------------------
+    def archived(self, canonical_urls: Iterable[str]) -> set[str]:
+        """Which of these canonical URLs are already in the archive."""
+        wanted = list(dict.fromkeys(canonical_urls))
+        found: set[str] = set()
+        with self.db.session() as session:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                found.update(session.scalars(select(Article.canonical_url).where(Article.canonical_url.in_(chunk))))
+        return found
+
+    def existing_article(
+        self, session: Session, canonical_url: str, source_id: int, content_hash: str, external_id: str | None
+    ) -> int | None:
+        """An article that is the same as the one described: same URL, same text or same record id."""
+        found = session.scalar(select(Article.id).where(Article.canonical_url == canonical_url))
+        if found is None:
+            found = session.scalar(
+                select(Article.id).where(Article.source_id == source_id, Article.content_hash == content_hash)
+            )
+        if found is None and external_id is not None:
+            found = session.scalar(
+                select(Article.id).where(Article.source_id == source_id, Article.external_id == external_id)
+            )
+        return found
+
+    def insert_article(self, session: Session, article: Article, raw_html: bytes | None = None,
+                       encoding: str | None = None, content_type: str | None = None,
+                       status: int | None = None) -> int | None:
+        """Insert; None when a unique constraint says it is already there (another process won)."""
+        try:
+            with session.begin_nested():
+                session.add(article)
+                session.flush()
+                if raw_html is not None:
+                    session.add(
+                        RawPage(article_id=article.id, encoding=encoding, content_type=content_type,
+                                status=status, html_zlib=zlib.compress(raw_html, 6))
+                    )
+                    session.flush()
+        except IntegrityError:
+            return None
+        return article.id
+
+    def add_topics(self, session: Session, article_id: int, rows: Sequence[tuple[str, str, list[str], float]]) -> None:
+        for topic, location, terms, score in rows:
+            session.add(ArticleTopic(article_id=article_id, topic=topic, location=location, terms=terms, score=score))
+
+    def add_copy(self, session: Session, article_id: int, original_id: int, similarity: float,
+                 agency: str | None) -> None:
+        session.add(Copy(article_id=article_id, original_id=original_id, similarity=similarity, agency=agency))
+
+    def copy_root(self, session: Session, article_id: int) -> int:
+        """The original of a chain of copies: copies always point at the earliest text."""
+        seen = {article_id}
+        current = article_id
+        while True:
+            parent = session.scalar(select(Copy.original_id).where(Copy.article_id == current))
+            if parent is None or parent in seen:
+                return current
+            seen.add(parent)
+            current = parent
+
+    # stories -----------------------------------------------------------------------------------
+    def open_story(self, session: Session, title: str, when: datetime) -> int:
+        now = utcnow()
+        story = Story(title=title, first_seen=when, last_seen=when, created_at=now, updated_at=now)
+        session.add(story)
+        session.flush()
+        return story.id
+
+    def link_story(self, session: Session, article_id: int, story_id: int, when: datetime, similarity: float,
+                   manual: bool = False) -> None:
+        session.add(StoryArticle(article_id=article_id, story_id=story_id, similarity=similarity,
+                                 manual=manual, added_at=utcnow()))
+        story = session.get(Story, story_id)
+        if story is not None:
+            story.first_seen = min(story.first_seen, when)
+            story.last_seen = max(story.last_seen, when)
+            story.updated_at = utcnow()
+
+    def recent_articles(self, touched_within: timedelta, limit: int = 50_000) -> Iterator[WindowArticle]:
+        """Articles of the stories touched lately and articles fetched lately, oldest first."""
+        since = utcnow() - touched_within
+        with self.db.session() as session:
+            story_ids = select(Story.id).where(Story.updated_at >= since)
+            query = (
+                select(Article, StoryArticle.story_id)
+                .outerjoin(StoryArticle, StoryArticle.article_id == Article.id)
+                .where((Article.fetched_at >= since) | StoryArticle.story_id.in_(story_ids))
+                .order_by(Article.id)
+                .limit(limit)
+            )
+            for article, story_id in session.execute(query):
+                yield WindowArticle(
+                    id=article.id, title=article.title, text=article.text, language=article.language,
+                    when=article.published_at or article.fetched_at, story_id=story_id,
+                )
+
+    def counts(self) -> dict[str, int]:
+        with self.db.session() as session:
+            return {
+                "articles": session.scalar(select(func.count()).select_from(Article)) or 0,
+                "stories": session.scalar(select(func.count()).select_from(Story)) or 0,
+                "copies": session.scalar(select(func.count()).select_from(Copy)) or 0,
+                "sources": session.scalar(select(func.count()).select_from(Source)) or 0,
+            }

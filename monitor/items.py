@@ -1,0 +1,28 @@
+"""The item that spiders hand to the pipelines: a fetched page and where it came from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from monitor.article import Article
+from monitor.topics import TopicMatch
+
+
+@dataclass
+class PageItem:
+    url: str
+    source: str
+    body: bytes
+    encoding: str | None = None
+    content_type: str | None = None
+    status: int = 200
+    fetched_at: datetime | None = None
+    feed_title: str | None = None
+    feed_published: datetime | None = None
+    # filled in by the pipelines
+    article: Article | None = None
+    topics: list[TopicMatch] = field(default_factory=list)
+    article_id: int | None = None
+    story_id: int | None = None
+    copy_of: int | None = None

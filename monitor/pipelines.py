@@ -1,0 +1,156 @@
+"""Scrapy item pipelines: thin glue over the pure modules and the archive.
+
+``ExtractionPipeline`` (html -> Article) -> ``LanguagePipeline`` -> ``TopicPipeline`` (drops what no
+watchlist matches, unless ``MONITOR_ALL_TOPICS``) -> ``StoragePipeline`` (dedup, copies, stories).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Self
+
+from scrapy import Spider
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem, NotConfigured
+
+from monitor.archive import Archive, ArchiveSettings, RawHtml, SourceRef
+from monitor.db import Database
+from monitor.extraction import ExtractionError, extract_article
+from monitor.items import PageItem
+from monitor.processing import Processor
+from monitor.topics import Matcher, load_watchlists
+
+logger = logging.getLogger(__name__)
+
+
+class _Base:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    def _inc(self, key: str) -> None:
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value(f"monitor/{key}")
+
+
+class ExtractionPipeline(_Base):
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def process_item(self, item: Any, spider: Spider | None = None) -> Any:
+        if not isinstance(item, PageItem):
+            return item
+        try:
+            article = extract_article(_decoded(item), item.url)
+        except ExtractionError as exc:
+            self._inc("extraction_failed")
+            logger.warning("extraction failed for %s: %s", item.url, exc)
+            raise DropItem(f"extraction failed: {exc}") from exc
+        if not article.title and item.feed_title:
+            article.title = item.feed_title
+            article.provenance["title"] = "feed"
+        if article.published_at is None and item.feed_published is not None:
+            article.published_at = item.feed_published
+            article.provenance["published_at"] = "feed"
+        item.article = article
+        self._inc("extracted")
+        return item
+
+
+def _decoded(item: PageItem) -> str | bytes:
+    if item.encoding:
+        try:
+            return item.body.decode(item.encoding)
+        except (LookupError, UnicodeDecodeError):
+            pass
+    return item.body
+
+
+class LanguagePipeline(_Base):
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def process_item(self, item: Any, spider: Spider | None = None) -> Any:
+        if isinstance(item, PageItem) and item.article is not None:
+            source = _sources(self.crawler).get(item.source)
+            if source is not None and not item.article.declared_language:
+                item.article.declared_language = source.language
+            item.article.language = None
+            Processor.set_language_of(item.article)
+        return item
+
+
+class TopicPipeline(_Base):
+    def __init__(self, crawler: Crawler, processor: Processor) -> None:
+        super().__init__(crawler)
+        self.processor = processor
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        settings = crawler.settings
+        watchlists_file = settings.get("MONITOR_WATCHLISTS_FILE")
+        watchlists = load_watchlists(Path(watchlists_file) if watchlists_file else None)
+        matcher = Matcher(watchlists)
+        return cls(crawler, Processor(matcher, keep_all=settings.getbool("MONITOR_ALL_TOPICS")))
+
+    def process_item(self, item: Any, spider: Spider | None = None) -> Any:
+        if not isinstance(item, PageItem) or item.article is None:
+            return item
+        decision = self.processor.decide(item.article)
+        if not decision.keep:
+            self._inc("off_topic")
+            raise DropItem(f"off topic: {item.url}")
+        item.topics = decision.topics
+        return item
+
+
+class StoragePipeline(_Base):
+    def __init__(self, crawler: Crawler, database_url: str | None, settings: ArchiveSettings) -> None:
+        super().__init__(crawler)
+        self.database_url = database_url
+        self.archive_settings = settings
+        self.archive: Archive | None = None
+        self.database: Database | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        settings = crawler.settings
+        if settings.getbool("MONITOR_STORAGE_DISABLED"):
+            raise NotConfigured("storage disabled")
+        hours = settings.getfloat("MONITOR_STORY_WINDOW_HOURS", 72)
+        return cls(crawler, settings.get("MONITOR_DATABASE_URL"), ArchiveSettings(story_window=timedelta(hours=hours)))
+
+    def open_spider(self, spider: Spider | None = None) -> None:
+        self.database = Database(self.database_url)
+        self.archive = Archive(self.database, self.archive_settings)
+
+    def close_spider(self, spider: Spider | None = None) -> None:
+        if self.database is not None:
+            self.database.dispose()
+
+    def process_item(self, item: Any, spider: Spider | None = None) -> Any:
+        if not isinstance(item, PageItem) or item.article is None or self.archive is None:
+            return item
+        source = _sources(self.crawler).get(item.source)
+        ref = SourceRef(item.source, source.title if source else None, source.language if source else None,
+                        source.homepage if source else None)
+        raw = RawHtml(item.body, item.encoding, item.content_type, item.status)
+        outcome = self.archive.add(item.article, ref, item.topics, raw)
+        if outcome.status == "duplicate":
+            self._inc("duplicates")
+            raise DropItem(f"already archived as article {outcome.article_id}: {item.url}")
+        self._inc("stored")
+        if outcome.copy_of is not None:
+            self._inc("copies")
+        if outcome.new_story:
+            self._inc("stories_opened")
+        item.article_id, item.story_id, item.copy_of = outcome.article_id, outcome.story_id, outcome.copy_of
+        return item
+
+
+def _sources(crawler: Crawler) -> dict[str, Any]:
+    spider = crawler.spider
+    return getattr(spider, "sources_by_name", {}) if spider is not None else {}
