@@ -8,7 +8,8 @@ The in-memory indexes (copies, stories) are updated only after the commit.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from monitor.article import Article
 from monitor.db import models
@@ -71,6 +72,26 @@ class Archive:
                 features = self.features.extract(row.title, row.text, row.language)
                 self.stories.add(row.story_id, features, row.when)
 
+    def _record_copy(self, session: Any, article_id: int, article: Article, when: datetime) -> int | None:
+        """Link a repeated text to the earliest publication of it; returns the original's id.
+
+        Crawls do not meet articles in publication order: when the new article was published before
+        the text it repeats, it becomes the original and the earlier-archived copies point to it.
+        """
+        match = self.copies.find(article.text)
+        if match is None:
+            return None
+        agency = article.agency or agency_credit(article.text)
+        original = self.store.copy_root(session, match.original_id)
+        original_when = self.store.article_time(session, original)
+        if original_when is not None and when < original_when:
+            self.store.make_original(
+                session, new_original=article_id, old_original=original, similarity=match.similarity, agency=agency
+            )
+            return None
+        self.store.add_copy(session, article_id, original, match.similarity, agency)
+        return original
+
     def is_archived(self, url: str) -> bool:
         return bool(self.store.archived([canonical_url(url)]))
 
@@ -90,31 +111,37 @@ class Archive:
         language = article.language or "und"
         features = self.features.extract(article.title, article.text, language)
         with self.store.db.session() as session:
-            source_id = self.store.ensure_source(session, source.name, source.title, source.language,
-                                                 source.homepage)
+            source_id = self.store.ensure_source(session, source.name, source.title, source.language, source.homepage)
             existing = self.store.existing_article(session, canonical, source_id, digest, external_id)
             if existing is not None:
                 return Outcome("duplicate", existing)
             row = models.Article(
-                url=article.url, canonical_url=canonical, source_id=source_id, external_id=external_id,
-                title=article.title, text=article.text, published_at=article.published_at, language=language,
-                authors=list(article.authors), site_name=article.site_name, fetched_at=fetched,
+                url=article.url,
+                canonical_url=canonical,
+                source_id=source_id,
+                external_id=external_id,
+                title=article.title,
+                text=article.text,
+                published_at=article.published_at,
+                language=language,
+                authors=list(article.authors),
+                site_name=article.site_name,
+                fetched_at=fetched,
                 content_hash=digest,
             )
             article_id = self.store.insert_article(
-                session, row, raw.body if raw else None, raw.encoding if raw else None,
-                raw.content_type if raw else None, raw.status if raw else None,
+                session,
+                row,
+                raw.body if raw else None,
+                raw.encoding if raw else None,
+                raw.content_type if raw else None,
+                raw.status if raw else None,
             )
             if article_id is None:  # lost a race with another writer: the other row stands
                 existing = self.store.existing_article(session, canonical, source_id, digest, external_id)
                 return Outcome("duplicate", existing or 0)
             self.store.add_topics(session, article_id, [(t.topic, t.location, t.terms, t.score) for t in topics])
-            copy = self.copies.find(article.text)
-            copy_of = None
-            if copy is not None:
-                copy_of = self.store.copy_root(session, copy.original_id)
-                agency = article.agency or agency_credit(article.text)
-                self.store.add_copy(session, article_id, copy_of, copy.similarity, agency)
+            copy_of = self._record_copy(session, article_id, article, when)
             assignment = self.stories.assign(features, when)
             story_id = assignment.story_id
             new_story = story_id is None

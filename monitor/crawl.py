@@ -17,10 +17,21 @@ from scrapy.utils.project import get_project_settings
 from monitor.sources import Source
 
 SUMMARY_KEYS = (
-    "monitor/stored", "monitor/duplicates", "monitor/copies", "monitor/stories_opened", "monitor/off_topic",
-    "monitor/extraction_failed", "monitor/already_archived", "monitor/feed_errors", "monitor/sitemap_errors",
-    "item_scraped_count", "item_dropped_count", "downloader/request_count", "downloader/response_count",
-    "log_count/ERROR", "finish_reason",
+    "monitor/stored",
+    "monitor/duplicates",
+    "monitor/copies",
+    "monitor/stories_opened",
+    "monitor/off_topic",
+    "monitor/extraction_failed",
+    "monitor/already_archived",
+    "monitor/feed_errors",
+    "monitor/sitemap_errors",
+    "item_scraped_count",
+    "item_dropped_count",
+    "downloader/request_count",
+    "downloader/response_count",
+    "log_count/ERROR",
+    "finish_reason",
 )
 
 

@@ -64,7 +64,8 @@ def _entry_date(entry: Any) -> datetime | None:
         value = entry.get(key)
         if value:
             try:
-                return datetime(*value[:6], tzinfo=UTC)
+                year, month, day, hour, minute, second = (int(v) for v in value[:6])
+                return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
             except (TypeError, ValueError):
                 continue
     return None
@@ -105,7 +106,9 @@ def parse_sitemap(body: bytes) -> tuple[str, list[Link]]:
 def looks_like_article(url: str, section_url: str | None = None) -> bool:
     """A link that is probably an article: not a tag/author/pagination/video/gallery page, not a section."""
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or NON_ARTICLE.search(parts.path + ("?" + parts.query if parts.query else "")):
+    if parts.scheme not in ("http", "https") or NON_ARTICLE.search(
+        parts.path + ("?" + parts.query if parts.query else "")
+    ):
         return False
     path = parts.path.rstrip("/")
     if section_url is not None and path == urlsplit(section_url).path.rstrip("/"):

@@ -27,8 +27,16 @@ from monitor.dates import parse_iso, parse_text_date
 from monitor.urls import host_of
 
 ARTICLE_TYPES = {
-    "newsarticle", "article", "reportagenewsarticle", "analysisnewsarticle", "opinionnewsarticle",
-    "backgroundnewsarticle", "blogposting", "techarticle", "reviewnewsarticle", "liveblogposting",
+    "newsarticle",
+    "article",
+    "reportagenewsarticle",
+    "analysisnewsarticle",
+    "opinionnewsarticle",
+    "backgroundnewsarticle",
+    "blogposting",
+    "techarticle",
+    "reviewnewsarticle",
+    "liveblogposting",
 }
 TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " · ", " : ")
 AGENCIES = ("AFP", "Reuters", "AP", "Associated Press", "ANSA", "dpa", "EFE", "Belga", "PA Media", "Bloomberg")
@@ -57,7 +65,11 @@ def extract_article(html: str | bytes, url: str) -> Article:
     structured = _structured_data(tree)
     meta = _meta(tree)
     document = trafilatura.bare_extraction(
-        markup, url=url, with_metadata=True, include_comments=False, include_tables=False,
+        markup,
+        url=url,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=False,
         deduplicate=False,
     )
     text = (getattr(document, "text", None) or "").strip() if document is not None else ""

@@ -60,7 +60,7 @@ def read_records(path: Path, default_source: str = DEFAULT_SOURCE) -> Iterator[R
             try:
                 line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
             except UnicodeDecodeError as exc:
-                yield LineError(number, f"not UTF-8 (byte {exc.start}: {raw[exc.start:exc.start + 1]!r})")
+                yield LineError(number, f"not UTF-8 (byte {exc.start}: {raw[exc.start : exc.start + 1]!r})")
                 continue
             try:
                 data = json.loads(line)
@@ -90,9 +90,13 @@ def _record(number: int, data: Any, default_source: str) -> Record | LineError:
     published = parse_iso(date_value) or (parse_text_date(date_value) if date_value else None)
     title = str(data["title"]).strip() if data.get("title") else None
     article = Article(
-        url=url, text=text.strip(), title=title, published_at=published,
+        url=url,
+        text=text.strip(),
+        title=title,
+        published_at=published,
         language=str(data["lang"]).lower()[:8] if data.get("lang") else None,
-        agency=agency_credit(text), provenance={"title": "record", "published_at": "record"},
+        agency=agency_credit(text),
+        provenance={"title": "record", "published_at": "record"},
     )
     return Record(number, article, source, external_id)
 

@@ -27,7 +27,10 @@ def output_options(function: F) -> F:
 
 
 def emit(
-    columns: Sequence[str], rows: Iterable[Mapping[str, Any] | Sequence[Any]], fmt: str, excel: bool = False,
+    columns: Sequence[str],
+    rows: Iterable[Mapping[str, Any] | Sequence[Any]],
+    fmt: str,
+    excel: bool = False,
     out: IO[str] | None = None,
 ) -> int:
     stream = out or sys.stdout
@@ -44,8 +47,9 @@ def _text(value: Any) -> str:
     return " ".join(str(value).split())
 
 
-def write_table(out: IO[str], columns: Sequence[str], rows: Iterable[Mapping[str, Any] | Sequence[Any]],
-                page: int = 200) -> int:
+def write_table(
+    out: IO[str], columns: Sequence[str], rows: Iterable[Mapping[str, Any] | Sequence[Any]], page: int = 200
+) -> int:
     """An aligned text table, computed a page of rows at a time so that output streams."""
     width = max(shutil.get_terminal_size((160, 24)).columns, 80)
     limit = max(12, width // max(len(columns), 1))

@@ -135,8 +135,12 @@ class StoragePipeline(_Base):
         if not isinstance(item, PageItem) or item.article is None or self.archive is None:
             return item
         source = _sources(self.crawler).get(item.source)
-        ref = SourceRef(item.source, source.title if source else None, source.language if source else None,
-                        source.homepage if source else None)
+        ref = SourceRef(
+            item.source,
+            source.title if source else None,
+            source.language if source else None,
+            source.homepage if source else None,
+        )
         raw = RawHtml(item.body, item.encoding, item.content_type, item.status)
         outcome = self.archive.add(item.article, ref, item.topics, raw)
         if outcome.status == "duplicate":

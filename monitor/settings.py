@@ -42,11 +42,11 @@ DOWNLOADER_MIDDLEWARES = {
 }
 
 # Ours -------------------------------------------------------------------------------------------------
-MONITOR_DATABASE_URL = None          # None: --db, then $MONITOR_DATABASE_URL, then sqlite:///monitor.db
-MONITOR_SOURCES_FILE = None          # None: the shipped list of outlets
+MONITOR_DATABASE_URL = None  # None: --db, then $MONITOR_DATABASE_URL, then sqlite:///monitor.db
+MONITOR_SOURCES_FILE = None  # None: the shipped list of outlets
 MONITOR_SOURCE_NAMES: list[str] = []  # empty: every source of the file
-MONITOR_WATCHLISTS_FILE = None       # None: the shipped watchlists
-MONITOR_ALL_TOPICS = False           # keep every article, not only those a watchlist matches
-MONITOR_REFRESH = False              # fetch again articles already in the archive
+MONITOR_WATCHLISTS_FILE = None  # None: the shipped watchlists
+MONITOR_ALL_TOPICS = False  # keep every article, not only those a watchlist matches
+MONITOR_REFRESH = False  # fetch again articles already in the archive
 MONITOR_STORY_WINDOW_HOURS = 72
 MONITOR_MAX_ARTICLES_PER_SOURCE = 0  # 0: no limit

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import re
 import tomllib
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from importlib import resources
@@ -27,19 +27,226 @@ from pathlib import Path
 from monitor.textnorm import fold, strip_elision
 
 STOPWORDS = frozenset(
-    """
-    a au aux avec ce ces cet cette dans de des du elle elles en et eux il ils je la le les leur leurs lui
-    ma mais me meme mes moi mon ne nos notre nous on ou par pas pour qu que qui sa se ses son sur ta te
-    tes toi ton tu un une vos votre vous est sont ete etre avoir ont a fait plus moins tres aussi selon
-    comme si tout tous toute toutes cela ca dont alors ainsi apres avant depuis entre sans sous vers chez
-    lors encore deja bien peu deux trois mardi mercredi jeudi vendredi samedi dimanche lundi hier
-    janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre annee
-    the of and to in for on with at by from as is are was were be been has have had it its this that these
-    those an or not but if they their them he she his her we our you your which who whom what when where
-    will would can could should may might also more most than then there here about after before over
-    into out up down new said says say one two three monday tuesday wednesday thursday friday saturday
-    sunday january february march april june july august september october november december year
-    """.split()
+    [
+        "a",
+        "au",
+        "aux",
+        "avec",
+        "ce",
+        "ces",
+        "cet",
+        "cette",
+        "dans",
+        "de",
+        "des",
+        "du",
+        "elle",
+        "elles",
+        "en",
+        "et",
+        "eux",
+        "il",
+        "ils",
+        "je",
+        "la",
+        "le",
+        "les",
+        "leur",
+        "leurs",
+        "lui",
+        "ma",
+        "mais",
+        "me",
+        "meme",
+        "mes",
+        "moi",
+        "mon",
+        "ne",
+        "nos",
+        "notre",
+        "nous",
+        "on",
+        "ou",
+        "par",
+        "pas",
+        "pour",
+        "qu",
+        "que",
+        "qui",
+        "sa",
+        "se",
+        "ses",
+        "son",
+        "sur",
+        "ta",
+        "te",
+        "tes",
+        "toi",
+        "ton",
+        "tu",
+        "un",
+        "une",
+        "vos",
+        "votre",
+        "vous",
+        "est",
+        "sont",
+        "ete",
+        "etre",
+        "avoir",
+        "ont",
+        "a",
+        "fait",
+        "plus",
+        "moins",
+        "tres",
+        "aussi",
+        "selon",
+        "comme",
+        "si",
+        "tout",
+        "tous",
+        "toute",
+        "toutes",
+        "cela",
+        "ca",
+        "dont",
+        "alors",
+        "ainsi",
+        "apres",
+        "avant",
+        "depuis",
+        "entre",
+        "sans",
+        "sous",
+        "vers",
+        "chez",
+        "lors",
+        "encore",
+        "deja",
+        "bien",
+        "peu",
+        "deux",
+        "trois",
+        "mardi",
+        "mercredi",
+        "jeudi",
+        "vendredi",
+        "samedi",
+        "dimanche",
+        "lundi",
+        "hier",
+        "janvier",
+        "fevrier",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "aout",
+        "septembre",
+        "octobre",
+        "novembre",
+        "decembre",
+        "annee",
+        "the",
+        "of",
+        "and",
+        "to",
+        "in",
+        "for",
+        "on",
+        "with",
+        "at",
+        "by",
+        "from",
+        "as",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "has",
+        "have",
+        "had",
+        "it",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "an",
+        "or",
+        "not",
+        "but",
+        "if",
+        "they",
+        "their",
+        "them",
+        "he",
+        "she",
+        "his",
+        "her",
+        "we",
+        "our",
+        "you",
+        "your",
+        "which",
+        "who",
+        "whom",
+        "what",
+        "when",
+        "where",
+        "will",
+        "would",
+        "can",
+        "could",
+        "should",
+        "may",
+        "might",
+        "also",
+        "more",
+        "most",
+        "than",
+        "then",
+        "there",
+        "here",
+        "about",
+        "after",
+        "before",
+        "over",
+        "into",
+        "out",
+        "up",
+        "down",
+        "new",
+        "said",
+        "says",
+        "say",
+        "one",
+        "two",
+        "three",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "january",
+        "february",
+        "march",
+        "april",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "year",
+    ]
 )
 CAPITALISED = re.compile(r"(?<![\w'’])([A-ZÀ-ÖØ-Þ][\w’'\-]*[\w]|[A-Z]{2,})")
 NUMBER = re.compile(r"(?<![\w.,])(\d+(?:[.,]\d+)?)(?![\w])")
@@ -48,6 +255,29 @@ ENTITY_PRIOR = 1.5
 NUMBER_PRIOR = 0.6
 YEAR_PRIOR = 0.2
 LEAD_CHARS = 700
+ANCHOR_MIN_WEIGHT = 1.0
+STRONG_WORD_SCORE = 1.6
+SENTENCE_START = re.compile(r"(?:^|[.!?:;«»\"“”()\n]\s*|\s[-–—]\s)$")
+
+
+def proper_nouns(text: str) -> set[str]:
+    """Folded capitalised words that are names, not sentence openers.
+
+    A word counts when it is capitalised somewhere other than at the start of a sentence and never
+    written in lower case (so "Amazon", "IBM", "Rekognition", but not "Critics" or "Police").
+    """
+    lowercase = set(re.findall(r"(?<![\w'’])[a-zà-ÿ][\w\-]+", text))
+    names: set[str] = set()
+    for match in CAPITALISED.finditer(text):
+        token = match.group(0)
+        if token.lower() in lowercase:
+            continue
+        folded = fold(strip_elision(token))
+        if folded in STOPWORDS or len(folded) < 2:
+            continue
+        if token.isupper() or not SENTENCE_START.search(text[max(0, match.start() - 3) : match.start()]):
+            names.add(folded)
+    return names
 
 
 @dataclass(frozen=True)
@@ -81,9 +311,10 @@ class Features:
     """Raw weighted counts of one article, before inverse document frequency."""
 
     language: str
-    cross: Counter[str] = field(default_factory=Counter)
-    words: Counter[str] = field(default_factory=Counter)
+    cross: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
+    words: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
     priors: dict[str, float] = field(default_factory=dict)
+    title_keys: set[str] = field(default_factory=set)  # entities and specific concepts of the headline
 
 
 class FeatureExtractor:
@@ -93,29 +324,31 @@ class FeatureExtractor:
 
     def extract(self, title: str | None, text: str, language: str) -> Features:
         features = Features(language=language)
-        lowercase_words = {w for w in re.findall(r"\b[a-zà-ÿ][\w\-]+", text)}
+        names = proper_nouns(f"{title or ''}\n{text}")
         zones = [(title or "", 3.0), (text[:LEAD_CHARS], 2.0), (text[LEAD_CHARS:], 1.0)]
-        for zone, boost in zones:
+        for index, (zone, boost) in enumerate(zones):
             if zone:
-                self._zone(zone, boost, features, lowercase_words)
+                self._zone(zone, boost, features, names, is_title=index == 0)
         return features
 
-    def _zone(self, zone: str, boost: float, features: Features, lowercase: set[str]) -> None:
+    def _zone(self, zone: str, boost: float, features: Features, names: set[str], is_title: bool) -> None:
         for token in CAPITALISED.findall(zone):
             folded = fold(strip_elision(token))
-            if folded in STOPWORDS or len(folded) < 2 or token.lower() in lowercase:
-                continue
-            if folded in self.lexicon.phrases:
+            if folded not in names or folded in self.lexicon.phrases:
                 continue  # a capitalised lexicon word ("Police", "Congress") is a concept, below
             key = f"e:{folded}"
             features.cross[key] += boost
             features.priors[key] = ENTITY_PRIOR
+            if is_title:
+                features.title_keys.add(key)
         normal = strip_elision(fold(zone))
         for match in self._pattern.finditer(normal):
             concept, weight = self.lexicon.phrases[match.group(0)]
             key = f"c:{concept}"
             features.cross[key] += boost
             features.priors[key] = weight
+            if is_title and weight >= ANCHOR_MIN_WEIGHT:
+                features.title_keys.add(key)
         for number in NUMBER.findall(zone):
             value = number.replace(",", ".")
             key = f"n:{value}"
@@ -145,6 +378,7 @@ class _Story:
     last_seen: datetime
     cross: dict[str, float] = field(default_factory=dict)
     words: dict[str, dict[str, float]] = field(default_factory=dict)  # per language
+    title_keys: set[str] = field(default_factory=set)
     size: int = 0
 
 
@@ -160,7 +394,7 @@ class StoryIndex:
     def __init__(
         self,
         window: timedelta = timedelta(days=3),
-        cross_threshold: float = 0.32,
+        cross_threshold: float = 0.34,
         word_threshold: float = 0.30,
         candidate_features: int = 12,
     ) -> None:
@@ -179,7 +413,7 @@ class StoryIndex:
     def _idf(self, key: str) -> float:
         return math.log(1.0 + (self._docs + 10.0) / (self._df[key] + 1.0))
 
-    def _weigh(self, counts: Counter[str], priors: dict[str, float]) -> dict[str, float]:
+    def _weigh(self, counts: dict[str, float], priors: dict[str, float]) -> dict[str, float]:
         vector = {k: (1.0 + math.log(c)) * self._idf(k) * priors.get(k, 1.0) for k, c in counts.items() if c > 0}
         norm = _norm(vector)
         return {k: v / norm for k, v in vector.items()}
@@ -201,6 +435,9 @@ class StoryIndex:
             word_centroid = story.words.get(features.language, {})
             word_score = _cosine(words, word_centroid) / self.word_threshold if word_centroid else 0.0
             score = max(cross_score, word_score)
+            anchored = not features.title_keys or bool(features.title_keys & story.title_keys)
+            if not anchored and word_score < STRONG_WORD_SCORE:
+                continue  # the headlines name different actors: another event, however close the text
             if best is None or score > best[0] + 1e-9:
                 best = (score, story_id)
         if best is not None and best[0] >= 1.0:
@@ -225,6 +462,7 @@ class StoryIndex:
         story.first_seen = min(story.first_seen, when)
         story.last_seen = max(story.last_seen, when)
         story.size += 1
+        story.title_keys |= features.title_keys
         for key, value in cross.items():
             story.cross[key] = story.cross.get(key, 0.0) + value
             self._postings.setdefault(key, set()).add(story_id)

@@ -56,7 +56,7 @@ class Matcher:
     def __init__(self, watchlists: Sequence[Watchlist]) -> None:
         self.watchlists = list(watchlists)
         self._groups: dict[str, tuple[str, str, bool]] = {}
-        alternatives: list[str] = []
+        alternatives: list[tuple[bool, str]] = []
         index = 0
         # exclusions first: at one position the alternation prefers them, so their span is consumed
         for watchlist in self.watchlists:

@@ -11,7 +11,14 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 from scrapy.utils.gz import gunzip
 
-from monitor.discovery import DiscoveryError, Link, looks_like_article, parse_feed, parse_sitemap, section_links
+from monitor.discovery import (
+    DiscoveryError,
+    Link,
+    looks_like_article,
+    parse_feed,
+    parse_sitemap,
+    section_links,
+)
 from monitor.items import PageItem
 from monitor.sources import Source, load_sources, select_sources
 from monitor.urls import canonical_url
@@ -92,14 +99,16 @@ class NewsSpider(Spider):
         yield from self._article_requests(response, links)
 
     def _article_requests(self, response: Response, links: list[Link]) -> Iterator[Request]:
-        ordered = sorted(links, key=lambda l: l.published or datetime.min.replace(tzinfo=UTC), reverse=True)
+        ordered = sorted(links, key=lambda link: link.published or datetime.min.replace(tzinfo=UTC), reverse=True)
         for link in ordered:
             url = canonical_url(link.url)
             if response.meta.get("kind") == "section" and not looks_like_article(url):
                 continue
             meta = {
-                "source": response.meta["source"], "kind": "article",
-                "feed_title": link.title, "feed_published": link.published,
+                "source": response.meta["source"],
+                "kind": "article",
+                "feed_title": link.title,
+                "feed_published": link.published,
             }
             yield Request(url, self.parse_article, meta=meta)
 

@@ -35,18 +35,32 @@ def alembic_config(engine: Engine | None = None) -> Config:
     return config
 
 
-def head_revision() -> str | None:
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+def head_revisions() -> set[str]:
+    return set(ScriptDirectory.from_config(alembic_config()).get_heads())
 
 
-def current_revision(engine: Engine) -> str | None:
+def head_revision() -> str:
+    """The head(s) of the migrations, as one printable string."""
+    return ",".join(sorted(head_revisions()))
+
+
+def current_revisions(engine: Engine) -> set[str]:
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        return set(MigrationContext.configure(connection).get_current_heads())
 
 
 def upgrade_to_head(engine: Engine) -> bool:
-    """Upgrade the database to head; does nothing (one cheap query) when it is already there."""
-    if current_revision(engine) == head_revision():
+    """Upgrade the database to the heads; does nothing (one cheap query) when it is already there.
+
+    Two processes upgrading an empty database at once: on PostgreSQL an advisory lock (in
+    ``migrations/env.py``) serialises them; on SQLite the loser's error is forgiven when the schema
+    ends up at the heads anyway.
+    """
+    if current_revisions(engine) == head_revisions():
         return False
-    command.upgrade(alembic_config(engine), "head")
+    try:
+        command.upgrade(alembic_config(engine), "heads")
+    except Exception:
+        if current_revisions(engine) != head_revisions():
+            raise
     return True

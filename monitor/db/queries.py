@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Select, func, select
 
@@ -13,8 +13,23 @@ from monitor.db.models import Article, ArticleTopic, Copy, Source, Story, StoryA
 from monitor.db.session import Database
 
 ARTICLE_COLUMNS = [
-    "id", "external_id", "url", "canonical_url", "source", "title", "published_at", "language", "authors",
-    "story_id", "copy_of", "agency", "topics", "matched_terms", "relevance", "fetched_at", "content_hash",
+    "id",
+    "external_id",
+    "url",
+    "canonical_url",
+    "source",
+    "title",
+    "published_at",
+    "language",
+    "authors",
+    "story_id",
+    "copy_of",
+    "agency",
+    "topics",
+    "matched_terms",
+    "relevance",
+    "fetched_at",
+    "content_hash",
 ]
 STORY_COLUMNS = ["id", "title", "first_seen", "last_seen", "article_count", "outlet_count", "outlets", "languages"]
 
@@ -34,12 +49,13 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def _article_query(flt: ArticleFilter) -> Select[Any]:
-    query = (
+    query: Select[Any] = cast(
+        "Select[Any]",
         select(Article, Source.name, StoryArticle.story_id, Copy.original_id, Copy.agency)
         .join(Source, Source.id == Article.source_id)
         .outerjoin(StoryArticle, StoryArticle.article_id == Article.id)
         .outerjoin(Copy, Copy.article_id == Article.id)
-        .order_by(Article.id)
+        .order_by(Article.id),
     )
     when = func.coalesce(Article.published_at, Article.fetched_at)
     if flt.since:
@@ -102,8 +118,12 @@ def iter_stories(db: Database, flt: ArticleFilter, min_articles: int = 1) -> Ite
     with db.session() as session:
         query = (
             select(
-                Story.id, Story.title, Story.first_seen, Story.last_seen,
-                func.count(StoryArticle.article_id), func.count(func.distinct(Article.source_id)),
+                Story.id,
+                Story.title,
+                Story.first_seen,
+                Story.last_seen,
+                func.count(StoryArticle.article_id),
+                func.count(func.distinct(Article.source_id)),
             )
             .join(StoryArticle, StoryArticle.story_id == Story.id)
             .join(Article, Article.id == StoryArticle.article_id)

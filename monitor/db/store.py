@@ -37,7 +37,11 @@ class Store:
 
     # sources -----------------------------------------------------------------------------------
     def ensure_source(
-        self, session: Session, name: str, title: str | None = None, language: str | None = None,
+        self,
+        session: Session,
+        name: str,
+        title: str | None = None,
+        language: str | None = None,
         homepage: str | None = None,
     ) -> int:
         """The id of source ``name``, created if needed (safe against a concurrent creator)."""
@@ -82,9 +86,15 @@ class Store:
             )
         return found
 
-    def insert_article(self, session: Session, article: Article, raw_html: bytes | None = None,
-                       encoding: str | None = None, content_type: str | None = None,
-                       status: int | None = None) -> int | None:
+    def insert_article(
+        self,
+        session: Session,
+        article: Article,
+        raw_html: bytes | None = None,
+        encoding: str | None = None,
+        content_type: str | None = None,
+        status: int | None = None,
+    ) -> int | None:
         """Insert; None when a unique constraint says it is already there (another process won)."""
         try:
             with session.begin_nested():
@@ -92,8 +102,13 @@ class Store:
                 session.flush()
                 if raw_html is not None:
                     session.add(
-                        RawPage(article_id=article.id, encoding=encoding, content_type=content_type,
-                                status=status, html_zlib=zlib.compress(raw_html, 6))
+                        RawPage(
+                            article_id=article.id,
+                            encoding=encoding,
+                            content_type=content_type,
+                            status=status,
+                            html_zlib=zlib.compress(raw_html, 6),
+                        )
                     )
                     session.flush()
         except IntegrityError:
@@ -104,9 +119,25 @@ class Store:
         for topic, location, terms, score in rows:
             session.add(ArticleTopic(article_id=article_id, topic=topic, location=location, terms=terms, score=score))
 
-    def add_copy(self, session: Session, article_id: int, original_id: int, similarity: float,
-                 agency: str | None) -> None:
+    def add_copy(
+        self, session: Session, article_id: int, original_id: int, similarity: float, agency: str | None
+    ) -> None:
         session.add(Copy(article_id=article_id, original_id=original_id, similarity=similarity, agency=agency))
+
+    def article_time(self, session: Session, article_id: int) -> datetime | None:
+        row = session.execute(
+            select(Article.published_at, Article.fetched_at).where(Article.id == article_id)
+        ).one_or_none()
+        return (row[0] or row[1]) if row else None
+
+    def make_original(
+        self, session: Session, new_original: int, old_original: int, similarity: float, agency: str | None
+    ) -> None:
+        """``new_original`` was published first: the old original and its copies become its copies."""
+        for copy in session.scalars(select(Copy).where(Copy.original_id == old_original)):
+            copy.original_id = new_original
+        session.add(Copy(article_id=old_original, original_id=new_original, similarity=similarity, agency=agency))
+        session.flush()
 
     def copy_root(self, session: Session, article_id: int) -> int:
         """The original of a chain of copies: copies always point at the earliest text."""
@@ -127,10 +158,14 @@ class Store:
         session.flush()
         return story.id
 
-    def link_story(self, session: Session, article_id: int, story_id: int, when: datetime, similarity: float,
-                   manual: bool = False) -> None:
-        session.add(StoryArticle(article_id=article_id, story_id=story_id, similarity=similarity,
-                                 manual=manual, added_at=utcnow()))
+    def link_story(
+        self, session: Session, article_id: int, story_id: int, when: datetime, similarity: float, manual: bool = False
+    ) -> None:
+        session.add(
+            StoryArticle(
+                article_id=article_id, story_id=story_id, similarity=similarity, manual=manual, added_at=utcnow()
+            )
+        )
         story = session.get(Story, story_id)
         if story is not None:
             story.first_seen = min(story.first_seen, when)
@@ -151,8 +186,12 @@ class Store:
             )
             for article, story_id in session.execute(query):
                 yield WindowArticle(
-                    id=article.id, title=article.title, text=article.text, language=article.language,
-                    when=article.published_at or article.fetched_at, story_id=story_id,
+                    id=article.id,
+                    title=article.title,
+                    text=article.text,
+                    language=article.language,
+                    when=article.published_at or article.fetched_at,
+                    story_id=story_id,
                 )
 
     def counts(self) -> dict[str, int]:

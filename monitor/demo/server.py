@@ -24,8 +24,12 @@ from urllib.parse import unquote, urlsplit
 
 from monitor.sources import Source
 
-TEXT_TYPES = {".html": "text/html; charset=utf-8", ".xml": "application/rss+xml; charset=utf-8",
-              ".txt": "text/plain; charset=utf-8", ".json": "application/json"}
+TEXT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".xml": "application/rss+xml; charset=utf-8",
+    ".txt": "text/plain; charset=utf-8",
+    ".json": "application/json",
+}
 LAST_MODIFIED = formatdate(1_600_000_000, usegmt=True)
 
 
@@ -137,7 +141,9 @@ class RunningSite:
             cfg = outlet.config
             result.append(
                 Source(
-                    name=outlet.name, title=str(cfg.get("title", outlet.name)), language=cfg.get("language"),
+                    name=outlet.name,
+                    title=str(cfg.get("title", outlet.name)),
+                    language=cfg.get("language"),
                     homepage=base + "/",
                     feeds=tuple(base + p for p in cfg.get("feeds", [])),
                     sitemaps=tuple(base + p for p in cfg.get("sitemaps", [])),

@@ -1,0 +1,39 @@
+"""The ``monitor`` command line: a thin layer over the library, one module per command."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+
+from monitor.cli.crawl import crawl
+from monitor.cli.demo import demo
+from monitor.cli.export import export
+from monitor.cli.extract import extract
+from monitor.cli.ingest import ingest
+from monitor.cli.setup import init
+from monitor.cli.sql import sql
+from monitor.cli.stories import stories
+
+COMMANDS: list[click.Command] = [init, crawl, demo, extract, ingest, stories, export, sql]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+@click.version_option(package_name="facewatch-monitor")
+def main() -> None:
+    """Media monitoring of facial recognition in French and English news.
+
+    Crawls outlets' feeds, sitemaps and section pages, keeps the articles that a watchlist matches,
+    deduplicates them, groups them into stories across outlets and languages, and exports them.
+
+    \b
+    Example:
+        monitor demo                      # crawl the bundled demo outlets, print the stories
+        monitor crawl --source lemonde    # crawl one real outlet into monitor.db
+        monitor sql "SELECT source_id, count(*) FROM articles GROUP BY 1"
+    """
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+
+for _command in COMMANDS:
+    main.add_command(_command)

@@ -1,0 +1,7 @@
+"""``python -m monitor.cli``."""
+
+from __future__ import annotations
+
+from monitor.cli import main
+
+main()

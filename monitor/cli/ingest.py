@@ -1,0 +1,57 @@
+"""`monitor ingest`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from monitor.cli.common import EXIT_FAILED, db_option, open_db
+
+
+@click.command()
+@db_option
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--all-topics", is_flag=True, help="Keep every record, not only those a watchlist matches.")
+@click.option(
+    "--source",
+    "default_source",
+    default="ingest",
+    show_default=True,
+    help="Source name for records without a 'source' field.",
+)
+def ingest(db_url: str | None, file: str, all_topics: bool, default_source: str) -> None:
+    """Ingest articles from a JSON Lines file (one article per line).
+
+    Fields: id, url, title, text, date, lang, source; all but text optional; id is kept as external_id.
+    Bad lines are reported with their line number and skipped; the exit status is non-zero only when
+    nothing could be read.
+
+    \b
+    Example:
+        monitor ingest articles.jsonl
+        monitor ingest export.jsonl --all-topics --source europresse
+    """
+    from monitor.archive import Archive
+    from monitor.ingest import LineError, ingest_file
+    from monitor.processing import Processor
+    from monitor.topics import Matcher, load_watchlists
+
+    path = Path(file)
+    if not path.is_file():
+        raise click.ClickException(f"{file}: no such file")
+
+    def report_error(error: LineError) -> None:
+        click.echo(f"{file}:{error.line}: {error.message}", err=True)
+
+    database = open_db(db_url)
+    processor = Processor(Matcher(load_watchlists()), keep_all=all_topics)
+    report = ingest_file(path, Archive(database), processor, default_source, on_error=report_error)
+    click.echo(
+        f"{file}: {report.read} read, {report.stored} stored, {report.duplicates} duplicate(s), "
+        f"{report.off_topic} off topic, {len(report.errors)} bad line(s)"
+    )
+    if report.nothing_read:
+        click.echo(f"{file}: nothing could be read", err=True)
+        sys.exit(EXIT_FAILED)
