@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from monitor.article import Article
+from monitor.dates import as_aware
 from monitor.db import models
 from monitor.db.session import Database
 from monitor.db.store import Store, utcnow
@@ -70,7 +71,7 @@ class Archive:
             self.copies.add(row.id, row.text)
             if row.story_id is not None:
                 features = self.features.extract(row.title, row.text, row.language)
-                self.stories.add(row.story_id, features, row.when)
+                self.stories.add(row.story_id, features, as_aware(row.when))
 
     def _record_copy(self, session: Any, article_id: int, article: Article, when: datetime) -> int | None:
         """Link a repeated text to the earliest publication of it; returns the original's id.
@@ -107,7 +108,7 @@ class Archive:
         canonical = canonical_url(article.canonical_url or article.url)
         digest = content_hash(article.text)
         fetched = utcnow()
-        when = article.published_at or fetched
+        when = as_aware(article.published_at) if article.published_at else fetched
         language = article.language or "und"
         features = self.features.extract(article.title, article.text, language)
         with self.store.db.session() as session:

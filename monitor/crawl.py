@@ -81,7 +81,7 @@ def crawl(options: CrawlOptions) -> CrawlReport:
     """Crawl ``options.sources`` in this process; call at most once per process."""
     from spiders.news import NewsSpider
 
-    process = CrawlerProcess(build_settings(options), install_root_handler=True)
+    process = CrawlerProcess(build_settings(options))
     crawler = process.create_crawler(NewsSpider)
     process.crawl(crawler, sources=options.sources)
     process.start()

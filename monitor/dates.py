@@ -104,3 +104,8 @@ def plausible(value: datetime) -> bool:
     """Between 1990 and two days after now: anything else is a parsing accident."""
     aware = value if value.tzinfo else value.replace(tzinfo=UTC)
     return datetime(1990, 1, 1, tzinfo=UTC) <= aware <= datetime.now(UTC) + timedelta(days=2)
+
+
+def as_aware(value: datetime) -> datetime:
+    """A naive date-time (the page gave no offset) is read as UTC, so that all comparisons work."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -20,7 +20,9 @@ REDIS_ENV = "MONITOR_TEST_REDIS_URL"
 def _backends() -> list[Any]:
     backends: list[Any] = ["sqlite"]
     backends.append(
-        pytest.param("postgresql", marks=pytest.mark.skipif(not os.environ.get(POSTGRES_ENV), reason=f"{POSTGRES_ENV} unset"))
+        pytest.param(
+            "postgresql", marks=pytest.mark.skipif(not os.environ.get(POSTGRES_ENV), reason=f"{POSTGRES_ENV} unset")
+        )
     )
     return backends
 
@@ -83,5 +85,9 @@ def demo_truth() -> dict[str, dict[str, Any]]:
     for file in sorted((FIXTURES / "demo_truth").glob("*.json")):
         data = json.loads(file.read_text("utf-8"))
         for article in data["articles"]:
-            truth[f"{data['outlet']}{article['path']}"] = {**article, "outlet": data["outlet"], "language": data["language"]}
+            truth[f"{data['outlet']}{article['path']}"] = {
+                **article,
+                "outlet": data["outlet"],
+                "language": data["language"],
+            }
     return truth

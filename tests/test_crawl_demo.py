@@ -47,8 +47,14 @@ def _by_truth(db: Database, site: Any, truth: dict[str, dict[str, Any]]) -> dict
         for article, source, story_id, copy_of in session.execute(query):
             base = site.base_url(source)
             key = f"{source}{article.canonical_url.removeprefix(base)}"
-            rows[key] = {"id": article.id, "story": story_id, "copy_of": copy_of, "language": article.language,
-                         "title": article.title, "published_at": article.published_at}
+            rows[key] = {
+                "id": article.id,
+                "story": story_id,
+                "copy_of": copy_of,
+                "language": article.language,
+                "title": article.title,
+                "published_at": article.published_at,
+            }
     return rows
 
 
@@ -121,7 +127,7 @@ def test_wire_copy_is_stored_twice_the_later_marked_as_copy(crawled: Any, demo_s
 
 
 def test_second_crawl_fetches_no_archived_article(crawled: Any, demo_site: Any) -> None:
-    db, first = crawled
+    db, _ = crawled
     before = db_count(db)
     report = _crawl(demo_site, db.url)
     assert report.stats["finish_reason"] == "finished"

@@ -1,0 +1,51 @@
+"""The schema comes only from the migrations, and the models agree with them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
+
+from monitor.db import Database
+from monitor.db.migrate import current_revisions, head_revisions
+from monitor.db.models import Base
+
+
+def test_upgrade_on_empty_database_reaches_head(db_url: str) -> None:
+    db = Database(db_url)
+    try:
+        assert current_revisions(db.engine) == head_revisions()
+        tables = set(inspect(db.engine).get_table_names())
+        assert {"articles", "sources", "stories", "story_articles", "copies", "raw_pages", "article_topics"} <= tables
+    finally:
+        db.dispose()
+
+
+def test_models_and_migrations_agree(database: Any) -> None:
+    with database.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        diff = compare_metadata(context, Base.metadata)
+    assert diff == [], f"models and migrations differ: {diff}"
+
+
+def test_second_open_runs_no_migration(db_url: str) -> None:
+    first = Database(db_url)
+    first.dispose()
+    second = Database(db_url, upgrade=False)
+    try:
+        assert second.upgrade() is False
+    finally:
+        second.dispose()
+
+
+def test_sqlite_is_in_wal_mode_with_busy_timeout(sqlite_url: str) -> None:
+    db = Database(sqlite_url)
+    try:
+        with db.engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    finally:
+        db.dispose()
