@@ -12,6 +12,7 @@ from typing import Annotated, Any, ClassVar
 from sqlalchemy import (
     JSON,
     Boolean,
+    Column,
     Float,
     ForeignKey,
     Index,
@@ -19,7 +20,9 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     String,
+    Table,
     Text,
+    Unicode,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -147,3 +150,37 @@ class StoryArticle(Base):
     similarity: Mapped[float] = mapped_column(Float, default=0.0)
     manual: Mapped[bool] = mapped_column(Boolean, default=False)
     added_at: Mapped[timestamp]
+
+
+class CrawlRun(Base):
+    """One crawl of one source: by the daemon, by cron (``monitor crawl``) or ``monitor daemon --once``.
+
+    ``status`` is ``running`` until the run ends: ``finished``, ``interrupted`` (stopped by a signal, or
+    found still ``running`` by the next run of the source after a kill -9), ``failed`` or ``skipped``
+    (another process held the source's lock).
+    """
+
+    __tablename__ = "crawl_runs"
+    __table_args__ = (Index("ix_crawl_runs_source_started", "source", "started"),)
+
+    id: Mapped[intpk]
+    source: Mapped[str] = mapped_column(String(200))
+    origin: Mapped[str] = mapped_column(String(20))  # cron, daemon, once
+    started: Mapped[timestamp]
+    finished: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    error: Mapped[str | None] = mapped_column(Text)
+    pid: Mapped[int | None] = mapped_column(Integer)
+
+
+# APScheduler's job store (``SQLAlchemyJobStore``) lives in the same database. Its table is created by the
+# migration 0005 like every other table and declared here with APScheduler's exact columns, so the
+# model/migration comparison covers it; the job store's own ``create_all`` then finds it and does nothing.
+apscheduler_jobs = Table(
+    "apscheduler_jobs",
+    Base.metadata,
+    Column("id", Unicode(191), primary_key=True),
+    Column("next_run_time", Float(25), index=True),
+    Column("job_state", LargeBinary, nullable=False),
+)
