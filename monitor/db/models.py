@@ -138,6 +138,7 @@ class Story(Base):
     last_seen: Mapped[timestamp] = mapped_column(index=True)
     created_at: Mapped[timestamp]
     updated_at: Mapped[timestamp]
+    merged_into: Mapped[int | None] = mapped_column(ForeignKey("stories.id", ondelete="SET NULL"))
 
 
 class StoryArticle(Base):
@@ -184,3 +185,73 @@ apscheduler_jobs = Table(
     Column("next_run_time", Float(25), index=True),
     Column("job_state", LargeBinary, nullable=False),
 )
+
+
+class StoryFix(Base):
+    """A manual fix of the grouping (``monitor stories merge`` / ``split``), replayed by ``monitor regroup``.
+
+    merge: ``article_ids`` (the story merged in) belong with ``other_article_ids`` (the story kept).
+    split: ``article_ids`` were taken out of the story that kept ``other_article_ids``.
+    """
+
+    __tablename__ = "story_fixes"
+
+    id: Mapped[intpk]
+    kind: Mapped[str] = mapped_column(String(10))
+    story_id: Mapped[int] = mapped_column(Integer)  # merge: the story kept; split: the new story
+    other_story_id: Mapped[int] = mapped_column(Integer)  # merge: the story merged in; split: the story split
+    article_ids: Mapped[list[int]] = mapped_column(JSON)
+    other_article_ids: Mapped[list[int]] = mapped_column(JSON)
+    created_at: Mapped[timestamp]
+
+
+class FeedValidator(Base):
+    """What the last fetch of a feed, sitemap or section page returned: validators for conditional requests.
+
+    Keyed by the SHA-256 of the URL (URLs can be longer than an index allows).
+    """
+
+    __tablename__ = "feed_validators"
+
+    url_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    url: Mapped[url_str]
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # feed, sitemap, section
+    etag: Mapped[str | None] = mapped_column(String(500))
+    last_modified: Mapped[str | None] = mapped_column(String(100))  # the HTTP-date as the server sent it
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+    checked_at: Mapped[timestamp]
+    changed_at: Mapped[datetime | None]
+
+
+class SourcePolling(Base):
+    """Adaptive polling of a source: the interval shrinks when it changes, grows when it does not."""
+
+    __tablename__ = "source_polling"
+
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"), primary_key=True)
+    interval_seconds: Mapped[int] = mapped_column(Integer)
+    last_polled_at: Mapped[datetime | None]
+    last_changed_at: Mapped[datetime | None]
+    next_poll_at: Mapped[datetime | None]
+    last_success_at: Mapped[datetime | None]
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SourceHealth(Base):
+    """One crawl of one source: discovery fetches, new articles, errors by kind (403, 404, timeout…)."""
+
+    __tablename__ = "source_health"
+    __table_args__ = (Index("ix_source_health_source_started", "source_id", "started_at"),)
+
+    id: Mapped[intpk]
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    started_at: Mapped[timestamp]
+    finished_at: Mapped[timestamp]
+    fetched: Mapped[int] = mapped_column(Integer, default=0)  # discovery documents answered 200
+    not_modified: Mapped[int] = mapped_column(Integer, default=0)  # answered 304 (or unchanged content)
+    failed: Mapped[int] = mapped_column(Integer, default=0)  # discovery documents that failed
+    new_articles: Mapped[int] = mapped_column(Integer, default=0)
+    skipped_articles: Mapped[int] = mapped_column(Integer, default=0)  # already archived, not fetched
+    errors: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    ok: Mapped[bool] = mapped_column(Boolean)

@@ -1,0 +1,158 @@
+"""Features of an article for story grouping (pure, no database).
+
+- *cross-lingual* features mean the same in French and English: named entities and acronyms
+  (``e:amazon``, ``e:rekognition``), numbers (``n:20``) and the concepts of a bilingual lexicon of the
+  domain (``c:moratorium`` for "moratoire" and "moratorium");
+- *words* of one language (``fr:moratoire``), compared only with articles in that language.
+
+Counts are weighted by zone: title 3, lead 2, rest 1, so that a record holding only a headline and a
+snippet still has features.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from monitor.textnorm import fold, strip_elision
+
+STOPWORDS = frozenset(
+    """
+a au aux avec ce ces cet cette dans de des du elle elles en et eux il ils je la le les leur leurs
+lui ma mais me meme mes moi mon ne nos notre nous on ou par pas pour qu que qui sa se ses son sur ta
+te tes toi ton tu un une vos votre vous est sont ete etre avoir ont fait plus moins tres aussi selon
+comme si tout tous toute toutes cela ca dont alors ainsi apres avant depuis entre sans sous vers
+chez lors encore deja bien peu deux trois mardi mercredi jeudi vendredi samedi dimanche lundi hier
+janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre annee the of
+and to in for with at by from as is are was were be been has have had it its this that these those
+an or not but if they their them he she his her we our you your which who whom what when where will
+would can could should may might also more most than then there here about after before over into
+out up down new said says say one two three monday tuesday wednesday thursday friday saturday sunday
+january february march april june july august september october november december year
+""".split()
+)
+CAPITALISED = re.compile(r"(?<![\w'’])([A-ZÀ-ÖØ-Þ][\w’'\-]*[\w]|[A-Z]{2,})")
+NUMBER = re.compile(r"(?<![\w.,])(\d+(?:[.,]\d+)?)(?![\w])")
+WORD = re.compile(r"[a-z0-9][a-z0-9\-]{2,}")
+ENTITY_PRIOR = 1.5
+NUMBER_PRIOR = 0.6
+YEAR_PRIOR = 0.2
+LEAD_CHARS = 700
+ANCHOR_MIN_WEIGHT = 1.0
+SENTENCE_START = re.compile(r"(?:^|[.!?:;«»\"“”()\n]\s*|\s[-–—]\s)$")
+
+
+def proper_nouns(text: str) -> set[str]:
+    """Folded capitalised words that are names, not sentence openers.
+
+    A word counts when it is never written in lower case and is either capitalised somewhere other than
+    at the start of a sentence, or opens two sentences or more (snippets often name the company first:
+    "Amazon suspend…", "Amazon a annoncé…"). So "Amazon", "IBM", "Rekognition", but not "Critics".
+    """
+    lowercase = set(re.findall(r"(?<![\w'’])[a-zà-ÿ][\w\-]+", text))
+    names: set[str] = set()
+    openers: Counter[str] = Counter()
+    for match in CAPITALISED.finditer(text):
+        token = match.group(0)
+        if token.lower() in lowercase:
+            continue
+        folded = fold(strip_elision(token))
+        if folded in STOPWORDS or len(folded) < 2:
+            continue
+        if token.isupper() or not SENTENCE_START.search(text[max(0, match.start() - 3) : match.start()]):
+            names.add(folded)
+        elif len(folded) >= 3:
+            openers[folded] += 1
+    names.update(word for word, count in openers.items() if count >= 2)
+    return names
+
+
+def is_title_case(title: str) -> bool:
+    """An English headline In Title Case, whose capitals say nothing about names."""
+    long_words = [w for w in re.findall(r"[^\W\d_]+", title) if len(w) > 3]
+    return len(long_words) >= 3 and sum(w[0].isupper() for w in long_words) >= 0.7 * len(long_words)
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Folded phrase -> (concept, weight), matched longest first."""
+
+    phrases: dict[str, tuple[str, float]]
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        ordered = sorted(self.phrases, key=len, reverse=True)
+        return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(p) for p in ordered) + r")(?!\w)")
+
+
+def load_lexicon(path: Path | None = None) -> Lexicon:
+    if path is None:
+        raw = resources.files("monitor.data").joinpath("lexicon.toml").read_text("utf-8")
+    else:
+        raw = Path(path).read_text("utf-8")
+    data = tomllib.loads(raw)
+    phrases: dict[str, tuple[str, float]] = {}
+    for concept, entry in data.get("concept", {}).items():
+        weight = float(entry.get("weight", 1.0))
+        for phrase in [*entry.get("fr", []), *entry.get("en", [])]:
+            phrases[strip_elision(fold(phrase))] = (concept, weight)
+    return Lexicon(phrases)
+
+
+@dataclass
+class Features:
+    """Raw weighted counts of one article, before inverse document frequency."""
+
+    language: str
+    cross: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
+    words: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
+    priors: dict[str, float] = field(default_factory=dict)
+    title_keys: set[str] = field(default_factory=set)  # entities and specific concepts of the headline
+
+
+class FeatureExtractor:
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+        self._pattern = lexicon.pattern
+
+    def extract(self, title: str | None, text: str, language: str) -> Features:
+        features = Features(language=language)
+        heading = title or ""
+        names = proper_nouns(text if is_title_case(heading) else f"{heading}\n{text}")
+        zones = [(title or "", 3.0), (text[:LEAD_CHARS], 2.0), (text[LEAD_CHARS:], 1.0)]
+        for index, (zone, boost) in enumerate(zones):
+            if zone:
+                self._zone(zone, boost, features, names, is_title=index == 0)
+        return features
+
+    def _zone(self, zone: str, boost: float, features: Features, names: set[str], is_title: bool) -> None:
+        for token in CAPITALISED.findall(zone):
+            folded = fold(strip_elision(token))
+            if folded not in names or folded in self.lexicon.phrases:
+                continue  # a capitalised lexicon word ("Police", "Congress") is a concept, below
+            key = f"e:{folded}"
+            features.cross[key] += boost
+            features.priors[key] = ENTITY_PRIOR
+            if is_title:
+                features.title_keys.add(key)
+        normal = strip_elision(fold(zone))
+        for match in self._pattern.finditer(normal):
+            concept, weight = self.lexicon.phrases[match.group(0)]
+            key = f"c:{concept}"
+            features.cross[key] += boost
+            features.priors[key] = weight
+            if is_title and weight >= ANCHOR_MIN_WEIGHT:
+                features.title_keys.add(key)
+        for number in NUMBER.findall(zone):
+            value = number.replace(",", ".")
+            key = f"n:{value}"
+            features.cross[key] += boost
+            is_year = value.isdigit() and 1900 <= int(value) <= 2100
+            features.priors[key] = YEAR_PRIOR if is_year else NUMBER_PRIOR
+        for word in WORD.findall(normal):
+            if word not in STOPWORDS and not word.isdigit():
+                features.words[f"{features.language}:{word}"] += boost

@@ -1,0 +1,174 @@
+"""The open window of stories, with an inverted index from features to stories (pure, no database).
+
+A new article is compared with the stories that share one of its strongest cross-lingual features (the
+postings of an inverted index over the *open* stories only), never with the archive: the cost of an
+article depends on how many stories are open, not on how many were ever written.
+
+Two scores, each divided by its threshold so that 1.0 means "joins":
+
+- the cosine of the article's cross-lingual vector (entities, numbers, lexicon concepts) with the
+  story's centroid, whatever the languages;
+- the cosine of its words with the centroid of the story's articles *in the same language*.
+
+Headline anchor: when the new headline names actors or specific concepts, it must share one of them
+with the headlines of the story, unless the words agree strongly. This keeps apart two events about the
+same company in the same week (IBM's exit is not Amazon's moratorium, though both name Amazon).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from monitor.story_features import Features
+
+STRONG_WORD_SCORE = 1.6
+
+
+def _norm(vector: dict[str, float]) -> float:
+    return math.sqrt(sum(v * v for v in vector.values())) or 1.0
+
+
+@dataclass
+class _Story:
+    story_id: int
+    first_seen: datetime
+    last_seen: datetime
+    cross: dict[str, float] = field(default_factory=dict)
+    words: dict[str, dict[str, float]] = field(default_factory=dict)  # per language
+    title_keys: set[str] = field(default_factory=set)
+    size: int = 0
+    cross_norm: float = 1.0
+    word_norms: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Assignment:
+    story_id: int | None  # None: open a new story
+    similarity: float
+
+
+class StoryIndex:
+    """Online grouping: ``assign`` an article to an open story (or none), then ``add`` it there."""
+
+    def __init__(
+        self,
+        window: timedelta = timedelta(days=3),
+        cross_threshold: float = 0.34,
+        word_threshold: float = 0.30,
+        candidate_features: int = 12,
+    ) -> None:
+        self.window = window
+        self.cross_threshold = cross_threshold
+        self.word_threshold = word_threshold
+        self.candidate_features = candidate_features
+        self._stories: dict[int, _Story] = {}
+        self._postings: dict[str, set[int]] = {}
+        self._df: Counter[str] = Counter()
+        self._docs = 0
+        self.latest: datetime | None = None  # the latest article time seen: the clock of expiry
+
+    def __len__(self) -> int:
+        return len(self._stories)
+
+    def __contains__(self, story_id: object) -> bool:
+        return story_id in self._stories
+
+    def _idf(self, key: str) -> float:
+        return math.log(1.0 + (self._docs + 10.0) / (self._df[key] + 1.0))
+
+    def _weigh(self, counts: dict[str, float], priors: dict[str, float]) -> dict[str, float]:
+        vector = {k: (1.0 + math.log(c)) * self._idf(k) * priors.get(k, 1.0) for k, c in counts.items() if c > 0}
+        norm = _norm(vector)
+        return {k: v / norm for k, v in vector.items()}
+
+    def candidates(self, cross: dict[str, float]) -> list[int]:
+        """Open stories sharing one of the strongest features of ``cross``, in id order."""
+        top = sorted(cross, key=lambda k: (-cross[k], k))[: self.candidate_features]
+        found: set[int] = set()
+        for key in top:
+            found |= self._postings.get(key, set())
+        return sorted(found)
+
+    def assign(self, features: Features, when: datetime) -> Assignment:
+        """The open story this article belongs to, or ``Assignment(None, best)`` to open one."""
+        cross = self._weigh(features.cross, features.priors)
+        words = self._weigh(features.words, {})
+        best: tuple[float, int] | None = None
+        for story_id in self.candidates(cross):
+            story = self._stories[story_id]
+            if not self._is_open(story, when):
+                continue
+            dot = sum(weight * story.cross.get(key, 0.0) for key, weight in cross.items())
+            cross_score = dot / story.cross_norm / self.cross_threshold
+            word_score = 0.0
+            centroid = story.words.get(features.language)
+            if centroid and words:
+                dot = sum(weight * centroid.get(key, 0.0) for key, weight in words.items())
+                word_score = dot / story.word_norms[features.language] / self.word_threshold
+            anchored = not features.title_keys or bool(features.title_keys & story.title_keys)
+            if not anchored and word_score < STRONG_WORD_SCORE:
+                continue  # the headlines name different actors: another event, however close the text
+            score = max(cross_score, word_score)
+            if best is None or score > best[0] + 1e-9:
+                best = (score, story_id)
+        if best is not None and best[0] >= 1.0:
+            return Assignment(best[1], round(best[0], 4))
+        return Assignment(None, round(best[0], 4) if best else 0.0)
+
+    def _is_open(self, story: _Story, when: datetime) -> bool:
+        return story.first_seen - self.window <= when <= story.last_seen + self.window
+
+    def add(self, story_id: int, features: Features, when: datetime) -> None:
+        """Record that an article with ``features`` joined ``story_id`` (opened if new)."""
+        self._docs += 1
+        self._df.update(features.cross.keys())
+        self._df.update(features.words.keys())
+        cross = self._weigh(features.cross, features.priors)
+        words = self._weigh(features.words, {})
+        story = self._stories.get(story_id)
+        if story is None:
+            story = self._stories[story_id] = _Story(story_id, when, when)
+        story.first_seen = min(story.first_seen, when)
+        story.last_seen = max(story.last_seen, when)
+        story.size += 1
+        story.title_keys |= features.title_keys
+        for key, value in cross.items():
+            story.cross[key] = story.cross.get(key, 0.0) + value
+            self._postings.setdefault(key, set()).add(story_id)
+        story.cross_norm = _norm(story.cross)
+        if words:
+            centroid = story.words.setdefault(features.language, {})
+            for key, value in words.items():
+                centroid[key] = centroid.get(key, 0.0) + value
+            story.word_norms[features.language] = _norm(centroid)
+        self.latest = when if self.latest is None else max(self.latest, when)
+
+    def expire(self, before: datetime | None = None) -> int:
+        """Forget the stories closed at ``before`` (default: one more window after the latest article).
+
+        A story is closed when its last article is more than ``window`` older than ``before``; the
+        default keeps a second window of grace for articles that a crawl finds late.
+        """
+        if before is None:
+            if self.latest is None:
+                return 0
+            before = self.latest - self.window
+        closed = [sid for sid, s in self._stories.items() if s.last_seen + self.window < before]
+        for story_id in closed:
+            self.forget(story_id)
+        return len(closed)
+
+    def forget(self, story_id: int) -> None:
+        """Drop one story from the index (closed, or merged into another by hand)."""
+        story = self._stories.pop(story_id, None)
+        if story is None:
+            return
+        for key in story.cross:
+            postings = self._postings.get(key)
+            if postings is not None:
+                postings.discard(story_id)
+                if not postings:
+                    del self._postings[key]
