@@ -1,26 +1,64 @@
-"""Pure parsers of discovery documents: feeds, sitemaps, section pages -> candidate article links."""
+"""Pure parsers of discovery documents: feeds, sitemaps, section pages, homepages -> links.
+
+No I/O and no Scrapy here: the spider feeds bytes in and gets ``Link`` values out.
+
+- ``parse_feed``: RSS 0.9x/2.0, RDF (RSS 1.0) and Atom through feedparser, which falls back to a
+  loose parser on malformed XML (what parses is kept) and never expands entities nor fetches external ones.
+- ``parse_sitemap``: XML sitemaps, sitemap indexes and Google News sitemaps (``news:publication_date``,
+  ``news:title``, ``news:language``) with lxml, entities never resolved, no network; also plain-text sitemaps.
+- ``section_links``: links of a section page that look like articles on the source's own hosts.
+- ``feed_candidates``: the feeds a homepage announces (``<link rel="alternate">``, links to feeds) and the
+  usual feed paths, for ``monitor sources add``.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urljoin, urlsplit
 
 import feedparser
+from courlan.filters import is_navigation_page, is_not_crawlable, type_filter
 from lxml import etree
 from lxml import html as lxml_html
 
 from monitor.dates import parse_iso
+from monitor.urls import host_allowed
 
 NON_ARTICLE = re.compile(
-    r"/(?:tag|tags|auteur|auteurs|author|authors|topic|topics|theme|themes|page|video|videos|gallery|galleries|"
-    r"diaporama|diaporamas|photos|podcast|podcasts|live|search|recherche|newsletter|newsletters|abonnement|"
-    r"subscribe|login|connexion|compte|account|contact|about|a-propos|mentions-legales|legal|privacy|cgu|rss)"
-    r"(?:/|$)|/page/\d+|[?&]page=\d+|\.(?:jpg|jpeg|png|gif|pdf|mp3|mp4|xml|rss|css|js)$",
+    r"/(?:tag|tags|auteur|auteurs|author|authors|journaliste|journalistes|signataire|topic|topics|theme|themes|"
+    r"page|video|videos|gallery|galleries|galerie|galeries|diaporama|diaporamas|photos|photo|portfolio|"
+    r"podcast|podcasts|live|direct|search|recherche|newsletter|newsletters|abonnement|subscribe|login|"
+    r"connexion|compte|account|contact|about|a-propos|mentions-legales|legal|privacy|cgu|rss|feed|feeds)"
+    r"(?:/|$)|/page/\d+|[?&](?:page|p)=\d+|"
+    r"\.(?:jpg|jpeg|png|gif|webp|svg|pdf|mp3|mp4|m4a|xml|rss|atom|json|css|js|zip)$",
     re.IGNORECASE,
 )
+FEED_TYPES = (
+    "application/rss+xml",
+    "application/atom+xml",
+    "application/rdf+xml",
+    "application/feed+json",
+    "application/xml",
+    "text/xml",
+)
+COMMON_FEED_PATHS = (
+    "/feed",
+    "/feed/",
+    "/rss",
+    "/rss.xml",
+    "/feed.xml",
+    "/atom.xml",
+    "/index.xml",
+    "/rss/une.xml",
+    "/arc/outboundfeeds/rss/",
+)
+COMMON_SITEMAP_PATHS = ("/sitemap_news.xml", "/news-sitemap.xml", "/sitemap-news.xml", "/sitemap.xml")
+_ENTITY_DECL = re.compile(rb"<!DOCTYPE[^>\[]*\[.*?\]\s*>", re.DOTALL | re.IGNORECASE)
+
+Kind = Literal["feed", "sitemap", "html", "unknown"]
 
 
 @dataclass(frozen=True)
@@ -35,28 +73,56 @@ class DiscoveryError(ValueError):
     """A feed or sitemap that cannot be read at all."""
 
 
+def sniff(body: bytes) -> Kind:
+    """What a discovery document is, from its first bytes (servers often send the wrong Content-Type)."""
+    head = body[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if b"<urlset" in head or b"<sitemapindex" in head:
+        return "sitemap"
+    if b"<rss" in head or b"<feed" in head or b"<rdf:rdf" in head or b"<channel" in head:
+        return "feed"
+    if b"<html" in head or b"<!doctype html" in head or b"<head" in head or b"<body" in head:
+        return "html"
+    if head.startswith((b"http://", b"https://")):
+        return "sitemap"  # a plain-text sitemap: one URL a line
+    return "unknown"
+
+
+def _without_entity_declarations(body: bytes) -> bytes:
+    """Drops an internal DTD subset: entity definitions are never expanded (billion laughs, XXE)."""
+    return _ENTITY_DECL.sub(b"", body[:65536], count=1) + body[65536:] if b"<!ENTITY" in body[:65536] else body
+
+
+# feeds ------------------------------------------------------------------------------------------------
 def parse_feed(body: bytes, base_url: str) -> list[Link]:
-    """Entries of an RSS 0.9x/2.0, RDF or Atom feed, tolerating the usual malformations."""
-    parsed = feedparser.parse(body, sanitize_html=False, resolve_relative_uris=False)
+    """Entries of an RSS 0.9x/2.0, RDF or Atom feed, relative links resolved against ``base_url``.
+
+    Raises ``DiscoveryError`` when nothing can be read; an empty list is a well-formed empty feed.
+    """
+    parsed = feedparser.parse(_without_entity_declarations(body), sanitize_html=False, resolve_relative_uris=False)
+    base = parsed.feed.get("link") if isinstance(parsed.feed.get("link"), str) else None
     links: list[Link] = []
     for entry in parsed.entries:
-        href = entry.get("link") or _alternate(entry)
-        if not href:
-            guid = entry.get("id") or ""
-            href = guid if guid.startswith(("http://", "https://")) else None
+        href = _entry_href(entry)
         if not href:
             continue
-        links.append(Link(urljoin(base_url, href.strip()), _clean(entry.get("title")), _entry_date(entry)))
-    if not links and parsed.get("bozo"):
-        raise DiscoveryError(f"malformed feed: {parsed.get('bozo_exception')}")
+        url = urljoin(urljoin(base_url, base or ""), href.strip())
+        if urlsplit(url).scheme not in ("http", "https"):
+            continue
+        links.append(Link(url, _clean(entry.get("title")), _entry_date(entry), _lang(entry.get("language"))))
+    if not links and parsed.get("bozo") and not parsed.get("version"):
+        raise DiscoveryError(f"not a feed: {parsed.get('bozo_exception')}")
     return links
 
 
-def _alternate(entry: Any) -> str | None:
+def _entry_href(entry: Any) -> str | None:
+    href = entry.get("link")
+    if isinstance(href, str) and href.strip():
+        return href
     for link in entry.get("links", []):
         if link.get("rel", "alternate") == "alternate" and link.get("href"):
             return str(link["href"])
-    return None
+    guid = entry.get("id") or ""
+    return guid if isinstance(guid, str) and guid.startswith(("http://", "https://")) else None
 
 
 def _entry_date(entry: Any) -> datetime | None:
@@ -77,38 +143,75 @@ def _clean(value: Any) -> str | None:
     return " ".join(value.split()) or None
 
 
-def parse_sitemap(body: bytes) -> tuple[str, list[Link]]:
-    """``("index", sitemaps)`` or ``("urlset", pages)``; Google News fields read when present."""
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, recover=True)
+def _lang(value: Any) -> str | None:
+    text = _clean(value)
+    return text.lower().split("-")[0][:8] if text else None
+
+
+# sitemaps ---------------------------------------------------------------------------------------------
+def parse_sitemap(body: bytes, base_url: str | None = None) -> tuple[Literal["index", "urlset"], list[Link]]:
+    """``("index", sitemaps)`` or ``("urlset", pages)``; Google News fields read when present.
+
+    Malformed XML is recovered as far as it parses; entities are never resolved and nothing is fetched.
+    """
+    stripped = body.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if stripped.startswith((b"http://", b"https://")):
+        return "urlset", _text_sitemap(stripped)
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, recover=True, load_dtd=False)
     try:
-        root = etree.fromstring(body, parser=parser)
+        root = etree.fromstring(stripped, parser=parser)
     except etree.XMLSyntaxError as exc:
         raise DiscoveryError(f"malformed sitemap: {exc}") from exc
-    if root is None:
+    if root is None or not isinstance(root.tag, str):
         raise DiscoveryError("empty or malformed sitemap")
     kind = etree.QName(root).localname.lower()
+    if kind not in ("sitemapindex", "urlset"):
+        raise DiscoveryError(f"not a sitemap: root element <{kind}>")
     links: list[Link] = []
     for node in root:
         if not isinstance(node.tag, str):
             continue
-        fields = {etree.QName(child).localname.lower(): child for child in node.iter() if isinstance(child.tag, str)}
+        fields: dict[str, str] = {}
+        for child in node.iter():
+            if isinstance(child.tag, str) and child.text and child.text.strip():
+                fields.setdefault(etree.QName(child).localname.lower(), child.text.strip())
         loc = fields.get("loc")
-        if loc is None or not (loc.text or "").strip():
+        if not loc:
             continue
-        title = fields["title"].text if "title" in fields else None
-        date_node = fields.get("publication_date") or fields.get("lastmod")
-        language = fields["language"].text if "language" in fields else None
-        published = parse_iso(date_node.text) if date_node is not None and date_node.text else None
-        links.append(Link((loc.text or "").strip(), _clean(title), published, language))
+        url = urljoin(base_url, loc) if base_url else loc
+        if urlsplit(url).scheme not in ("http", "https"):
+            continue
+        date = fields.get("publication_date") or fields.get("lastmod")
+        links.append(Link(url, _clean(fields.get("title")), parse_iso(date) if date else None, _lang(fields.get("language"))))
     return ("index" if kind == "sitemapindex" else "urlset"), links
 
 
+def _text_sitemap(body: bytes) -> list[Link]:
+    lines = body.decode("utf-8", "replace").splitlines()
+    return [Link(line.strip()) for line in lines if line.strip().startswith(("http://", "https://"))]
+
+
+def fresh(links: list[Link], since: datetime | None) -> list[Link]:
+    """Links published at or after ``since``; links without a date are kept (nothing says they are old)."""
+    if since is None:
+        return links
+    return [link for link in links if link.published is None or link.published >= since]
+
+
+def newest_first(links: list[Link]) -> list[Link]:
+    """Newest first; undated links after dated ones, in document order."""
+    oldest = datetime.min.replace(tzinfo=UTC)
+    return sorted(links, key=lambda link: link.published or oldest, reverse=True)
+
+
+# section pages ----------------------------------------------------------------------------------------
 def looks_like_article(url: str, section_url: str | None = None) -> bool:
-    """A link that is probably an article: not a tag/author/pagination/video/gallery page, not a section."""
+    """A link that is probably an article: not a tag, author, pagination, video or gallery page, not a section."""
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or NON_ARTICLE.search(
-        parts.path + ("?" + parts.query if parts.query else "")
-    ):
+    path_query = parts.path + ("?" + parts.query if parts.query else "")
+    if parts.scheme not in ("http", "https") or NON_ARTICLE.search(path_query):
+        return False
+    if is_navigation_page(path_query) or is_not_crawlable(path_query) or not type_filter(path_query, strict=True):
         return False
     path = parts.path.rstrip("/")
     if section_url is not None and path == urlsplit(section_url).path.rstrip("/"):
@@ -120,20 +223,85 @@ def looks_like_article(url: str, section_url: str | None = None) -> bool:
 
 
 def section_links(body: bytes | str, base_url: str, allowed_hosts: list[str]) -> list[Link]:
-    """Links of a section page that look like articles on the source's own hosts."""
-    try:
-        tree = lxml_html.fromstring(body)
-    except (ValueError, etree.ParserError):
+    """Links of a section page that look like articles on the source's own hosts, in page order."""
+    tree = _html_tree(body)
+    if tree is None:
         return []
+    base = _base_href(tree, base_url)
     found: dict[str, Link] = {}
     for anchor in tree.iter("a"):
-        href = anchor.get("href")
-        if not href or href.startswith(("#", "mailto:", "javascript:")):
+        href = (anchor.get("href") or "").strip()
+        if not href or href.startswith(("#", "mailto:", "javascript:", "tel:")):
             continue
-        url = urljoin(base_url, href.strip()).split("#", 1)[0]
-        host = (urlsplit(url).hostname or "").lower()
-        if allowed_hosts and not any(host == h or host.endswith("." + h) for h in allowed_hosts):
+        url = urljoin(base, href).split("#", 1)[0]
+        if allowed_hosts and not host_allowed(url, allowed_hosts):
             continue
-        if looks_like_article(url, base_url) and url not in found:
+        if url not in found and looks_like_article(url, base_url):
             found[url] = Link(url, _clean(anchor.text_content()))
     return list(found.values())
+
+
+def _html_tree(body: bytes | str) -> Any:
+    if not body or not (body.strip() if isinstance(body, str) else body.strip()):
+        return None
+    try:
+        return lxml_html.fromstring(body)
+    except (ValueError, etree.ParserError):
+        return None
+
+
+def _base_href(tree: Any, url: str) -> str:
+    for base in tree.iter("base"):
+        if base.get("href"):
+            return urljoin(url, base.get("href").strip())
+    return url
+
+
+# homepages --------------------------------------------------------------------------------------------
+def feed_candidates(body: bytes | str, base_url: str) -> list[str]:
+    """Feeds a homepage announces (``<link rel="alternate">`` first, then links to feeds), then usual paths."""
+    announced: list[str] = []
+    tree = _html_tree(body)
+    if tree is not None:
+        base = _base_href(tree, base_url)
+        for link in tree.iter("link"):
+            rel = (link.get("rel") or "").lower().split()
+            kind = (link.get("type") or "").lower().split(";")[0].strip()
+            if "alternate" in rel and kind in FEED_TYPES and link.get("href"):
+                announced.append(urljoin(base, link.get("href").strip()))
+        for anchor in tree.iter("a"):
+            href = (anchor.get("href") or "").strip()
+            if href and re.search(r"(?:/feeds?/?|/rss/?|\.rss|\.atom|rss\.xml|feed\.xml|atom\.xml)$", href, re.I):
+                announced.append(urljoin(base, href))
+    origin = "{0.scheme}://{0.netloc}".format(urlsplit(base_url))
+    guessed = [origin + path for path in COMMON_FEED_PATHS]
+    return list(dict.fromkeys(announced + guessed))
+
+
+def sitemap_candidates(robots_txt: str, base_url: str) -> list[str]:
+    """``Sitemap:`` lines of a robots.txt, news sitemaps first, then the usual sitemap paths."""
+    listed = [
+        urljoin(base_url, line.split(":", 1)[1].strip())
+        for line in robots_txt.splitlines()
+        if line.lower().startswith("sitemap:") and line.split(":", 1)[1].strip()
+    ]
+    origin = "{0.scheme}://{0.netloc}".format(urlsplit(base_url))
+    ordered = sorted(listed, key=lambda url: 0 if "news" in url.lower() else 1)
+    return list(dict.fromkeys(ordered + [origin + path for path in COMMON_SITEMAP_PATHS]))
+
+
+def html_language(body: bytes | str) -> str | None:
+    """The ``<html lang>`` of a page, as a two-letter code."""
+    tree = _html_tree(body)
+    if tree is None:
+        return None
+    root = tree.getroottree().getroot()
+    return _lang(root.get("lang") or root.get("xml:lang"))
+
+
+def html_title(body: bytes | str) -> str | None:
+    tree = _html_tree(body)
+    if tree is None:
+        return None
+    found = tree.find(".//title")
+    return _clean(found.text_content()) if found is not None else None

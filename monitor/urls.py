@@ -1,97 +1,96 @@
-"""URL forms: one canonical form per article (pure functions)."""
+"""URL forms: one canonical form per article (pure functions).
+
+The rules, in order: lower-cased scheme and host without a trailing dot; no default port; no fragment;
+no tracking parameters (our list, plus courlan's tracker patterns taken from ClearURLs and Firefox's
+query stripping); AMP and mobile variants mapped to the main page (``amp.``/``m.``/``mobile.`` hosts,
+Google's AMP cache, ``/amp`` path segments, ``.amp.html``, ``?amp=1``, ``outputType=amp``); remaining
+parameters sorted and percent escapes normalised by w3lib's ``canonicalize_url``.
+``rel=canonical`` is honoured where the page is stored (the archive uses ``Article.canonical_url``).
+"""
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+import re
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
+from courlan.clean import TRACKERS_RE
 from w3lib.url import canonicalize_url
 
 TRACKING_PARAMS = frozenset(
     {
-        "fbclid",
-        "gclid",
-        "dclid",
-        "gclsrc",
-        "msclkid",
-        "yclid",
-        "mc_cid",
-        "mc_eid",
-        "igshid",
-        "xtor",
-        "xts",
-        "xtref",
-        "at_medium",
-        "at_campaign",
-        "at_platform",
-        "at_send_date",
-        "at_creation",
-        "at_link",
-        "at_link_id",
-        "at_link_type",
-        "at_link_origin",
-        "at_recipient_id",
-        "at_recipient_list",
-        "at_ptr_name",
-        "at_custom1",
-        "at_custom2",
-        "at_custom3",
-        "at_custom4",
-        "at_format",
-        "at_variant",
-        "at_brand",
-        "at_email_type",
-        "at_theme",
-        "cmp",
-        "cmpid",
-        "ito",
-        "ns_mchannel",
-        "ns_source",
-        "ns_campaign",
-        "ns_linkname",
-        "ns_fee",
-        "ref",
-        "ref_src",
-        "referrer",
-        "s_cid",
-        "ocid",
-        "taid",
-        "_ga",
-        "_gl",
-        "spm",
-        "sr_share",
-        "share",
-        "amp",
-        "outputType",
-        "CMP",
-        "wt_mc",
-        "wt_zmc",
+        "fbclid", "gclid", "dclid", "gclsrc", "msclkid", "yclid", "mc_cid", "mc_eid", "igshid",
+        "xtor", "xts", "xtref", "cmp", "cmpid", "ito", "ref", "ref_src", "referrer", "s_cid", "ocid", "taid",
+        "_ga", "_gl", "spm", "sr_share", "share", "wt_mc", "wt_zmc", "ns_mchannel", "ns_source",
+        "ns_campaign", "ns_linkname", "ns_fee", "at_medium", "at_campaign", "xtatc", "origin", "partner",
+        "fromrss", "from", "rss", "feed", "feedtype",
     }
-)
-TRACKING_PREFIXES = ("utm_", "at_", "pk_", "mtm_", "matomo_", "hsa_", "vero_", "oly_")
+)  # fmt: skip
+TRACKING_PREFIXES = ("utm_", "at_", "pk_", "mtm_", "matomo_", "hsa_", "vero_", "oly_", "ns_", "_hs")
+AMP_PARAMS = frozenset({"amp", "_amp", "amp_js_v", "usqp"})
 DEFAULT_PORTS = {"http": 80, "https": 443}
+VARIANT_HOST = re.compile(r"^(?:amp|m|mobile)\.(?=[^.]+\.[^.]+)")
+AMP_CACHE_HOST = re.compile(r"\.cdn\.ampproject\.org$")
+AMP_CACHE_PATH = re.compile(r"^/(?:[a-z]+/)*?(s/)?([^/]+\.[^/]+)(/.*)?$")
+AMP_PATH = [
+    (re.compile(r"^/amp(?=/)"), ""),  # /amp/2020/06/story
+    (re.compile(r"/amp/?$"), "/"),  # /2020/06/story/amp
+    (re.compile(r"\.amp(\.html?)$"), r"\1"),  # story.amp.html
+    (re.compile(r"/amp\.html?$"), "/"),  # story/amp.html
+]
 
 
-def _is_tracking(name: str) -> bool:
+def is_tracking_param(name: str) -> bool:
     lowered = name.lower()
-    return lowered in TRACKING_PARAMS or lowered.startswith(TRACKING_PREFIXES)
+    return (
+        lowered in TRACKING_PARAMS
+        or lowered.startswith(TRACKING_PREFIXES)
+        or bool(TRACKERS_RE.search(lowered))
+    )
+
+
+def _is_amp_param(name: str, value: str) -> bool:
+    lowered = name.lower()
+    return lowered in AMP_PARAMS or (lowered == "outputtype" and value.lower() in ("amp", "amp-type"))
+
+
+def _unwrap_amp_cache(scheme: str, host: str, path: str) -> tuple[str, str, str]:
+    """``https://www-x-com.cdn.ampproject.org/c/s/www.x.com/a`` -> ``https``, ``www.x.com``, ``/a``."""
+    found = AMP_CACHE_PATH.match(path)
+    if not found:
+        return scheme, host, path
+    return ("https" if found.group(1) else "http"), found.group(2).lower(), found.group(3) or "/"
+
+
+def _strip_amp_path(path: str) -> str:
+    for pattern, replacement in AMP_PATH:
+        new_path = pattern.sub(replacement, path)
+        if new_path != path:
+            return new_path or "/"
+    return path
 
 
 def canonical_url(url: str) -> str:
-    """The canonical form of an article URL.
+    """The canonical form of an article URL (idempotent: ``canonical_url(canonical_url(u)) == canonical_url(u)``).
 
-    Lower-cased scheme and host, no default port, no fragment, no tracking parameters
-    (``utm_*``, ``fbclid``, ``xtor``, ``at_medium``…), remaining query parameters sorted, percent
-    escapes normalised. Idempotent: ``canonical_url(canonical_url(u)) == canonical_url(u)``.
+    >>> canonical_url("HTTPS://WWW.Example.com:443/a/b.amp.html?utm_source=x&id=3#top")
+    'https://www.example.com/a/b.html?id=3'
     """
     parts = urlsplit(url.strip())
     scheme = (parts.scheme or "http").lower()
     host = (parts.hostname or "").lower().rstrip(".")
+    path = parts.path or "/"
     port = parts.port if parts.port and DEFAULT_PORTS.get(scheme) != parts.port else None
+    if AMP_CACHE_HOST.search(host):
+        scheme, host, path = _unwrap_amp_cache(scheme, host, unquote(path))
+        port = None
+    if VARIANT_HOST.match(host):
+        host = VARIANT_HOST.sub("www.", host)
+    path = _strip_amp_path(path)
     netloc = host if port is None else f"{host}:{port}"
     if parts.username:
         netloc = f"{parts.username}@{netloc}"
-    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)])
-    path = parts.path or "/"
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    query = urlencode([(k, v) for k, v in pairs if not is_tracking_param(k) and not _is_amp_param(k, v)])
     rebuilt = urlunsplit((scheme, netloc, path, query, ""))
     return canonicalize_url(rebuilt, keep_fragments=False)
 
@@ -100,3 +99,9 @@ def host_of(url: str) -> str:
     """The host name of ``url`` without ``www.``."""
     host = (urlsplit(url).hostname or "").lower()
     return host[4:] if host.startswith("www.") else host
+
+
+def host_allowed(url: str, allowed: list[str] | tuple[str, ...]) -> bool:
+    """Whether the host of ``url`` is one of ``allowed`` or a subdomain of one (``www.`` ignored)."""
+    host = host_of(url)
+    return any(host == domain or host.endswith("." + domain) for domain in allowed)
