@@ -1,8 +1,14 @@
 """The archive service: dedup, copies and stories around the store, shared by crawls and ingestion.
 
+Three levels, each a relation, none deleting anything: the same article (one canonical URL, or the
+same normalised text from one source) is not stored twice; a copy (a near-duplicate text, a wire story
+republished) is stored with a ``copies`` row pointing at the earliest publication and the agency
+credited; every article joins a story (``story_articles``).
+
 One article, one transaction: the article row, its raw HTML, its topics, its copy link and its story
 link are committed together or not at all, so a killed process leaves no half-written article.
-The in-memory indexes (copies, stories) are updated only after the commit.
+The in-memory indexes (copies, stories) hold the open window only; they are updated after the commit
+and reloaded from the archive (the articles of the last windows, in article time) when a run starts.
 """
 
 from __future__ import annotations
@@ -50,9 +56,11 @@ class Outcome:
 
 @dataclass(frozen=True)
 class ArchiveSettings:
-    story_window: timedelta = timedelta(days=3)
-    load_window: timedelta = timedelta(days=14)
-    copy_threshold: float = 0.6
+    story_window: timedelta = timedelta(days=3)  # a story stays open while it receives articles
+    load_window: timedelta = timedelta(days=14)  # article time reloaded into the indexes at start
+    copy_threshold: float = 0.6  # MinHash Jaccard of word 5-shingles
+    copy_window: timedelta = timedelta(days=7)  # how long a text can be found again as a copy
+    expire_every: int = 100  # articles between two expiries of the indexes
 
 
 class Archive:
@@ -62,16 +70,26 @@ class Archive:
         self.features = FeatureExtractor(load_lexicon())
         self.copies = CopyIndex(threshold=self.settings.copy_threshold)
         self.stories = StoryIndex(window=self.settings.story_window)
-        self._source_ids: dict[str, int] = {}
+        self._added = 0
         self._load_window()
 
     def _load_window(self) -> None:
-        """Rebuild the in-memory indexes from the recent part of the archive."""
-        for row in self.store.recent_articles(self.settings.load_window):
-            self.copies.add(row.id, row.text)
+        """Rebuild the in-memory indexes from the open window of the archive."""
+        span = max(self.settings.load_window, 2 * self.settings.story_window, self.settings.copy_window)
+        for row in self.store.window_articles(span):
+            when = as_aware(row.when)
+            self.copies.add(row.id, row.text, when)
             if row.story_id is not None:
                 features = self.features.extract(row.title, row.text, row.language)
-                self.stories.add(row.story_id, features, as_aware(row.when))
+                self.stories.add(row.story_id, features, when)
+        self._expire()
+
+    def _expire(self) -> None:
+        """Close the stories and forget the texts that fell out of the window."""
+        latest = self.stories.latest
+        if latest is not None:
+            self.stories.expire()
+            self.copies.expire(latest - self.settings.copy_window)
 
     def _record_copy(self, session: Any, article_id: int, article: Article, when: datetime) -> int | None:
         """Link a repeated text to the earliest publication of it; returns the original's id.
@@ -82,7 +100,7 @@ class Archive:
         match = self.copies.find(article.text)
         if match is None:
             return None
-        agency = article.agency or agency_credit(article.text)
+        agency = article.agency or agency_credit(article.text, "; ".join(article.authors))
         original = self.store.copy_root(session, match.original_id)
         original_when = self.store.article_time(session, original)
         if original_when is not None and when < original_when:
@@ -148,7 +166,10 @@ class Archive:
             new_story = story_id is None
             if story_id is None:
                 story_id = self.store.open_story(session, article.title or article.text[:120], when)
-            self.store.link_story(session, article_id, story_id, when, assignment.similarity)
-        self.copies.add(article_id, article.text)
+            story_id = self.store.link_story(session, article_id, story_id, when, assignment.similarity)
+        self.copies.add(article_id, article.text, when)
         self.stories.add(story_id, features, when)
+        self._added += 1
+        if self._added % self.settings.expire_every == 0:
+            self._expire()
         return Outcome("stored", article_id, copy_of, story_id, new_story)

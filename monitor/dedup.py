@@ -1,13 +1,19 @@
-"""Near-duplicate texts: syndicated wire copies found with MinHash LSH over word shingles (pure).
+"""Near-duplicate texts and agency credits (pure).
 
-The index holds MinHash signatures of the open window only, so that finding the candidates of a new
-text costs the same whatever the size of the archive.
+- ``CopyIndex``: wire copies found with MinHash LSH (datasketch) over word 5-shingles. It holds the
+  signatures of the open window only (``expire``), so that finding the candidates of a new text costs the
+  same whatever the size of the archive.
+- ``agency_credit``: the news agency a text credits ("PARIS (AFP) -", "Le Monde avec AFP", "(AP) —",
+  "(Reuters)", "© AFP"), looked for where credits are written: the dateline, the last lines and the
+  byline; "selon l'AFP" or "told Reuters" in the body is a quote, not a credit.
 """
 
 from __future__ import annotations
 
+import heapq
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 from datasketch import MinHash, MinHashLSH
 
@@ -15,16 +21,67 @@ from monitor.textnorm import words
 
 SHINGLE = 5
 NUM_PERM = 128
+HEAD_CHARS = 300
+TAIL_CHARS = 300
+
+# name -> how the agency is written (case-sensitive: "AP" is not "ap")
 AGENCIES = {
-    "AFP": r"\bAFP\b|Agence France[- ]Presse",
-    "Reuters": r"\bReuters\b",
-    "AP": r"\(AP\)|\bAP\b(?= —| -|\))|Associated Press",
-    "ANSA": r"\bANSA\b",
-    "dpa": r"\bdpa\b",
-    "PA Media": r"\bPA Media\b",
-    "Belga": r"\bBelga\b",
-    "EFE": r"\bEFE\b",
+    "AFP": r"AFP|Agence France[- ]Presse",
+    "AP": r"AP|Associated Press",
+    "Reuters": r"Reuters|REUTERS|Thomson Reuters",
+    "ANSA": r"ANSA",
+    "dpa": r"dpa|DPA",
+    "PA Media": r"PA Media",
+    "Belga": r"Belga|BELGA",
+    "EFE": r"EFE",
+    "Bloomberg": r"Bloomberg News",
 }
+# credit forms around an agency name ({a}); the dateline "(AFP)" counts anywhere
+_ANYWHERE = [r"\(\s*(?:{a})\s*\)"]
+_HEAD_OR_TAIL = [
+    r"(?i:\bavec|\bwith|\bsource\s*:|\bpar|\bby|\bfrom|©|\(c\))\s*(?:l['’])?(?:{a})\b",
+    r"(?:^|\n)\W{{0,3}}(?:{a})\s*[-—–:|]",  # "AFP — …" opening a line
+    r"[-—–|/]\s*(?:{a})\W{{0,3}}(?:$|\n)",  # "… — AFP" closing a line
+    r"(?:^|\n)\s*(?:{a})\s*(?:$|\n)",  # "AFP" alone on a line
+]
+
+
+def _compile(forms: list[str]) -> dict[str, re.Pattern[str]]:
+    return {
+        name: re.compile("|".join(f"(?:{form.format(a=names)})" for form in forms)) for name, names in AGENCIES.items()
+    }
+
+
+_ANYWHERE_PATTERNS = _compile(_ANYWHERE)
+_EDGE_PATTERNS = _compile(_HEAD_OR_TAIL)
+_BYLINE = {name: re.compile(rf"(?<![\w-])(?:{names})(?![\w-])") for name, names in AGENCIES.items()}
+_REUTERS_TAIL = re.compile(r"\((?:Reporting|Additional reporting|Writing) by [^)]*(?:Editing by|editing by)")
+
+
+def agency_credit(text: str, byline: str | None = None) -> str | None:
+    """The news agency credited by a text (and its byline: authors, site name), or None.
+
+    >>> agency_credit("PARIS (AFP) - La CNIL a infligé une amende…")
+    'AFP'
+    >>> agency_credit("…selon l'AFP, qui cite un porte-parole.")
+    """
+    found: list[tuple[int, str]] = []
+    head, tail = text[:HEAD_CHARS], text[-TAIL_CHARS:]
+    tail_offset = max(len(text) - TAIL_CHARS, 0)
+    for name in AGENCIES:
+        positions = [m.start() for m in _ANYWHERE_PATTERNS[name].finditer(text)]
+        positions += [m.start() for m in _EDGE_PATTERNS[name].finditer(head)]
+        positions += [tail_offset + m.start() for m in _EDGE_PATTERNS[name].finditer(tail)]
+        if positions:
+            found.append((min(positions), name))
+    if not found and _REUTERS_TAIL.search(tail):
+        found.append((len(text), "Reuters"))
+    if not found and byline:
+        for name, pattern in _BYLINE.items():
+            match = pattern.search(byline)
+            if match:
+                found.append((match.start(), name))
+    return min(found)[1] if found else None
 
 
 @dataclass(frozen=True)
@@ -46,29 +103,25 @@ def signature(text: str) -> MinHash:
     return minhash
 
 
-def agency_credit(text: str) -> str | None:
-    """The news agency credited in a text ("(AFP)", "Le Monde avec AFP", "(AP) —"), if any."""
-    for name, pattern in AGENCIES.items():
-        if re.search(pattern, text):
-            return name
-    return None
-
-
 class CopyIndex:
-    """MinHash LSH over the open window: ``find`` the earliest text a new one repeats, then ``add`` it."""
+    """MinHash LSH over the open window: ``find`` the text a new one repeats, then ``add`` it.
+
+    Texts shorter than ``min_words`` are never copies (a headline and a snippet say too little).
+    """
 
     def __init__(self, threshold: float = 0.6, min_words: int = 60) -> None:
         self.threshold = threshold
         self.min_words = min_words
         self._lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
         self._signatures: dict[int, MinHash] = {}
+        self._times: list[tuple[datetime, int]] = []  # a heap: the oldest first, for expiry
 
     def __len__(self) -> int:
         return len(self._signatures)
 
     def find(self, text: str, exclude: set[int] | None = None) -> CopyMatch | None:
-        """The best match over the threshold; ties go to the earliest (smallest id)."""
-        if len(words(text)) < self.min_words or not self._signatures:
+        """The most similar indexed text over the threshold; ties go to the smallest id."""
+        if not self._signatures or len(words(text)) < self.min_words:
             return None
         minhash = signature(text)
         best: CopyMatch | None = None
@@ -80,9 +133,21 @@ class CopyIndex:
                 best = CopyMatch(int(key), round(float(similarity), 4))
         return best
 
-    def add(self, article_id: int, text: str) -> None:
+    def add(self, article_id: int, text: str, when: datetime | None = None) -> None:
         if article_id in self._signatures or len(words(text)) < self.min_words:
             return
         minhash = signature(text)
         self._lsh.insert(article_id, minhash)
         self._signatures[article_id] = minhash
+        if when is not None:
+            heapq.heappush(self._times, (when, article_id))
+
+    def expire(self, before: datetime) -> int:
+        """Forget the texts published before ``before``; returns how many."""
+        removed = 0
+        while self._times and self._times[0][0] < before:
+            _, article_id = heapq.heappop(self._times)
+            if self._signatures.pop(article_id, None) is not None:
+                self._lsh.remove(article_id)
+                removed += 1
+        return removed

@@ -21,11 +21,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("stories", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("merged_into", sa.Integer(), nullable=True))
-        batch_op.create_foreign_key(
-            batch_op.f("fk_stories_merged_into_stories"), "stories", ["merged_into"], ["id"], ondelete="SET NULL"
-        )
+    # a plain ADD COLUMN (no foreign key): SQLite would otherwise rebuild the table under the views
+    op.add_column("stories", sa.Column("merged_into", sa.Integer(), nullable=True))
     op.create_table(
         "story_fixes",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -42,5 +39,4 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("story_fixes")
     with op.batch_alter_table("stories", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("fk_stories_merged_into_stories"), type_="foreignkey")
         batch_op.drop_column("merged_into")

@@ -138,7 +138,7 @@ class Story(Base):
     last_seen: Mapped[timestamp] = mapped_column(index=True)
     created_at: Mapped[timestamp]
     updated_at: Mapped[timestamp]
-    merged_into: Mapped[int | None] = mapped_column(ForeignKey("stories.id", ondelete="SET NULL"))
+    merged_into: Mapped[int | None] = mapped_column(Integer)  # merged by hand into this story
 
 
 class StoryArticle(Base):

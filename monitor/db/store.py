@@ -160,17 +160,53 @@ class Store:
 
     def link_story(
         self, session: Session, article_id: int, story_id: int, when: datetime, similarity: float, manual: bool = False
-    ) -> None:
+    ) -> int:
+        """Put the article in the story (or in the story it was merged into by hand); returns the story id."""
+        story = session.get(Story, story_id)
+        seen = {story_id}
+        while story is not None and story.merged_into is not None and story.merged_into not in seen:
+            seen.add(story.merged_into)
+            story = session.get(Story, story.merged_into)
+        target = story.id if story is not None else story_id
         session.add(
             StoryArticle(
-                article_id=article_id, story_id=story_id, similarity=similarity, manual=manual, added_at=utcnow()
+                article_id=article_id, story_id=target, similarity=similarity, manual=manual, added_at=utcnow()
             )
         )
-        story = session.get(Story, story_id)
         if story is not None:
             story.first_seen = min(story.first_seen, when)
             story.last_seen = max(story.last_seen, when)
             story.updated_at = utcnow()
+        return target
+
+    def window_articles(self, span: timedelta, limit: int = 50_000) -> Iterator[WindowArticle]:
+        """The articles published within ``span`` of the latest one (never later than now), oldest first.
+
+        This is the open window of the in-memory indexes, measured in article time so that an archive
+        ingested today from last year reloads last year's window, not the whole ingest.
+        """
+        now = utcnow()
+        with self.db.session() as session:
+            latest_published = session.scalar(select(func.max(Article.published_at)).where(Article.published_at <= now))
+            latest_fetched = session.scalar(select(func.max(Article.fetched_at)))
+        latest = latest_published or latest_fetched
+        if latest is None:
+            return
+        since = latest - span
+        when = func.coalesce(Article.published_at, Article.fetched_at)
+        with self.db.session() as session:
+            query = (
+                select(Article.id, Article.title, Article.text, Article.language, when, StoryArticle.story_id)
+                .outerjoin(StoryArticle, StoryArticle.article_id == Article.id)
+                .where(
+                    (Article.published_at >= since) | (Article.published_at.is_(None) & (Article.fetched_at >= since))
+                )
+                .where(when <= now)
+                .order_by(when, Article.id)
+                .limit(limit)
+            )
+            for article_id, title, text, language, at, story_id in session.execute(query).yield_per(1000):
+                yield WindowArticle(article_id, title, text, language, at, story_id)
 
     def recent_articles(self, touched_within: timedelta, limit: int = 50_000) -> Iterator[WindowArticle]:
         """Articles of the stories touched lately and articles fetched lately, oldest first."""
