@@ -37,7 +37,21 @@ ITEM_PIPELINES = {
     "monitor.pipelines.StoragePipeline": 400,
 }
 DOWNLOADER_MIDDLEWARES = {
+    "monitor.distributed.SourceSyncMiddleware": 40,  # off unless MONITOR_DISTRIBUTED
     "monitor.middlewares.ArchivedUrlMiddleware": 50,
+    # discovery and politeness (monitor/middlewares.py, monitor/politeness.py, docs/discovery.md)
+    "monitor.politeness.SourceDomainsMiddleware": 30,
+    "monitor.middlewares.SourceStatsMiddleware": 45,
+    "monitor.middlewares.ConditionalRequestMiddleware": 60,
+    "scrapy.downloadermiddlewares.useragent.UserAgentMiddleware": None,
+    "monitor.politeness.ContactUserAgentMiddleware": 500,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "monitor.politeness.RetryAfterMiddleware": 550,
+}
+EXTENSIONS = {
+    "monitor.distributed.WorkerExtension": 500,  # off unless MONITOR_DISTRIBUTED
+    "monitor.politeness.CrawlDelayExtension": 10,  # after AutoThrottle (0): Crawl-delay is a floor
+    "monitor.extensions.SourceHealthExtension": 600,
 }
 
 # Ours -------------------------------------------------------------------------------------------------
@@ -48,4 +62,29 @@ MONITOR_WATCHLISTS_FILE = None  # None: the shipped watchlists
 MONITOR_ALL_TOPICS = False  # keep every article, not only those a watchlist matches
 MONITOR_REFRESH = False  # fetch again articles already in the archive
 MONITOR_STORY_WINDOW_HOURS = 72
+# The daemon and cron runs (monitor/scheduler.py, docs/deploy.md)
+MONITOR_LOCK_DIR = None  # None: <database file>.locks next to a SQLite database, else under the temp dir
+MONITOR_DAEMON_MAX_CRAWLS = 2  # crawls (child processes) at a time
+MONITOR_SCHEDULE_JITTER = 60  # seconds a scheduled run may be delayed at random (at most a tenth of its cadence)
+MONITOR_MISFIRE_GRACE_TIME = None  # seconds a late run may still start; None: it always runs, once
+MONITOR_CRAWL_TIMEOUT = 6 * 3600  # seconds before a crawl gets SIGTERM (then SIGKILL 30 s later)
 MONITOR_MAX_ARTICLES_PER_SOURCE = 0  # 0: no limit
+# Discovery, incremental crawls, politeness (docs/discovery.md) -----------------------------------------
+MONITOR_CONDITIONAL_REQUESTS = True  # If-None-Match / If-Modified-Since for feeds, sitemaps, section pages
+MONITOR_SITEMAP_HORIZON_DAYS = 7  # sitemap entries (and child sitemaps) older than this are skipped; 0: none
+MONITOR_SITEMAP_MAX_DEPTH = 3  # sitemap indexes nested deeper are not followed
+MONITOR_POLL_MIN_SECONDS = 600  # adaptive polling bounds: a source changing often is polled every 10 min
+MONITOR_POLL_MAX_SECONDS = 86400  # ... one that rarely changes, once a day
+MONITOR_POLL_DUE_ONLY = False  # True: skip sources whose adaptive interval has not elapsed (the daemon)
+MONITOR_FAILING_RUNS = 3  # a source failing this many runs in a row is flagged by `monitor sources list`
+MONITOR_RETRY_AFTER_MAX = 120  # seconds: a longer Retry-After is not waited for (no retry)
+MONITOR_RETRY_BACKOFF_BASE = 1.0  # seconds before the first retry without Retry-After, doubled each time
+MONITOR_RETRY_BACKOFF_MAX = 30.0
+MONITOR_CRAWL_DELAY_MAX = 60.0  # seconds: a larger robots.txt Crawl-delay is capped
+
+# Distributed crawling (monitor/distributed.py, docs/distributed.md) ------------------------------------
+MONITOR_DISTRIBUTED = False  # True: share the request queue and seen-URL filter in Redis (scrapy-redis)
+MONITOR_REDIS_URL = None  # None: $MONITOR_REDIS_URL, then redis://127.0.0.1:6379/0
+MONITOR_REDIS_PREFIX = "monitor"  # one prefix per deployment: the Redis keys are PREFIX:requests, ...
+MONITOR_WORKER_IDLE_CLOSE = 0  # seconds a worker waits on an empty queue before it exits; 0: never
+MONITOR_WORKER_POLL_INTERVAL = 0.5  # seconds between two looks at the shared queue when idle
