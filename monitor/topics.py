@@ -1,9 +1,10 @@
-"""Topic watchlists: which articles are about facial recognition (pure).
+"""Topic watchlists: named boolean queries, and which of them an article matches (pure).
 
-A watchlist is a named set of terms (words or phrases, matched on folded text, accents and case
-ignored, French elision understood, a trailing ``*`` for any suffix) and of exclusions (phrases whose
-matches do not count, such as "face-à-face"). ``Matcher`` compiles every watchlist into one regular
-expression and reports, per watchlist, where it matched, on which terms, with a relevance score.
+A watchlist is a name and a query in the language of ``monitor.query`` (words, "phrases", AND, OR,
+NOT/-, parentheses, ``surveill*``, NEAR/n, ONEAR/n, title:, text:, lang:, source:). Watchlists come from
+a TOML file (the shipped ``monitor/data/watchlists.toml`` or the user's) and from the database
+(``monitor topics add``); ``Matcher`` compiles all of them into one matcher and reports, per watchlist,
+where it matched (title, text), on which terms, with a relevance score.
 """
 
 from __future__ import annotations
@@ -15,17 +16,35 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from monitor.textnorm import fold, strip_elision
+from monitor.query import CompiledQueries, QueryError, QueryResult, parse
+from monitor.query.ast import Node
+from monitor.query.text import words
 
 DEFAULT_WATCHLIST = "facial-recognition"
+SHIPPED = "shipped"
+DATABASE = "database"
+TITLE_WEIGHT = 3.0
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
+
+
+class WatchlistError(ValueError):
+    """A watchlist that cannot be used: a bad name, a bad query (with its position) or a bad file."""
 
 
 @dataclass(frozen=True)
 class Watchlist:
     name: str
-    terms: tuple[str, ...]
-    exclude: tuple[str, ...] = ()
-    title_weight: float = 3.0
+    query: str
+    origin: str = SHIPPED  # "shipped", a file path, or "database"
+    description: str = ""
+    node: Node = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        check_name(self.name)
+        try:
+            object.__setattr__(self, "node", parse(self.query))
+        except QueryError as exc:
+            raise WatchlistError(f"watchlist {self.name!r} ({self.origin}): {exc}\n{exc.pointer()}") from exc
 
 
 @dataclass
@@ -36,81 +55,75 @@ class TopicMatch:
     score: float = 0.0
 
 
-def _normal(text: str) -> str:
-    return strip_elision(fold(text))
-
-
-def _pattern(term: str) -> str:
-    """A folded term as a regex: words joined by any run of spaces or hyphens, simple plurals."""
-    term = _normal(term).strip()
-    wildcard = term.endswith("*")
-    parts = [re.escape(p) for p in re.split(r"[\s\-]+", term.rstrip("*")) if p]
-    body = r"(?:s|x|es)?[\s\-]+".join(parts)
-    tail = r"\w*" if wildcard else r"(?:s|x|es)?"
-    return rf"(?<!\w){body}{tail}(?!\w)"
+def check_name(name: str) -> str:
+    if not _NAME.fullmatch(name):
+        raise WatchlistError(
+            f"invalid watchlist name {name!r}: letters, digits, '.', '_' and '-', starting with a letter or digit"
+        )
+    return name
 
 
 class Matcher:
-    """All watchlists compiled into one scan of the text."""
+    """All watchlists compiled into one matcher."""
 
     def __init__(self, watchlists: Sequence[Watchlist]) -> None:
         self.watchlists = list(watchlists)
-        self._groups: dict[str, tuple[str, str, bool]] = {}
-        alternatives: list[tuple[bool, str]] = []
-        index = 0
-        # exclusions first: at one position the alternation prefers them, so their span is consumed
-        for watchlist in self.watchlists:
-            for term, is_exclusion in [(t, True) for t in watchlist.exclude] + [(t, False) for t in watchlist.terms]:
-                group = f"g{index}"
-                index += 1
-                self._groups[group] = (watchlist.name, term, is_exclusion)
-                alternatives.append((is_exclusion, f"(?P<{group}>{_pattern(term)})"))
-        ordered = [p for excl, p in alternatives if excl] + [p for excl, p in alternatives if not excl]
-        self._regex = re.compile("|".join(ordered)) if ordered else None
+        self.compiled = CompiledQueries([w.node for w in self.watchlists])
 
-    def _scan(self, text: str) -> dict[str, list[str]]:
-        found: dict[str, list[str]] = {}
-        if not self._regex or not text:
-            return found
-        for match in self._regex.finditer(_normal(text)):
-            group = match.lastgroup
-            if group is None:
-                continue
-            name, term, is_exclusion = self._groups[group]
-            if not is_exclusion:
-                found.setdefault(name, []).append(term)
-        return found
+    def match(
+        self, title: str | None, text: str, *, language: str | None = None, source: str | None = None
+    ) -> list[TopicMatch]:
+        """The watchlists that match, best first; ``language`` and ``source`` serve lang: and source:."""
+        title_words, text_words = words(title or ""), words(text or "")
+        results = self.compiled.match_words(title_words, text_words, language=language, source=source)
+        matches = [self._topic_match(result, len(text_words)) for result in results]
+        matches.sort(key=lambda m: -m.score)
+        return matches
 
-    def match(self, title: str | None, text: str) -> list[TopicMatch]:
-        """The watchlists that match, best first."""
-        in_title = self._scan(title or "")
-        in_text = self._scan(text)
-        results: list[TopicMatch] = []
-        words = max(len(text.split()), 1)
-        for watchlist in self.watchlists:
-            title_terms = in_title.get(watchlist.name, [])
-            text_terms = in_text.get(watchlist.name, [])
-            if not title_terms and not text_terms:
-                continue
-            location = "+".join(p for p, hits in (("title", title_terms), ("text", text_terms)) if hits)
-            distinct = list(dict.fromkeys(title_terms + text_terms))
-            density = 1000.0 * len(text_terms) / words
-            score = round(watchlist.title_weight * len(title_terms) + density + len(distinct), 3)
-            results.append(TopicMatch(watchlist.name, location, distinct, score))
-        results.sort(key=lambda m: -m.score)
-        return results
+    def _topic_match(self, result: QueryResult, word_count: int) -> TopicMatch:
+        in_title, in_text = result.count("title"), result.count("text")
+        location = "+".join(name for name, count in (("title", in_title), ("text", in_text)) if count)
+        distinct = result.terms()
+        density = 1000.0 * in_text / max(word_count, 1)
+        score = round(TITLE_WEIGHT * in_title + density + len(distinct), 3)
+        return TopicMatch(self.watchlists[result.index].name, location, distinct, score)
 
 
 def load_watchlists(path: Path | None = None) -> list[Watchlist]:
-    """Watchlists from a TOML file (``[[watchlist]]`` with name, terms, exclude), default: the shipped one."""
+    """Watchlists of a TOML file (``[[watchlist]]`` with name, query, description); default: the shipped one."""
     if path is None:
-        data = tomllib.loads(resources.files("monitor.data").joinpath("watchlists.toml").read_text("utf-8"))
+        origin = SHIPPED
+        content = resources.files("monitor.data").joinpath("watchlists.toml").read_text("utf-8")
     else:
-        data = tomllib.loads(Path(path).read_text("utf-8"))
-    return [
-        Watchlist(str(item["name"]), tuple(item.get("terms", ())), tuple(item.get("exclude", ())))
-        for item in data.get("watchlist", [])
-    ]
+        origin = str(path)
+        try:
+            content = Path(path).read_text("utf-8")
+        except OSError as exc:
+            raise WatchlistError(f"cannot read the watchlists file {path}: {exc.strerror or exc}") from exc
+    try:
+        data = tomllib.loads(content)
+    except tomllib.TOMLDecodeError as exc:
+        raise WatchlistError(f"{origin}: not valid TOML: {exc}") from exc
+    items = data.get("watchlist", [])
+    if not isinstance(items, list):
+        raise WatchlistError(f"{origin}: 'watchlist' must be an array of tables ([[watchlist]])")
+    watchlists: list[Watchlist] = []
+    for number, item in enumerate(items, start=1):
+        if not isinstance(item, dict) or not all(isinstance(item.get(key), str) for key in ("name", "query")):
+            raise WatchlistError(f"{origin}: watchlist #{number} needs a name and a query (both strings)")
+        if any(w.name == item["name"] for w in watchlists):
+            raise WatchlistError(f"{origin}: two watchlists are named {item['name']!r}")
+        watchlists.append(Watchlist(item["name"], item["query"], origin, str(item.get("description", ""))))
+    return watchlists
+
+
+def unique(watchlists: Iterable[Watchlist]) -> list[Watchlist]:
+    """One watchlist per name: a later definition (the database after the file) replaces an earlier one."""
+    by_name: dict[str, Watchlist] = {}
+    for watchlist in watchlists:
+        by_name.pop(watchlist.name, None)
+        by_name[watchlist.name] = watchlist
+    return list(by_name.values())
 
 
 def names(watchlists: Iterable[Watchlist]) -> list[str]:
