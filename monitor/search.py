@@ -8,7 +8,6 @@ The syntax is the one users know from web search and from the watchlists:
 - terms side by side must all match (``AND`` may be written); ``OR`` between alternatives;
 - ``-term``, ``-"a phrase"`` or ``NOT term`` excludes; parentheses group.
 
-``monitor search`` also accepts a watchlist (``--watchlist NAME``): any of its terms, each as a phrase.
 The parser returns a small tree (``Term``, ``AllOf``, ``AnyOf``, ``Exclude``) that ``monitor.db.fts`` turns
 into an SQLite FTS5 ``MATCH`` expression or a PostgreSQL ``tsquery``.
 """
@@ -16,7 +15,6 @@ into an SQLite FTS5 ``MATCH`` expression or a PostgreSQL ``tsquery``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 OPERATORS = ("AND", "OR", "NOT")
@@ -109,7 +107,7 @@ class _Parser:
         while self.peek() not in (None, "close", "OR"):
             if self.peek() == "AND":
                 self.take()
-                if self.peek() in (None, "close", "OR", "AND"):
+                if not items or self.peek() in (None, "close", "OR", "AND"):
                     raise QueryError("AND needs a term on both sides")
                 continue
             items.append(self.unary())
@@ -172,21 +170,6 @@ def parse(query: str) -> Node:
     if isinstance(node, Exclude):
         raise QueryError("a query needs at least one term to look for, not only excluded ones")
     return node
-
-
-def from_watchlist(terms: Iterable[str]) -> Node:
-    """Any of a watchlist's terms, each one a phrase (a trailing ``*`` keeps its meaning)."""
-    parts: list[Node] = []
-    for raw in terms:
-        words = raw.split()
-        if not words or not _has_letters(raw):
-            continue
-        prefix = words[-1].endswith("*")
-        words[-1] = words[-1].rstrip("*")
-        parts.append(Term(" ".join(w for w in words if w), phrase=len(words) > 1, prefix=prefix))
-    if not parts:
-        raise QueryError("the watchlist has no terms")
-    return parts[0] if len(parts) == 1 else AnyOf(tuple(parts))
 
 
 def describe(node: Node) -> str:
