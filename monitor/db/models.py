@@ -255,3 +255,15 @@ class SourceHealth(Base):
     skipped_articles: Mapped[int] = mapped_column(Integer, default=0)  # already archived, not fetched
     errors: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     ok: Mapped[bool] = mapped_column(Boolean)
+
+
+class Watchlist(Base):
+    """A watchlist added with ``monitor topics add``: a name and a boolean query (see monitor/query/)."""
+
+    __tablename__ = "watchlists"
+
+    id: Mapped[intpk]
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    query: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[timestamp]
+    updated_at: Mapped[timestamp]
