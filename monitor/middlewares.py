@@ -1,19 +1,175 @@
-"""Downloader middlewares of the project."""
+"""Downloader middlewares of the project: incremental crawling and per-source counts.
+
+- ``SourceStatsMiddleware`` counts, per source, discovery documents fetched and failed, articles fetched,
+  and errors by kind (403, 404, 5xx, timeout, robots…) in the crawl stats; no database.
+- ``ConditionalRequestMiddleware`` sends ``If-None-Match`` / ``If-Modified-Since`` for feeds, sitemaps and
+  section pages from the validators stored by the last finished crawl; a 304, or a body identical to the
+  last one, ends there. Optionally skips sources whose adaptive polling says they are not due.
+- ``ArchivedUrlMiddleware`` skips article requests whose canonical URL is already archived.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import logging
+from datetime import UTC, datetime
 from typing import Self
 
-from scrapy import Request, Spider
+from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.http import Response
 
 from monitor.db import Database
+from monitor.db.feeds import FeedStore, Polling, SourceInfo, Validators, ValidatorUpdate
 from monitor.db.store import Store
+from monitor.health import DISCOVERY_KINDS, error_key, error_kind, stat_key
 from monitor.urls import canonical_url
 
 logger = logging.getLogger(__name__)
+
+
+class Skipped(IgnoreRequest):
+    """A request deliberately not made (already archived, not modified, not due): not an error."""
+
+
+class OffSource(IgnoreRequest):
+    """A request outside the hosts its source allows."""
+
+
+def _inc(crawler: Crawler, key: str, value: int = 1) -> None:
+    if crawler.stats is not None:
+        crawler.stats.inc_value(key, value)
+
+
+class SourceStatsMiddleware:
+    """Per-source counts of what the downloader did, in ``monitor/source/<name>/…`` stats."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response, spider: Spider | None = None) -> Response:
+        source, kind = request.meta.get("source"), request.meta.get("kind")
+        if not source:
+            return response
+        if response.status < 300:
+            _inc(self.crawler, stat_key(source, "fetched" if kind in DISCOVERY_KINDS else "articles_fetched"))
+        elif response.status >= 400:
+            self._failure(source, kind, error_kind(status=response.status))
+        return response
+
+    def process_exception(self, request: Request, exception: Exception, spider: Spider | None = None) -> None:
+        source = request.meta.get("source")
+        if not source or isinstance(exception, Skipped):
+            return None
+        kind = "offsite" if isinstance(exception, OffSource) else error_kind(exception=exception)
+        self._failure(source, request.meta.get("kind"), kind)
+        return None
+
+    def _failure(self, source: str, kind: str | None, error: str) -> None:
+        _inc(self.crawler, error_key(source, error))
+        if kind in DISCOVERY_KINDS:
+            _inc(self.crawler, stat_key(source, "failed"))
+
+
+class ConditionalRequestMiddleware:
+    """Conditional requests for discovery documents, from validators kept in the database.
+
+    Validators are written when the crawl finishes normally, so that an interrupted crawl does not
+    hide the entries it did not reach. ``MONITOR_REFRESH`` sends no validator and compares no body.
+    """
+
+    def __init__(self, crawler: Crawler, database_url: str | None, due_only: bool) -> None:
+        self.crawler = crawler
+        self.database_url = database_url
+        self.due_only = due_only
+        self.feeds: FeedStore | None = None
+        self.known: dict[str, Validators] = {}
+        self.polling: dict[str, Polling] = {}
+        self.pending: dict[str, ValidatorUpdate] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        settings = crawler.settings
+        if settings.getbool("MONITOR_STORAGE_DISABLED") or not settings.getbool("MONITOR_CONDITIONAL_REQUESTS", True):
+            raise NotConfigured("conditional requests disabled")
+        if settings.getbool("MONITOR_REFRESH"):
+            raise NotConfigured("refresh: feeds and sitemaps fetched in full")
+        middleware = cls(crawler, settings.get("MONITOR_DATABASE_URL"), settings.getbool("MONITOR_POLL_DUE_ONLY"))
+        crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        return middleware
+
+    def spider_opened(self, spider: Spider) -> None:
+        sources = getattr(spider, "sources", [])
+        self.feeds = FeedStore(Database(self.database_url))
+        self.known = self.feeds.validators_of([s.name for s in sources])
+        self.polling = self.feeds.polling([s.name for s in sources]) if self.due_only else {}
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self.feeds is None:
+            return
+        if reason == "finished" and self.pending:
+            infos = [SourceInfo(s.name, s.title, s.language, s.homepage) for s in getattr(spider, "sources", [])]
+            self.feeds.save_validators(self.pending.values(), infos)
+        self.feeds.db.dispose()
+
+    def process_request(self, request: Request, spider: Spider | None = None) -> None:
+        kind, source = request.meta.get("kind"), request.meta.get("source")
+        if kind not in DISCOVERY_KINDS or not source:
+            return None
+        state = self.polling.get(source)
+        if state is not None and state.next_poll_at is not None and state.next_poll_at > datetime.now(UTC):
+            _inc(self.crawler, stat_key(source, "not_due"))
+            raise Skipped(f"{source} not due before {state.next_poll_at:%Y-%m-%d %H:%M}Z: {request.url}")
+        known = self.known.get(_first_url(request))
+        if known is not None:
+            if known.etag and b"If-None-Match" not in request.headers:
+                request.headers[b"If-None-Match"] = known.etag
+            if known.last_modified and b"If-Modified-Since" not in request.headers:
+                request.headers[b"If-Modified-Since"] = known.last_modified
+        return None
+
+    def process_response(self, request: Request, response: Response, spider: Spider | None = None) -> Response:
+        kind, source = request.meta.get("kind"), request.meta.get("source")
+        if kind not in DISCOVERY_KINDS or not source:
+            return response
+        url = _first_url(request)
+        if response.status == 304:
+            _inc(self.crawler, stat_key(source, "not_modified"))
+            _inc(self.crawler, "monitor/not_modified")
+            known = self.known.get(url)
+            if known is not None:
+                self.pending[url] = ValidatorUpdate(
+                    url, source, kind, known.etag, known.last_modified, known.content_hash
+                )
+            raise Skipped(f"not modified: {request.url}")
+        if response.status != 200:
+            return response
+        digest = hashlib.sha256(response.body).hexdigest()
+        etag = _header(response, b"ETag")
+        last_modified = _header(response, b"Last-Modified")
+        self.pending[url] = ValidatorUpdate(url, source, kind, etag, last_modified, digest)
+        known = self.known.get(url)
+        if known is not None and known.content_hash == digest:
+            _inc(self.crawler, stat_key(source, "not_modified"))
+            _inc(self.crawler, "monitor/unchanged")
+            raise Skipped(f"unchanged since the last crawl: {request.url}")
+        return response
+
+
+def _first_url(request: Request) -> str:
+    redirects = request.meta.get("redirect_urls")
+    return str(redirects[0]) if redirects else request.url
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1")[:500] if value else None
 
 
 class ArchivedUrlMiddleware:
@@ -31,8 +187,7 @@ class ArchivedUrlMiddleware:
     def from_crawler(cls, crawler: Crawler) -> Self:
         if crawler.settings.getbool("MONITOR_REFRESH") or crawler.settings.getbool("MONITOR_STORAGE_DISABLED"):
             raise NotConfigured("refresh: archived articles are fetched again")
-        middleware = cls(crawler, crawler.settings.get("MONITOR_DATABASE_URL"))
-        return middleware
+        return cls(crawler, crawler.settings.get("MONITOR_DATABASE_URL"))
 
     def _store(self) -> Store:
         if self.store is None:
@@ -43,7 +198,8 @@ class ArchivedUrlMiddleware:
         if request.meta.get("kind") != "article":
             return None
         if self._store().archived([canonical_url(request.url)]):
-            if self.crawler.stats is not None:
-                self.crawler.stats.inc_value("monitor/already_archived")
-            raise IgnoreRequest(f"already archived: {request.url}")
+            _inc(self.crawler, "monitor/already_archived")
+            if request.meta.get("source"):
+                _inc(self.crawler, stat_key(request.meta["source"], "skipped_articles"))
+            raise Skipped(f"already archived: {request.url}")
         return None

@@ -1,9 +1,14 @@
-"""The news spider: discovers articles from each source's feeds, sitemaps and section pages."""
+"""The news spider: discovers articles from each source's feeds, sitemaps and section pages.
+
+It never touches the database: conditional requests, archived-URL skips and source health are the
+middlewares' and extensions' job (``monitor/middlewares.py``, ``monitor/extensions.py``). What it
+finds wrong with a document it counts in the stats, per source (``monitor/source/<name>/error/<kind>``).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from scrapy import Request, Spider
@@ -14,14 +19,18 @@ from scrapy.utils.gz import gunzip
 from monitor.discovery import (
     DiscoveryError,
     Link,
+    fresh,
     looks_like_article,
+    newest_first,
     parse_feed,
     parse_sitemap,
     section_links,
+    sniff,
 )
+from monitor.health import error_key, stat_key
 from monitor.items import PageItem
 from monitor.sources import Source, load_sources, select_sources
-from monitor.urls import canonical_url
+from monitor.urls import canonical_url, host_allowed
 
 HTML_TYPES = (b"text/html", b"application/xhtml+xml")
 
@@ -34,14 +43,22 @@ class NewsSpider(Spider):
         self.sources: list[Source] = sources or []
         self.sources_by_name: dict[str, Source] = {s.name: s for s in self.sources}
         self.allowed_domains = sorted({d for s in self.sources for d in s.allowed_domains})
+        self.horizon: timedelta | None = None
+        self.max_sitemap_depth = 3
+        self.max_articles = 0
+        self.requested: dict[str, int] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
+        settings = crawler.settings
         if "sources" not in kwargs:
-            settings = crawler.settings
             names = settings.getlist("MONITOR_SOURCE_NAMES")
             kwargs["sources"] = select_sources(load_sources(settings.get("MONITOR_SOURCES_FILE")), names)
         spider: NewsSpider = super().from_crawler(crawler, *args, **kwargs)
+        days = settings.getfloat("MONITOR_SITEMAP_HORIZON_DAYS", 7)
+        spider.horizon = timedelta(days=days) if days > 0 else None
+        spider.max_sitemap_depth = settings.getint("MONITOR_SITEMAP_MAX_DEPTH", 3)
+        spider.max_articles = settings.getint("MONITOR_MAX_ARTICLES_PER_SOURCE", 0)
         return spider
 
     async def start(self) -> Any:  # Scrapy >= 2.13
@@ -55,18 +72,29 @@ class NewsSpider(Spider):
         for source in self.sources:
             meta = {"source": source.name}
             for url in source.feeds:
-                yield Request(url, self.parse_feed, meta={**meta, "kind": "feed"}, priority=10)
+                yield Request(url, self.parse_feed, meta={**meta, "kind": "feed"}, priority=1000)
             for url in source.sitemaps:
-                yield Request(url, self.parse_sitemap, meta={**meta, "kind": "sitemap"}, priority=10)
+                yield Request(url, self.parse_sitemap, meta={**meta, "kind": "sitemap", "depth": 0}, priority=1000)
             for url in source.sections:
-                yield Request(url, self.parse_section, meta={**meta, "kind": "section"}, priority=5)
+                yield Request(url, self.parse_section, meta={**meta, "kind": "section"}, priority=900)
 
     # discovery ----------------------------------------------------------------------------------
     def parse_feed(self, response: Response) -> Iterator[Request]:
+        kind = sniff(response.body)
+        if kind == "sitemap":
+            yield from self.parse_sitemap(response)
+            return
+        if kind == "html" and isinstance(response, TextResponse):
+            self._fault(response, "html_not_feed", f"{response.url}: an HTML page, not a feed; read as a section")
+            yield from self.parse_section(response)
+            return
         try:
             links = parse_feed(response.body, response.url)
         except DiscoveryError as exc:
-            self._fault("feed_errors", f"{response.url}: {exc}")
+            self._fault(response, "parse_error", f"{response.url}: {exc}", failed=True, total="feed_errors")
+            return
+        if not links:
+            self._fault(response, "empty_feed", f"{response.url}: a feed without entries")
             return
         self._count("feed_links", len(links))
         yield from self._article_requests(response, links)
@@ -76,47 +104,76 @@ class NewsSpider(Spider):
         if body[:2] == b"\x1f\x8b":
             try:
                 body = gunzip(body, max_size=self.crawler.settings.getint("DOWNLOAD_MAXSIZE"))
-            except OSError as exc:
-                self._fault("sitemap_errors", f"{response.url}: bad gzip: {exc}")
+            except (OSError, ValueError) as exc:
+                self._fault(response, "parse_error", f"{response.url}: bad gzip: {exc}", failed=True, total="sitemap_errors")
                 return
         try:
-            kind, links = parse_sitemap(body)
+            kind, links = parse_sitemap(body, response.url)
         except DiscoveryError as exc:
-            self._fault("sitemap_errors", f"{response.url}: {exc}")
+            self._fault(response, "parse_error", f"{response.url}: {exc}", failed=True, total="sitemap_errors")
             return
+        since = datetime.now(UTC) - self.horizon if self.horizon is not None else None
+        recent = fresh(links, since)
+        self._count("sitemap_too_old", len(links) - len(recent))
         if kind == "index":
-            for link in links:
-                yield response.follow(link.url, self.parse_sitemap, meta={**response.meta, "kind": "sitemap"})
+            depth = int(response.meta.get("depth", 0)) + 1
+            if depth > self.max_sitemap_depth:
+                self._fault(response, "sitemap_too_deep", f"{response.url}: sitemap indexes nested too deep")
+                return
+            for link in newest_first(recent):
+                if link.url == response.url or not self._allowed(response, link.url):
+                    continue  # an index that lists itself, or a sitemap elsewhere
+                meta = {"source": response.meta["source"], "kind": "sitemap", "depth": depth}
+                yield Request(link.url, self.parse_sitemap, meta=meta, priority=1000 - depth)
             return
-        yield from self._article_requests(response, links)
+        if links and not recent:
+            return
+        if not links:
+            self._fault(response, "empty_sitemap", f"{response.url}: a sitemap without entries")
+            return
+        self._count("sitemap_links", len(recent))
+        yield from self._article_requests(response, recent)
 
     def parse_section(self, response: Response) -> Iterator[Request]:
         if not isinstance(response, TextResponse):
+            self._fault(response, "parse_error", f"{response.url}: not a text page", failed=True)
             return
         source = self.sources_by_name[response.meta["source"]]
-        links = section_links(response.text, response.url, source.allowed_domains)
+        links = section_links(response.body, response.url, source.allowed_domains)
         self._count("section_links", len(links))
         yield from self._article_requests(response, links)
 
     def _article_requests(self, response: Response, links: list[Link]) -> Iterator[Request]:
-        ordered = sorted(links, key=lambda link: link.published or datetime.min.replace(tzinfo=UTC), reverse=True)
-        for link in ordered:
+        """Article requests, newest first: the scheduler gets a higher priority for a newer article."""
+        name = response.meta["source"]
+        seen: set[str] = set()
+        section = response.meta.get("kind") == "section" or sniff(response.body) == "html"
+        for rank, link in enumerate(newest_first(links)):
             url = canonical_url(link.url)
-            if response.meta.get("kind") == "section" and not looks_like_article(url):
+            if url in seen or (section and not looks_like_article(url)):
                 continue
-            meta = {
-                "source": response.meta["source"],
-                "kind": "article",
-                "feed_title": link.title,
-                "feed_published": link.published,
-            }
-            yield Request(url, self.parse_article, meta=meta)
+            seen.add(url)
+            if not self._allowed(response, url):
+                continue
+            if self.max_articles and self.requested.get(name, 0) >= self.max_articles:
+                self._count("over_source_limit")
+                return
+            self.requested[name] = self.requested.get(name, 0) + 1
+            meta = {"source": name, "kind": "article", "feed_title": link.title, "feed_published": link.published}
+            yield Request(url, self.parse_article, meta=meta, priority=-rank)
+
+    def _allowed(self, response: Response, url: str) -> bool:
+        source = self.sources_by_name[response.meta["source"]]
+        if host_allowed(url, source.allowed_domains):
+            return True
+        self._count(f"source/{source.name}/off_source_links")
+        return False
 
     # articles ------------------------------------------------------------------------------------
     def parse_article(self, response: Response) -> Iterator[PageItem]:
         content_type = response.headers.get(b"Content-Type", b"") or b""
         if not isinstance(response, TextResponse) or not content_type.lower().startswith(HTML_TYPES):
-            self._fault("not_html", f"{response.url}: not an HTML page ({content_type.decode('latin-1')})")
+            self._fault(response, "not_html", f"{response.url}: not an HTML page ({content_type.decode('latin-1')})")
             return
         yield PageItem(
             url=response.url,
@@ -132,9 +189,19 @@ class NewsSpider(Spider):
 
     # stats ---------------------------------------------------------------------------------------
     def _count(self, key: str, value: int = 1) -> None:
-        if self.crawler.stats is not None:
+        if self.crawler.stats is not None and value:
             self.crawler.stats.inc_value(f"monitor/{key}", value)
 
-    def _fault(self, key: str, message: str) -> None:
+    def _fault(
+        self, response: Response, kind: str, message: str, failed: bool = False, total: str | None = None
+    ) -> None:
+        """Something wrong with a document: logged, counted in total and for its source; ``failed`` when
+        the document gave nothing usable (it then counts as failed rather than fetched)."""
         self.logger.warning(message)
-        self._count(key)
+        self._count(total or kind)
+        source = response.meta.get("source")
+        if source and self.crawler.stats is not None:
+            self.crawler.stats.inc_value(error_key(source, kind))
+            if failed:
+                self.crawler.stats.inc_value(stat_key(source, "failed"))
+                self.crawler.stats.inc_value(stat_key(source, "fetched"), -1)

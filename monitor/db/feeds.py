@@ -1,0 +1,221 @@
+"""Reads and writes of discovery state: feed validators, adaptive polling, source health."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from monitor.db.models import FeedValidator, Source, SourceHealth, SourcePolling
+from monitor.db.session import Database
+from monitor.db.store import Store, utcnow
+from monitor.health import PollingBounds, Tally, next_interval
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    name: str
+    title: str | None = None
+    language: str | None = None
+    homepage: str | None = None
+    every: timedelta | None = None
+
+
+@dataclass(frozen=True)
+class Validators:
+    etag: str | None
+    last_modified: str | None
+    content_hash: str | None
+
+
+@dataclass(frozen=True)
+class ValidatorUpdate:
+    url: str
+    source: str
+    kind: str
+    etag: str | None
+    last_modified: str | None
+    content_hash: str | None
+
+
+@dataclass(frozen=True)
+class Polling:
+    interval: timedelta
+    next_poll_at: datetime | None
+    consecutive_failures: int
+
+
+def url_hash(url: str) -> str:
+    return hashlib.sha256(url.encode("utf-8")).hexdigest()
+
+
+class FeedStore:
+    def __init__(self, database: Database) -> None:
+        self.db = database
+        self.store = Store(database)
+
+    def _source_ids(self, session: Session, sources: Iterable[SourceInfo]) -> dict[str, int]:
+        return {
+            s.name: self.store.ensure_source(session, s.name, s.title, s.language, s.homepage) for s in sources
+        }
+
+    # validators --------------------------------------------------------------------------------
+    def validators(self, urls: Iterable[str]) -> dict[str, Validators]:
+        """The stored validators of these URLs (those never fetched are absent)."""
+        by_hash = {url_hash(u): u for u in urls}
+        found: dict[str, Validators] = {}
+        with self.db.session() as session:
+            hashes = list(by_hash)
+            for start in range(0, len(hashes), 500):
+                query = select(FeedValidator).where(FeedValidator.url_hash.in_(hashes[start : start + 500]))
+                for row in session.scalars(query):
+                    found[by_hash[row.url_hash]] = Validators(row.etag, row.last_modified, row.content_hash)
+        return found
+
+    def validators_of(self, sources: Iterable[str]) -> dict[str, Validators]:
+        """Every stored validator of these sources, by URL."""
+        with self.db.session() as session:
+            query = (
+                select(FeedValidator)
+                .join(Source, Source.id == FeedValidator.source_id)
+                .where(Source.name.in_(list(sources)))
+            )
+            return {
+                row.url: Validators(row.etag, row.last_modified, row.content_hash) for row in session.scalars(query)
+            }
+
+    def save_validators(self, updates: Iterable[ValidatorUpdate], sources: Iterable[SourceInfo]) -> int:
+        updates = list(updates)
+        if not updates:
+            return 0
+        now = utcnow()
+        with self.db.session() as session:
+            ids = self._source_ids(session, sources)
+            for update in updates:
+                if update.source not in ids:
+                    continue
+                row = session.get(FeedValidator, url_hash(update.url))
+                if row is None:
+                    row = FeedValidator(url_hash=url_hash(update.url), url=update.url, changed_at=now)
+                    session.add(row)
+                elif row.content_hash != update.content_hash:
+                    row.changed_at = now
+                row.source_id = ids[update.source]
+                row.kind = update.kind
+                row.etag = update.etag
+                row.last_modified = update.last_modified
+                row.content_hash = update.content_hash
+                row.checked_at = now
+        return len(updates)
+
+    # polling and health --------------------------------------------------------------------------
+    def polling(self, names: Iterable[str]) -> dict[str, Polling]:
+        wanted = list(names)
+        with self.db.session() as session:
+            query = (
+                select(Source.name, SourcePolling)
+                .join(SourcePolling, SourcePolling.source_id == Source.id)
+                .where(Source.name.in_(wanted))
+            )
+            return {
+                name: Polling(timedelta(seconds=row.interval_seconds), row.next_poll_at, row.consecutive_failures)
+                for name, row in session.execute(query)
+            }
+
+    def record_runs(
+        self,
+        tallies: Iterable[Tally],
+        sources: Iterable[SourceInfo],
+        started_at: datetime,
+        bounds: PollingBounds,
+        finished_at: datetime | None = None,
+    ) -> int:
+        """One health row per crawled source, and its polling state moved on; returns the rows written."""
+        info = {s.name: s for s in sources}
+        done = [t for t in tallies if t.attempted and t.source in info]
+        finished = finished_at or utcnow()
+        with self.db.session() as session:
+            ids = self._source_ids(session, [info[t.source] for t in done])
+            for t in done:
+                source_id = ids[t.source]
+                session.add(
+                    SourceHealth(
+                        source_id=source_id,
+                        started_at=started_at,
+                        finished_at=finished,
+                        fetched=t.fetched,
+                        not_modified=t.not_modified,
+                        failed=t.failed,
+                        new_articles=t.new_articles,
+                        skipped_articles=t.skipped_articles,
+                        errors=dict(sorted(t.errors.items())),
+                        ok=t.ok,
+                    )
+                )
+                polling = session.get(SourcePolling, source_id)
+                if polling is None:
+                    start = bounds.clamp(info[t.source].every or bounds.minimum)
+                    polling = SourcePolling(
+                        source_id=source_id, interval_seconds=int(start.total_seconds()), consecutive_failures=0
+                    )
+                    session.add(polling)
+                    interval = start
+                else:
+                    interval = next_interval(timedelta(seconds=polling.interval_seconds), t.changed, bounds)
+                polling.interval_seconds = int(interval.total_seconds())
+                polling.last_polled_at = finished
+                polling.next_poll_at = finished + interval
+                if t.changed:
+                    polling.last_changed_at = finished
+                if t.ok:
+                    polling.last_success_at = finished
+                    polling.consecutive_failures = 0
+                else:
+                    polling.consecutive_failures = (polling.consecutive_failures or 0) + 1
+        return len(done)
+
+    def health(self, names: Iterable[str] | None = None) -> list[dict[str, Any]]:
+        """Per source: the last run's counts, last success, failure streak, polling interval and next poll."""
+        with self.db.session() as session:
+            last_run = (
+                select(SourceHealth.source_id, func.max(SourceHealth.id).label("run_id"))
+                .group_by(SourceHealth.source_id)
+                .subquery()
+            )
+            runs = (
+                select(SourceHealth.source_id, func.count().label("runs")).group_by(SourceHealth.source_id).subquery()
+            )
+            query = (
+                select(Source, SourcePolling, SourceHealth, runs.c.runs)
+                .outerjoin(SourcePolling, SourcePolling.source_id == Source.id)
+                .outerjoin(last_run, last_run.c.source_id == Source.id)
+                .outerjoin(SourceHealth, SourceHealth.id == last_run.c.run_id)
+                .outerjoin(runs, runs.c.source_id == Source.id)
+                .order_by(Source.name)
+            )
+            if names is not None:
+                query = query.where(Source.name.in_(list(names)))
+            rows = []
+            for source, polling, run, count in session.execute(query):
+                rows.append(
+                    {
+                        "name": source.name,
+                        "runs": count or 0,
+                        "last_run": run.finished_at if run else None,
+                        "fetched": run.fetched if run else None,
+                        "not_modified": run.not_modified if run else None,
+                        "failed": run.failed if run else None,
+                        "new_articles": run.new_articles if run else None,
+                        "errors": dict(run.errors) if run else {},
+                        "last_success": polling.last_success_at if polling else None,
+                        "failing_runs": polling.consecutive_failures if polling else 0,
+                        "interval_s": polling.interval_seconds if polling else None,
+                        "next_poll": polling.next_poll_at if polling else None,
+                    }
+                )
+            return rows

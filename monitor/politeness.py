@@ -1,0 +1,217 @@
+"""Politeness beyond Scrapy's defaults, as Scrapy components.
+
+- ``ContactUserAgentMiddleware``: a descriptive User-Agent naming ``MONITOR_CONTACT`` (unless
+  ``USER_AGENT`` is set explicitly).
+- ``SourceDomainsMiddleware``: a request (redirects included) never leaves the hosts its source allows.
+- ``RetryAfterMiddleware``: Scrapy's retries, honouring ``Retry-After`` on 429/503 and backing off
+  exponentially otherwise; the wait pauses the whole host, not only the retried request.
+- ``CrawlDelayExtension``: robots.txt ``Crawl-delay`` becomes the host's minimum delay, kept by AutoThrottle.
+
+Pausing a host moves its downloader slot's ``lastseen`` into the future: the downloader then waits
+``delay - (now - lastseen)`` before that host's next request, which is exactly a pause.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any, Self
+from urllib.parse import urlsplit
+
+from protego import Protego
+from scrapy import Request, Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import NotConfigured
+from scrapy.http import Response
+from scrapy.settings import BaseSettings
+
+from monitor.middlewares import OffSource
+from monitor.urls import host_allowed
+
+logger = logging.getLogger(__name__)
+
+
+def user_agent(contact: str) -> str:
+    try:
+        release = version("facewatch-monitor")
+    except PackageNotFoundError:
+        release = "0"
+    return f"facewatch-monitor/{release} (+{contact}; media research crawler)"
+
+
+def retry_after_seconds(value: str | bytes | None, now: datetime | None = None) -> float | None:
+    """``Retry-After`` as seconds from now: a number of seconds or an HTTP-date; None when unreadable."""
+    if value is None:
+        return None
+    text = (value.decode("latin-1") if isinstance(value, bytes) else value).strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def backoff_seconds(retry_times: int, base: float, maximum: float) -> float:
+    """``base``, ``2·base``, ``4·base``… capped at ``maximum``."""
+    return float(min(maximum, base * 2 ** max(0, retry_times - 1)))
+
+
+def crawl_delay(robots_txt: str, agent: str) -> float | None:
+    """The ``Crawl-delay`` (or ``Request-rate``) robots.txt sets for ``agent``."""
+    parser = Protego.parse(robots_txt)
+    delay = parser.crawl_delay(agent)
+    rate = parser.request_rate(agent)
+    if rate is not None and rate.requests:
+        by_rate = rate.seconds / rate.requests
+        delay = max(delay or 0.0, by_rate)
+    return float(delay) if delay else None
+
+
+def pause_slot(crawler: Crawler, request: Request, seconds: float) -> bool:
+    """No request to the host of ``request`` for ``seconds``; False when the slot is unknown."""
+    engine = crawler.engine
+    key = request.meta.get("download_slot")
+    slot = engine.downloader.slots.get(key) if engine is not None and key else None
+    if slot is None:
+        return False
+    slot.lastseen = max(slot.lastseen, time.time() + seconds - slot.delay)
+    return True
+
+
+class ContactUserAgentMiddleware:
+    def __init__(self, agent: str) -> None:
+        self.agent = agent
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        settings = crawler.settings
+        explicit = (settings.getpriority("USER_AGENT") or 0) > (settings.getpriority("MONITOR_CONTACT") or 0)
+        # robots.txt rules are matched on the product token, "facewatch-monitor", the same either way
+        return cls(settings.get("USER_AGENT") if explicit else user_agent(settings.get("MONITOR_CONTACT")))
+
+    def process_request(self, request: Request, spider: Spider | None = None) -> None:
+        request.headers.setdefault(b"User-Agent", self.agent)
+        return None
+
+
+class SourceDomainsMiddleware:
+    """Drops requests (and redirects) outside the hosts of their source (``Source.allowed_domains``)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def process_request(self, request: Request, spider: Spider | None = None) -> None:
+        name = request.meta.get("source")
+        spider = spider or self.crawler.spider
+        sources: dict[str, Any] = getattr(spider, "sources_by_name", {})
+        source = sources.get(name) if name else None
+        if source is None or host_allowed(request.url, source.allowed_domains):
+            return None
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value("monitor/offsite")
+        raise OffSource(f"{urlsplit(request.url).hostname} is not a host of source {name}: {request.url}")
+
+
+class RetryAfterMiddleware(RetryMiddleware):
+    """Retries with ``Retry-After`` honoured (up to ``MONITOR_RETRY_AFTER_MAX`` seconds, else no retry)
+    and exponential back-off (``MONITOR_RETRY_BACKOFF_BASE`` … ``MONITOR_RETRY_BACKOFF_MAX`` seconds)."""
+
+    def __init__(self, settings: BaseSettings) -> None:
+        super().__init__(settings)
+        self.retry_after_max = settings.getfloat("MONITOR_RETRY_AFTER_MAX", 120.0)
+        self.backoff_base = settings.getfloat("MONITOR_RETRY_BACKOFF_BASE", 1.0)
+        self.backoff_max = settings.getfloat("MONITOR_RETRY_BACKOFF_MAX", 30.0)
+
+    def process_response(
+        self, request: Request, response: Response, spider: Spider | None = None
+    ) -> Request | Response:
+        if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
+            return response
+        wait = retry_after_seconds(response.headers.get(b"Retry-After"))
+        if wait is not None and wait > self.retry_after_max:
+            logger.warning("not retrying %s: Retry-After %.0f s exceeds %.0f s", request, wait, self.retry_after_max)
+            self._stat("monitor/retry_after_too_long")
+            return response
+        retry = super().process_response(request, response)
+        if isinstance(retry, Request):
+            self._pause(request, retry, wait)
+        return retry
+
+    def process_exception(
+        self, request: Request, exception: Exception, spider: Spider | None = None
+    ) -> Request | Response | None:
+        retry = super().process_exception(request, exception)
+        if isinstance(retry, Request):
+            self._pause(request, retry, None)
+        return retry
+
+    def _pause(self, request: Request, retry: Request, wait: float | None) -> None:
+        if wait is None:
+            wait = backoff_seconds(retry.meta.get("retry_times", 1), self.backoff_base, self.backoff_max)
+        else:
+            self._stat("monitor/retry_after_honoured")
+        retry.meta["monitor_retry_wait"] = wait
+        if self.crawler is not None:
+            pause_slot(self.crawler, request, wait)
+
+    def _stat(self, key: str) -> None:
+        if self.crawler is not None and self.crawler.stats is not None:
+            self.crawler.stats.inc_value(key)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        middleware = cls(crawler.settings)
+        middleware.crawler = crawler
+        return middleware
+
+
+class CrawlDelayExtension:
+    """Reads ``Crawl-delay`` from each robots.txt fetched and keeps that host's delay at least that long.
+
+    Connected after AutoThrottle (higher ``EXTENSIONS`` order), so that AutoThrottle's adjustment
+    never brings a host under its Crawl-delay. ``MONITOR_CRAWL_DELAY_MAX`` caps absurd values.
+    """
+
+    def __init__(self, crawler: Crawler, agent: str, maximum: float) -> None:
+        self.crawler = crawler
+        self.agent = agent
+        self.maximum = maximum
+        self.floors: dict[str, float] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        settings = crawler.settings
+        if not settings.getbool("ROBOTSTXT_OBEY"):
+            raise NotConfigured("robots.txt not obeyed")
+        agent = settings.get("ROBOTSTXT_USER_AGENT") or settings.get("USER_AGENT") or "*"
+        extension = cls(crawler, agent, settings.getfloat("MONITOR_CRAWL_DELAY_MAX", 60.0))
+        crawler.signals.connect(extension.response_downloaded, signal=signals.response_downloaded)
+        return extension
+
+    def response_downloaded(self, response: Response, request: Request, spider: Spider) -> None:
+        key = request.meta.get("download_slot")
+        if key is None:
+            return
+        if urlsplit(request.url).path == "/robots.txt" and response.status == 200:
+            delay = crawl_delay(response.body.decode("utf-8", "replace"), self.agent)
+            if delay:
+                self.floors[key] = min(delay, self.maximum)
+                if self.crawler.stats is not None:
+                    self.crawler.stats.set_value(f"monitor/crawl_delay/{key}", self.floors[key])
+        floor = self.floors.get(key)
+        engine = self.crawler.engine
+        slot = engine.downloader.slots.get(key) if floor and engine is not None else None
+        if slot is not None and floor is not None and slot.delay < floor:
+            slot.delay = floor
