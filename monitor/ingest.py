@@ -117,7 +117,7 @@ def ingest_file(
             continue
         report.read += 1
         Processor.set_language_of(item.article)
-        decision = processor.decide(item.article)
+        decision = processor.decide(item.article, source=item.source)
         if not decision.keep:
             report.off_topic += 1
             continue

@@ -17,10 +17,11 @@ from scrapy.exceptions import DropItem, NotConfigured
 
 from monitor.archive import Archive, ArchiveSettings, RawHtml, SourceRef
 from monitor.db import Database
+from monitor.db.topics_queries import list_watchlists
 from monitor.extraction import ExtractionError, extract_article
 from monitor.items import PageItem
 from monitor.processing import Processor
-from monitor.topics import Matcher, load_watchlists
+from monitor.topics import Matcher, combine, from_database, load_watchlists
 
 logger = logging.getLogger(__name__)
 
@@ -84,6 +85,12 @@ class LanguagePipeline(_Base):
 
 
 class TopicPipeline(_Base):
+    """Drops the articles no watchlist matches (unless ``MONITOR_ALL_TOPICS``); records the matches.
+
+    Watchlists: ``MONITOR_WATCHLISTS_FILE`` (else the shipped file) and those of the database
+    (``monitor topics add``), all compiled into one matcher when the crawl starts.
+    """
+
     def __init__(self, crawler: Crawler, processor: Processor) -> None:
         super().__init__(crawler)
         self.processor = processor
@@ -93,13 +100,21 @@ class TopicPipeline(_Base):
         settings = crawler.settings
         watchlists_file = settings.get("MONITOR_WATCHLISTS_FILE")
         watchlists = load_watchlists(Path(watchlists_file) if watchlists_file else None)
+        if not settings.getbool("MONITOR_STORAGE_DISABLED"):
+            database = Database(settings.get("MONITOR_DATABASE_URL"))
+            try:
+                stored = [(w.name, w.query) for w in list_watchlists(database)]
+            finally:
+                database.dispose()
+            watchlists = combine(watchlists, from_database(stored))
+        logger.info("watchlists: %s", ", ".join(w.name for w in watchlists))
         matcher = Matcher(watchlists)
         return cls(crawler, Processor(matcher, keep_all=settings.getbool("MONITOR_ALL_TOPICS")))
 
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:
         if not isinstance(item, PageItem) or item.article is None:
             return item
-        decision = self.processor.decide(item.article)
+        decision = self.processor.decide(item.article, source=item.source)
         if not decision.keep:
             self._inc("off_topic")
             raise DropItem(f"off topic: {item.url}")

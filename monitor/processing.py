@@ -28,6 +28,7 @@ class Processor:
         article.language = detect_language(article.text, article.language or article.declared_language)
         return article
 
-    def decide(self, article: Article) -> Decision:
-        topics = self.matcher.match(article.title, article.text)
+    def decide(self, article: Article, source: str | None = None) -> Decision:
+        """Which watchlists match ``article`` (``source``: its source name, for ``source:`` filters)."""
+        topics = self.matcher.match(article.title, article.text, language=article.language, source=source)
         return Decision(keep=self.keep_all or bool(topics), topics=topics)

@@ -117,6 +117,16 @@ def load_watchlists(path: Path | None = None) -> list[Watchlist]:
     return watchlists
 
 
+def from_database(stored: Iterable[tuple[str, str]]) -> list[Watchlist]:
+    """Watchlists from (name, query) rows of the database."""
+    return [Watchlist(name, query, DATABASE) for name, query in stored]
+
+
+def combine(from_file: Iterable[Watchlist], from_database: Iterable[Watchlist]) -> list[Watchlist]:
+    """The watchlists a crawl uses: the file's, then the database's (which replace same-named ones)."""
+    return unique([*from_file, *from_database])
+
+
 def unique(watchlists: Iterable[Watchlist]) -> list[Watchlist]:
     """One watchlist per name: a later definition (the database after the file) replaces an earlier one."""
     by_name: dict[str, Watchlist] = {}

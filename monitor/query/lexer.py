@@ -17,7 +17,7 @@ Kind = Literal["WORD", "PHRASE", "AND", "OR", "NOT", "MINUS", "NEAR", "LPAREN", 
 
 _NEAR = re.compile(r"(O?NEAR)(?:/(\d+))?")
 _WORD = re.compile(r"[^\s()\"]+")
-_DELIMITERS = " \t\r\n()\""
+_DELIMITERS = ' \t\r\n()"'
 
 
 @dataclass(frozen=True)
