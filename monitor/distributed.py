@@ -165,7 +165,7 @@ def source_from_json(text: str | bytes) -> Source:
 
 def publish_sources(client: Redis, config: DistributedConfig, sources: Iterable[Source]) -> None:
     """Make the definitions of ``sources`` known to every worker."""
-    mapping = {source.name: source_to_json(source) for source in sources}
+    mapping: dict[Any, Any] = {source.name: source_to_json(source) for source in sources}
     if mapping:
         client.hset(config.keys.sources, mapping=mapping)
 
@@ -175,7 +175,7 @@ def learn_source(spider: Spider, source: Source) -> None:
     by_name: dict[str, Source] = spider.sources_by_name  # type: ignore[attr-defined]
     by_name[source.name] = source
     spider.sources = list(by_name.values())  # type: ignore[attr-defined]
-    spider.allowed_domains = sorted({d for s in by_name.values() for d in s.allowed_domains})
+    spider.allowed_domains = sorted({d for s in by_name.values() for d in s.allowed_domains})  # type: ignore[attr-defined]
 
 
 # the coordinator's side -------------------------------------------------------------------------------------
@@ -219,11 +219,15 @@ def queue_status(config: DistributedConfig) -> dict[str, Any]:
             "prefix": config.prefix,
             "pending_requests": client.zcard(keys.requests),
             "seen_articles": client.scard(keys.dupefilter),
-            "sources": sorted(name.decode() for name in client.hkeys(keys.sources)),
+            "sources": sorted(_text(name) for name in client.hkeys(keys.sources)),
             "workers": sorted(workers, key=lambda w: (w.get("host", ""), w.get("pid", 0))),
         }
     finally:
         client.close()
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
 
 
 def reset(config: DistributedConfig) -> int:

@@ -78,7 +78,7 @@ def _articles(count: int) -> list[dict[str, Any]]:
         )
         text = " ".join(
             [title + "."]
-            + [f"Paragraph {k} about the {n}th city council vote on surveillance, number {n * 31 + k}." for k in range(6)]
+            + [f"Paragraph {k} on the {n}th city council vote on surveillance, number {n * 31 + k}." for k in range(6)]
         )
         items.append(
             {
