@@ -13,7 +13,7 @@ Group labels: a positive label is an existing story id (context); a negative one
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -86,14 +86,17 @@ def apply_fixes(labels: Mapping[int, int], fixes: Sequence[Fix]) -> dict[int, in
     return result
 
 
-def assign_ids(labels: Mapping[int, int], current: Mapping[int, int | None]) -> dict[int, int | None]:
+def assign_ids(
+    labels: Mapping[int, int], current: Mapping[int, int | None], reserved: Set[int] = frozenset()
+) -> dict[int, int | None]:
     """``{label: story_id}``: positive labels are kept; a new group takes the old story holding most of
-    its articles (ties: the smallest id) unless another group took it; ``None`` opens a new story."""
+    its articles (ties: the smallest id) unless another group took it or it is ``reserved`` (it keeps
+    articles that are not regrouped); ``None`` opens a new story."""
     groups: dict[int, list[int]] = {}
     for article_id, label in labels.items():
         groups.setdefault(label, []).append(article_id)
     mapping: dict[int, int | None] = {label: label for label in groups if label > 0}
-    taken = set(mapping.values())
+    taken = set(mapping.values()) | set(reserved)
     order = sorted((label for label in groups if label <= 0), key=lambda g: (-len(groups[g]), min(groups[g])))
     for label in order:
         votes = Counter(current[a] for a in groups[label] if current.get(a) is not None)
