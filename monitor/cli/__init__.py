@@ -12,11 +12,14 @@ from monitor.cli.export import export
 from monitor.cli.extract import extract
 from monitor.cli.ingest import ingest
 from monitor.cli.regroup import regroup
+from monitor.cli.search import search
 from monitor.cli.setup import init
 from monitor.cli.sql import sql
 from monitor.cli.stories import stories
 
 COMMANDS: list[click.Command] = [init, crawl, demo, extract, ingest, stories, export, sql]
+
+COMMANDS += [search]  # the archive for newsrooms (issue 8)
 COMMANDS += [regroup]  # rebuild the stories (issue 6)
 
 
