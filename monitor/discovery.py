@@ -182,7 +182,9 @@ def parse_sitemap(body: bytes, base_url: str | None = None) -> tuple[Literal["in
         if urlsplit(url).scheme not in ("http", "https"):
             continue
         date = fields.get("publication_date") or fields.get("lastmod")
-        links.append(Link(url, _clean(fields.get("title")), parse_iso(date) if date else None, _lang(fields.get("language"))))
+        links.append(
+            Link(url, _clean(fields.get("title")), parse_iso(date) if date else None, _lang(fields.get("language")))
+        )
     return ("index" if kind == "sitemapindex" else "urlset"), links
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 from importlib import resources
@@ -33,6 +34,7 @@ class Source:
     sections: tuple[str, ...] = ()
     domains: tuple[str, ...] = ()
     every: str = DEFAULT_EVERY
+    country: str | None = None
 
     @property
     def allowed_domains(self) -> list[str]:
@@ -52,50 +54,133 @@ def parse_every(value: str) -> timedelta | None:
     return timedelta(**{_UNITS[found.group(2)]: int(found.group(1))})
 
 
-def _strings(entry: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
+KNOWN_KEYS = frozenset(
+    {"name", "title", "language", "country", "homepage", "feeds", "sitemaps", "sections", "domains", "every"}
+)
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*")
+_HOST = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$|^\d+\.\d+\.\d+\.\d+$")
+
+
+def url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be crawled, or None."""
+    if url != url.strip() or any(c.isspace() for c in url):
+        return f"URL contains spaces: {url!r}"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError as exc:
+        return f"malformed URL {url!r}: {exc}"
+    if parts.scheme not in ("http", "https"):
+        return f"not an http(s) URL: {url!r}"
+    host = (parts.hostname or "").rstrip(".")
+    try:
+        ascii_host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        ascii_host = ""
+    if not ascii_host or not _HOST.match(ascii_host):
+        return f"URL without a valid host: {url!r}"
+    return None
+
+
+def _strings(entry: dict[str, Any], key: str, where: str, problems: list[str]) -> tuple[str, ...]:
     value = entry.get(key, [])
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise SourcesError(f"{where}: '{key}' must be a list of strings")
+        problems.append(f"{where}: '{key}' must be a list of strings")
+        return ()
     return tuple(v.strip() for v in value if v.strip())
 
 
-def parse_sources(data: dict[str, Any], origin: str = "<sources>") -> list[Source]:
+def _entry(entry: Any, where: str, problems: list[str]) -> Source | None:
+    if not isinstance(entry, dict):
+        problems.append(f"{where}: expected a [[source]] table")
+        return None
+    before = len(problems)
+    name = entry.get("name")
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
+        problems.append(f"{where}: 'name' must be a short identifier (letters, digits, - _ .)")
+        return None
+    where = f"{where} ({name})"
+    unknown = sorted(set(entry) - KNOWN_KEYS)
+    if unknown:
+        problems.append(f"{where}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(KNOWN_KEYS))}")
+    every = str(entry.get("every", DEFAULT_EVERY))
+    if parse_every(every) is None and len(every.split()) != 5:
+        problems.append(f"{where}: 'every' must be like 30s, 15m, 2h, 1d or a cron expression")
+    language = entry.get("language")
+    if language is not None and (not isinstance(language, str) or not re.fullmatch(r"[a-z]{2,3}", language)):
+        problems.append(f"{where}: 'language' must be a two-letter code such as fr or en")
+    country = entry.get("country")
+    if country is not None and (not isinstance(country, str) or not re.fullmatch(r"[A-Z]{2}", country)):
+        problems.append(f"{where}: 'country' must be a two-letter code such as FR or GB")
+    homepage = entry.get("homepage")
+    if homepage is not None and (not isinstance(homepage, str) or url_problem(homepage)):
+        problems.append(f"{where}: 'homepage': {url_problem(str(homepage)) or 'must be a URL'}")
+    source = Source(
+        name=name,
+        title=str(entry.get("title") or name),
+        language=language if isinstance(language, str) else None,
+        homepage=homepage if isinstance(homepage, str) else None,
+        feeds=_strings(entry, "feeds", where, problems),
+        sitemaps=_strings(entry, "sitemaps", where, problems),
+        sections=_strings(entry, "sections", where, problems),
+        domains=_strings(entry, "domains", where, problems),
+        every=every,
+        country=country if isinstance(country, str) else None,
+    )
+    for url in (*source.feeds, *source.sitemaps, *source.sections):
+        problem = url_problem(url)
+        if problem:
+            problems.append(f"{where}: {problem}")
+    for url, count in Counter((*source.feeds, *source.sitemaps, *source.sections)).items():
+        if count > 1:
+            problems.append(f"{where}: {url} listed {count} times")
+    if not (source.feeds or source.sitemaps or source.sections):
+        problems.append(f"{where}: give at least one of feeds, sitemaps, sections")
+    return source if len(problems) == before else None
+
+
+def check_sources(data: dict[str, Any], origin: str = "<sources>") -> tuple[list[Source], list[str]]:
+    """The valid sources of a parsed sources file and every problem found (not only the first)."""
     entries = data.get("source", [])
+    problems: list[str] = []
     if not isinstance(entries, list):
-        raise SourcesError(f"{origin}: expected [[source]] tables")
+        return [], [f"{origin}: expected [[source]] tables"]
+    if not entries:
+        problems.append(f"{origin}: no [[source]] table")
     sources: list[Source] = []
-    seen: set[str] = set()
+    seen: dict[str, int] = {}
     for index, entry in enumerate(entries, start=1):
         where = f"{origin}: source #{index}"
-        name = entry.get("name")
-        if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.\-]*", name):
-            raise SourcesError(f"{where}: 'name' must be a short identifier (letters, digits, - _ .)")
-        if name in seen:
-            raise SourcesError(f"{where}: duplicate name '{name}'")
-        seen.add(name)
-        every = str(entry.get("every", DEFAULT_EVERY))
-        if parse_every(every) is None and len(every.split()) != 5:
-            raise SourcesError(f"{where} ({name}): 'every' must be like 30s, 15m, 2h, 1d or a cron expression")
-        source = Source(
-            name=name,
-            title=str(entry.get("title") or name),
-            language=entry.get("language"),
-            homepage=entry.get("homepage"),
-            feeds=_strings(entry, "feeds", where),
-            sitemaps=_strings(entry, "sitemaps", where),
-            sections=_strings(entry, "sections", where),
-            domains=_strings(entry, "domains", where),
-            every=every,
-        )
-        for url in (*source.feeds, *source.sitemaps, *source.sections):
-            if urlsplit(url).scheme not in ("http", "https"):
-                raise SourcesError(f"{where} ({name}): not an http(s) URL: {url}")
-        if not (source.feeds or source.sitemaps or source.sections):
-            raise SourcesError(f"{where} ({name}): give at least one of feeds, sitemaps, sections")
-        sources.append(source)
+        name = entry.get("name") if isinstance(entry, dict) else None
+        if isinstance(name, str) and name in seen:
+            problems.append(f"{where}: duplicate name '{name}' (first at source #{seen[name]})")
+            continue
+        if isinstance(name, str):
+            seen[name] = index
+        source = _entry(entry, where, problems)
+        if source is not None:
+            sources.append(source)
+    return sources, problems
+
+
+def parse_sources(data: dict[str, Any], origin: str = "<sources>") -> list[Source]:
+    sources, problems = check_sources(data, origin)
+    if problems:
+        raise SourcesError("\n".join(problems))
     return sources
+
+
+def read_sources_file(path: str | Path) -> dict[str, Any]:
+    """The parsed TOML of a sources file; ``SourcesError`` naming the file and the line otherwise."""
+    file = Path(path)
+    try:
+        return tomllib.loads(file.read_text("utf-8"))
+    except FileNotFoundError as exc:
+        raise SourcesError(f"{file}: no such file") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SourcesError(f"{file}: not valid TOML: {exc}") from exc
 
 
 def load_sources(path: str | Path | None = None) -> list[Source]:
@@ -103,14 +188,7 @@ def load_sources(path: str | Path | None = None) -> list[Source]:
     if path is None:
         text = resources.files("monitor.data").joinpath("sources.toml").read_text("utf-8")
         return parse_sources(tomllib.loads(text), "default sources")
-    file = Path(path)
-    try:
-        data = tomllib.loads(file.read_text("utf-8"))
-    except FileNotFoundError as exc:
-        raise SourcesError(f"{file}: no such file") from exc
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise SourcesError(f"{file}: not valid TOML: {exc}") from exc
-    return parse_sources(data, str(file))
+    return parse_sources(read_sources_file(path), str(path))
 
 
 def select_sources(sources: list[Source], names: list[str] | tuple[str, ...]) -> list[Source]:

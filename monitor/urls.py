@@ -41,11 +41,7 @@ AMP_PATH = [
 
 def is_tracking_param(name: str) -> bool:
     lowered = name.lower()
-    return (
-        lowered in TRACKING_PARAMS
-        or lowered.startswith(TRACKING_PREFIXES)
-        or bool(TRACKERS_RE.search(lowered))
-    )
+    return lowered in TRACKING_PARAMS or lowered.startswith(TRACKING_PREFIXES) or bool(TRACKERS_RE.search(lowered))
 
 
 def _is_amp_param(name: str, value: str) -> bool:

@@ -105,7 +105,9 @@ class NewsSpider(Spider):
             try:
                 body = gunzip(body, max_size=self.crawler.settings.getint("DOWNLOAD_MAXSIZE"))
             except (OSError, ValueError) as exc:
-                self._fault(response, "parse_error", f"{response.url}: bad gzip: {exc}", failed=True, total="sitemap_errors")
+                self._fault(
+                    response, "parse_error", f"{response.url}: bad gzip: {exc}", failed=True, total="sitemap_errors"
+                )
                 return
         try:
             kind, links = parse_sitemap(body, response.url)

@@ -14,6 +14,7 @@ from monitor.cli.ingest import ingest
 from monitor.cli.regroup import regroup
 from monitor.cli.search import search
 from monitor.cli.setup import init
+from monitor.cli.sources import sources
 from monitor.cli.sql import sql
 from monitor.cli.stories import stories
 
@@ -21,6 +22,7 @@ COMMANDS: list[click.Command] = [init, crawl, demo, extract, ingest, stories, ex
 
 COMMANDS += [search]  # the archive for newsrooms (issue 8)
 COMMANDS += [regroup]  # rebuild the stories (issue 6)
+COMMANDS += [sources]  # discovery and source health (issue 3)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})

@@ -60,9 +60,7 @@ class FeedStore:
         self.store = Store(database)
 
     def _source_ids(self, session: Session, sources: Iterable[SourceInfo]) -> dict[str, int]:
-        return {
-            s.name: self.store.ensure_source(session, s.name, s.title, s.language, s.homepage) for s in sources
-        }
+        return {s.name: self.store.ensure_source(session, s.name, s.title, s.language, s.homepage) for s in sources}
 
     # validators --------------------------------------------------------------------------------
     def validators(self, urls: Iterable[str]) -> dict[str, Validators]:

@@ -1,0 +1,240 @@
+"""`monitor sources`: add an outlet from its homepage, check a sources file, list source health."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from monitor.cli.common import EXIT_FAILED, db_option, open_db, sources_option
+from monitor.output import emit, output_options
+
+HEALTH_COLUMNS = (
+    "name", "status", "runs", "last_run", "fetched", "not_modified", "failed", "new_articles", "errors",
+    "last_success", "failing_runs", "interval", "next_poll",
+)  # fmt: skip
+
+
+@click.group()
+def sources() -> None:
+    """Outlets: add one from its homepage, check a sources file, show each source's health.
+
+    \b
+    Example:
+        monitor sources add https://www.example-news.fr/ --sources my-outlets.toml
+        monitor sources check my-outlets.toml
+        monitor sources list
+    """
+
+
+def _when(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).isoformat(timespec="minutes") if value else None
+
+
+def _interval(seconds: int | None) -> str | None:
+    if seconds is None:
+        return None
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds // 60}m" if seconds >= 60 else f"{seconds}s"
+
+
+def health_rows(database: Any, names: list[str], failing_after: int) -> list[dict[str, Any]]:
+    """One row per source (those of the sources file first, then any other the database knows)."""
+    from monitor.db.feeds import FeedStore
+
+    known = {row["name"]: row for row in FeedStore(database).health()}
+    rows = []
+    for name in [*names, *sorted(set(known) - set(names))]:
+        row = known.get(name)
+        if row is None or not row["runs"]:
+            rows.append({"name": name, "status": "never crawled", "runs": 0})
+            continue
+        failing = row["failing_runs"] >= failing_after
+        status = f"FAILING ({row['failing_runs']} runs)" if failing else ("ok" if not row["failed"] else "partial")
+        rows.append(
+            {
+                **row,
+                "status": status,
+                "last_run": _when(row["last_run"]),
+                "last_success": _when(row["last_success"]),
+                "next_poll": _when(row["next_poll"]),
+                "interval": _interval(row["interval_s"]),
+                "errors": " ".join(f"{k}:{v}" for k, v in sorted(row["errors"].items())),
+            }
+        )
+    return rows
+
+
+@sources.command("list")
+@db_option
+@sources_option
+@click.option(
+    "--failing-after",
+    type=click.IntRange(1),
+    default=None,
+    help="Flag a source failing this many runs in a row (default: MONITOR_FAILING_RUNS, 3).",
+)
+@output_options
+def list_sources(
+    db_url: str | None, sources_file: str | None, failing_after: int | None, fmt: str, excel: bool
+) -> None:
+    """Show each source's health: the last run's feeds fetched, not modified and failed, new articles,
+    errors by kind, last success, polling interval; a source failing several runs in a row is FAILING.
+
+    \b
+    Example:
+        monitor sources list
+        monitor sources list --sources my-outlets.toml --csv > health.csv
+    """
+    from monitor import settings
+    from monitor.sources import SourcesError, load_sources
+
+    try:
+        names = [s.name for s in load_sources(sources_file)]
+    except SourcesError as exc:
+        raise click.ClickException(str(exc)) from exc
+    database = open_db(db_url)
+    try:
+        rows = health_rows(database, names, failing_after or settings.MONITOR_FAILING_RUNS)
+    finally:
+        database.dispose()
+    emit(HEALTH_COLUMNS, rows, fmt, excel=excel)
+
+
+@sources.command("check")
+@click.argument("file", type=click.Path(dir_okay=False), required=False)
+def check(file: str | None) -> None:
+    """Validate a sources file: TOML syntax, keys, names (duplicates), URLs, languages, cadences.
+
+    Prints every problem, one a line, and exits 1 when there is any.
+
+    \b
+    Example:
+        monitor sources check my-outlets.toml
+        monitor sources check                 # the shipped list
+    """
+    import tomllib
+    from importlib import resources
+
+    from monitor.sources import SourcesError, check_sources, read_sources_file
+
+    try:
+        if file is None:
+            text = resources.files("monitor.data").joinpath("sources.toml").read_text("utf-8")
+            data, origin = tomllib.loads(text), "shipped sources"
+        else:
+            data, origin = read_sources_file(file), file
+    except SourcesError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(EXIT_FAILED)
+    found, problems = check_sources(data, origin)
+    for problem in problems:
+        click.echo(problem, err=True)
+    languages: dict[str, int] = {}
+    for source in found:
+        languages[source.language or "?"] = languages.get(source.language or "?", 0) + 1
+    summary = ", ".join(f"{n} {lang}" for lang, n in sorted(languages.items()))
+    click.echo(f"{origin}: {len(found)} valid source(s) ({summary or 'none'}), {len(problems)} problem(s)")
+    if problems:
+        sys.exit(EXIT_FAILED)
+
+
+def _slug(url: str) -> str:
+    from monitor.urls import host_of
+
+    host = host_of(url).split(":")[0]
+    parts = [p for p in host.split(".") if p not in ("com", "fr", "org", "net", "co", "uk", "info", "news")]
+    return re.sub(r"[^a-z0-9-]+", "-", "-".join(parts[-1:]) or host).strip("-") or "source"
+
+
+def source_toml(entry: dict[str, Any]) -> str:
+    lines = ["[[source]]"]
+    for key in ("name", "title", "language", "homepage", "feeds", "sitemaps", "every"):
+        if entry.get(key) not in (None, [], ""):
+            lines.append(f"{key} = {json.dumps(entry[key], ensure_ascii=False)}")
+    return "\n".join(lines) + "\n"
+
+
+@sources.command("add")
+@click.argument("url")
+@click.option(
+    "--sources",
+    "sources_file",
+    type=click.Path(dir_okay=False),
+    default="sources.toml",
+    show_default=True,
+    help="The sources file to append to (created if missing).",
+)
+@click.option("--name", default=None, help="Identifier of the source (default: from the host name).")
+@click.option("--language", default=None, help="Two-letter language (default: the page's <html lang>).")
+@click.option("--every", default="1h", show_default=True, help="Crawl cadence: 30m, 2h, 1d or a cron expression.")
+@click.option("--dry-run", is_flag=True, help="Print the entry, do not write it.")
+@click.option(
+    "-s", "--set", "settings", multiple=True, metavar="NAME=VALUE", help="Override a Scrapy or MONITOR_ setting."
+)
+def add(
+    url: str,
+    sources_file: str,
+    name: str | None,
+    language: str | None,
+    every: str,
+    dry_run: bool,
+    settings: tuple[str, ...],
+) -> None:
+    """Discover the feeds and news sitemaps of a homepage and append the source entry to a sources file.
+
+    Looks at the page's <link rel="alternate"> feeds and feed links, the usual feed paths and the
+    sitemaps robots.txt lists; keeps those that answer and parse with at least one entry.
+
+    \b
+    Example:
+        monitor sources add https://www.numerama.com/ --sources my-outlets.toml --language fr
+        monitor sources add https://www.theregister.com/ --dry-run
+    """
+    from monitor.cli.crawl import parse_settings
+    from monitor.feedfinder import find_feeds
+    from monitor.sources import SourcesError, check_sources, read_sources_file, url_problem
+
+    problem = url_problem(url)
+    if problem:
+        raise click.BadParameter(problem, param_hint="URL")
+    target = Path(sources_file)
+    existing: dict[str, Any] = {"source": []}
+    if target.exists():
+        try:
+            existing = read_sources_file(target)
+        except SourcesError as exc:
+            raise click.ClickException(str(exc)) from exc
+    found = find_feeds(url, parse_settings(settings))
+    if not found.feeds and not found.sitemaps:
+        detail = "; ".join(found.errors) or "no feed or sitemap answered"
+        raise click.ClickException(f"no feed or news sitemap found for {url}: {detail}")
+    entry = {
+        "name": name or _slug(url),
+        "title": found.title or name or _slug(url),
+        "language": language or found.language,
+        "homepage": url,
+        "feeds": found.feeds,
+        "sitemaps": found.sitemaps[:2],
+        "every": every,
+    }
+    _, problems = check_sources({"source": [*existing.get("source", []), entry]}, str(target))
+    if problems:
+        raise click.ClickException("\n".join(problems))
+    text = source_toml(entry)
+    if dry_run:
+        click.echo(text, nl=False)
+        return
+    with target.open("a", encoding="utf-8") as out:
+        if target.stat().st_size:
+            out.write("\n")
+        out.write(text)
+    click.echo(text, nl=False)
+    click.echo(f"added to {target}: {len(found.feeds)} feed(s), {len(entry['sitemaps'])} sitemap(s)", err=True)
