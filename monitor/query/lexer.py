@@ -86,3 +86,15 @@ def _word_token(word: str, position: int, query: str) -> Token:
             known = ", ".join(f"{f}:" for f in FIELDS + FILTERS)
             raise QueryError(f"unknown field '{name}:' (known: {known})", position, query)
     return Token("WORD", word, position)
+
+
+def one_line(query: str) -> str:
+    """The query on one line, comments removed: for listings."""
+    kept = []
+    for line in query.splitlines():
+        for index, char in enumerate(line):
+            if char == "#" and (index == 0 or line[index - 1].isspace()):
+                line = line[:index]
+                break
+        kept.append(line)
+    return " ".join(" ".join(kept).split())
