@@ -13,6 +13,9 @@ class Article:
 
     ``provenance`` says where title, date and authors came from (``json-ld``, ``meta``, ``h1``,
     ``trafilatura``, ``htmldate``, ``feed``, ``record``).
+    ``authors`` are person names; ``credits`` the organisation and desk credits of the byline as printed
+    ("Le Monde", "BBC News", "Guardian staff"); ``agency`` the wire agency credited ("AFP", "AP", "Reuters").
+    ``page_type`` is ``article``, or ``liveblog``, ``video``, ``index`` for pages that are not articles.
     """
 
     url: str
@@ -31,6 +34,8 @@ class Article:
     section: str | None = None
     tags: list[str] = field(default_factory=list)
     is_paywalled: bool = False
+    credits: list[str] = field(default_factory=list)
+    page_type: str = "article"
     provenance: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:

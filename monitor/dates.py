@@ -53,6 +53,20 @@ _EN_TEXT = re.compile(
     r"(?:\D{0,6}?(\d{1,2}):(\d{2})\s*([ap]\.?m\.?)?)?",
     re.IGNORECASE,
 )
+# "10 June 2020", "10th June, 2020 at 6:05pm" (British order)
+_EN_DAY_FIRST = re.compile(
+    r"\b(\d{1,2})(?:st|nd|rd|th)?\s+(" + "|".join(ENGLISH_MONTHS) + r")\.?,?\s+(\d{4})"
+    r"(?:\D{0,6}?(\d{1,2})[:.](\d{2})\s*([ap]\.?m\.?)?)?",
+    re.IGNORECASE,
+)
+# "Publié le 10/06/2020 à 18h05", "Published 10.06.2020": numbers only after such a label (day first)
+_LABELLED_NUMERIC = re.compile(
+    r"(?:publié|mis en ligne|mis à jour|modifié|actualisé|published|posted|updated|le)\s*(?:le|on|:)?\s*"
+    r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})(?:\s*(?:à|a|at|,|-)?\s*(\d{1,2})\s*[h:]\s*(\d{2}))?",
+    re.IGNORECASE,
+)
+_PUBLISHED_LABEL = re.compile(r"publié|mis en ligne|published|posted|first published|date de publication", re.I)
+_UPDATED_LABEL = re.compile(r"mis à jour|modifié|actualisé|updated|last modified|dernière mise à jour", re.I)
 
 
 def parse_iso(value: str | None) -> datetime | None:
@@ -73,23 +87,50 @@ def parse_iso(value: str | None) -> datetime | None:
 
 
 def parse_text_date(text: str) -> datetime | None:
-    """The first date written in French or English words: "10 juin 2020 à 18h05", "June 10, 2020"."""
-    found = _FR_TEXT.search(text)
-    if found:
-        day, month, year = int(found.group(1)), FRENCH_MONTHS[found.group(2).lower()], int(found.group(3))
-        hour, minute = int(found.group(4) or 0), int(found.group(5) or 0)
-        return _build(year, month, day, hour, minute)
-    found = _EN_TEXT.search(text)
-    if found:
-        month, day, year = ENGLISH_MONTHS[found.group(1).lower()], int(found.group(2)), int(found.group(3))
-        hour, minute = int(found.group(4) or 0), int(found.group(5) or 0)
-        meridiem = (found.group(6) or "").replace(".", "").lower()
+    """The first date written in French or English: "10 juin 2020 à 18h05", "June 10, 2020", "10 June 2020",
+    or "le 10/06/2020 à 18h05" after a label ("Publié le", "Published", "Mis à jour le")."""
+    found = [d for d in (_match_date(pattern, text) for pattern in _PATTERNS) if d is not None]
+    return min(found)[1] if found else None
+
+
+def labelled_dates(text: str) -> tuple[datetime | None, datetime | None]:
+    """``(published, updated)`` read after their labels: "Publié le 10 juin 2020 à 18h05, mis à jour le
+    11 juin", "Published June 10, 2020 Updated June 11, 2020"."""
+    published = updated = None
+    for label in _PUBLISHED_LABEL.finditer(text):
+        published = parse_text_date(text[label.end() : label.end() + 60])
+        if published:
+            break
+    for label in _UPDATED_LABEL.finditer(text):
+        updated = parse_text_date(text[label.end() : label.end() + 60])
+        if updated:
+            break
+    return published, updated
+
+
+def _match_date(pattern: re.Pattern[str], text: str) -> tuple[int, datetime] | None:
+    for found in pattern.finditer(text):
+        groups = found.groups()
+        if pattern is _EN_TEXT:
+            month, day, year = ENGLISH_MONTHS[groups[0].lower()], int(groups[1]), int(groups[2])
+        elif pattern is _LABELLED_NUMERIC:
+            day, month, year = int(groups[0]), int(groups[1]), int(groups[2])
+        else:
+            months = FRENCH_MONTHS if pattern is _FR_TEXT else ENGLISH_MONTHS
+            day, month, year = int(groups[0]), months[groups[1].lower()], int(groups[2])
+        hour, minute = int(groups[3] or 0), int(groups[4] or 0)
+        meridiem = (groups[5] or "").replace(".", "").lower() if len(groups) > 5 else ""
         if meridiem == "pm" and hour < 12:
             hour += 12
         elif meridiem == "am" and hour == 12:
             hour = 0
-        return _build(year, month, day, hour, minute)
+        value = _build(year, month, day, hour, minute)
+        if value is not None:
+            return found.start(), value
     return None
+
+
+_PATTERNS = (_FR_TEXT, _EN_TEXT, _EN_DAY_FIRST, _LABELLED_NUMERIC)
 
 
 def _build(year: int, month: int, day: int, hour: int, minute: int) -> datetime | None:

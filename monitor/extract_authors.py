@@ -1,0 +1,168 @@
+"""Authors: person names from bylines, apart from organisation and agency credits (pure).
+
+Sources, first that gives a person wins: JSON-LD ``author`` (``Person`` apart from ``Organization``),
+author ``<meta>`` tags (``author``, ``article:author``, ``dc.creator``, ``citation_author``,
+``parsely-author``…), ``itemprop="author"``, byline elements (``rel="author"``, ``class="byline"``…),
+then trafilatura's author. Each byline is cleaned: "By"/"Par" dropped, cut before dates and job titles,
+split on "," / "and" / "et" / "&"; "Dupont, Marie" in a one-person field becomes "Marie Dupont".
+Names of the site, of desks ("Staff", "La rédaction", "Gear Team") and of agencies ("Le Monde avec AFP",
+"Associated Press") are kept as credits, not authors.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+from monitor.dedup import AGENCIES
+from monitor.extract_meta import PageData, squash
+
+PER_PERSON_META = ("dc.creator", "citation_author", "parsely-author", "sailthru.author", "article:author_name")
+BYLINE_META = ("author", "article:author", "byl", "dcterms.creator", "cxenseparse:author")
+BYLINE_XPATH = (
+    '//*[@rel="author"] | //*[contains(@class, "byline")] | //*[contains(@class, "author-name")]'
+    ' | //*[contains(@class, "author__name")] | //*[contains(@class, "article-author")]'
+    ' | //*[contains(@class, "signature")] | //*[contains(@class, "auteur")]'
+)
+MAX_BYLINE_ELEMENTS = 12
+MAX_BYLINE_CHARS = 200
+PARTICLES = frozenset(
+    {"de", "du", "des", "la", "le", "van", "von", "der", "den", "da", "di", "del", "della", "dos", "das"}
+    | {"bin", "binti", "al", "el", "ben", "ibn", "y", "e", "zu", "ter", "ten", "af", "av"}
+)
+_PREFIX = re.compile(
+    r"^(?:(?:written|reported|reporting|words|text|story|posted|published|compiled|edited|photos?)\s+by|by|par|"
+    r"de|from|texte|auteur|auteurs|author|authors|propos recueillis par|publié par|écrit par)\s*[:\-–]?\s+",
+    re.IGNORECASE,
+)
+_CUT = re.compile(
+    r"\d|\bupdated\b|\bpublished\b|\bmis à jour\b|\bpublié\b|\bposted\b|\blast modified\b"
+    r"|\s[|–—•·]\s|\s-\s|\(|\bis an?\b",
+    re.IGNORECASE,
+)
+_SPLIT = re.compile(r"\s*(?:,|;|/|\s&\s|\band\b|\bet\b|\bavec\b|\bwith\b|\bwith reporting by\b)\s*", re.IGNORECASE)
+_ROLE = re.compile(
+    r"\b(?:correspondent|reporter|editor|editors|journalist|writer|contributor|columnist|photographer|producer|"
+    r"journaliste|rédacteur|rédactrice|envoyée?|spéciale?|chroniqueur|chroniqueuse|chef|cheffe|senior|"
+    r"staff|team|desk|newsroom|rédaction|redaction|bureau|service|agency|agence|news|contributors|"
+    r"guest|opinion|press|presse|media|médias|online|digital|team|équipe|magazine|times|post|daily|"
+    r"journal|herald|tribune|gazette|radio|tv|television|channel)\b",
+    re.IGNORECASE,
+)
+_AGENCY = re.compile(r"^(?:the\s+)?(?:" + "|".join(AGENCIES.values()) + r")$")
+_NAME_WORDS = r"([^\W\d_][\w'’.-]*(?:\s[^\W\d_][\w'’.-]*)?)"
+_LAST_FIRST = re.compile(rf"^{_NAME_WORDS},\s*{_NAME_WORDS}$")
+
+
+@dataclass
+class Byline:
+    """Persons (in byline order), organisation/desk credits as printed, and where the persons came from."""
+
+    authors: list[str] = field(default_factory=list)
+    credits: list[str] = field(default_factory=list)
+    origin: str | None = None
+
+
+def read_byline(tree: Any, data: PageData, site_names: set[str], trafilatura_author: str | None) -> Byline:
+    """Person names and credits of the page; ``site_names``: compact forms of the site's own names."""
+    found = Byline()
+    structured = data.structured
+    sources: list[tuple[str, list[str], bool]] = [
+        ("json-ld", structured.persons, True),
+        ("meta", data.all(*PER_PERSON_META), True),
+        ("meta", data.all(*BYLINE_META), False),
+        ("itemprop", data.all("itemprop:author"), False),
+        ("byline", _byline_texts(tree), False),
+        ("trafilatura", (trafilatura_author or "").split(";"), False),
+    ]
+    for organisation in structured.organisations:
+        _add_credit(found, organisation)
+    for origin, values, per_person in sources:
+        persons: list[str] = []
+        for value in values:
+            for piece, is_person in classify(value, site_names, per_person=per_person):
+                if is_person:
+                    persons.append(piece)
+                else:
+                    _add_credit(found, piece)
+        if persons:
+            found.authors = list(dict.fromkeys(persons))
+            found.origin = origin
+            break
+    return found
+
+
+def _add_credit(found: Byline, value: str) -> None:
+    if value and value.casefold() not in {c.casefold() for c in found.credits}:
+        found.credits.append(value)
+
+
+def _byline_texts(tree: Any) -> list[str]:
+    texts: list[str] = []
+    for element in tree.xpath(BYLINE_XPATH)[:MAX_BYLINE_ELEMENTS]:
+        if element.tag in ("body", "article", "main", "html", "script", "style"):
+            continue
+        text = squash(element.text_content()[: 4 * MAX_BYLINE_CHARS])
+        if 2 < len(text) <= MAX_BYLINE_CHARS:
+            texts.append(text)
+    return texts
+
+
+def split_authors(value: str) -> list[str]:
+    """Person names of a byline: drops "By"/"Par", splits "A, B and C" / "A et B", leaves out agencies."""
+    return [piece for piece, is_person in classify(value, set()) if is_person]
+
+
+def classify(value: str, site_names: set[str], per_person: bool = False) -> list[tuple[str, bool]]:
+    """The pieces of one byline, each marked person (True) or credit (False); noise dropped."""
+    text = squash(value)
+    if not text or text.startswith(("http", "www.", "@")) or "://" in text or len(text) > 4 * MAX_BYLINE_CHARS:
+        return []
+    text = _PREFIX.sub("", text)
+    inverted = _LAST_FIRST.match(text) if per_person else None
+    if inverted and " " not in inverted.group(1) + inverted.group(2):
+        text = f"{inverted.group(2)} {inverted.group(1)}"
+    cut = _CUT.search(text)
+    if cut:
+        text = text[: cut.start()]
+    pieces: list[tuple[str, bool]] = []
+    for part in _SPLIT.split(text):
+        name = _PREFIX.sub("", part.strip(" .,:;·•-–—'\"«»")).strip(" .,:;·•-–—")
+        if not name or "@" in name:
+            continue
+        if _AGENCY.match(name) or _compact(name) in site_names:
+            pieces.append((name, False))
+        elif _ROLE.search(name) or len(name.split()) > 5:
+            if len(name.split()) <= 5 and not name[:1].islower():
+                pieces.append((name, False))
+        elif looks_like_person(name, single_ok=per_person):
+            pieces.append((_title_case(name), True))
+    return pieces
+
+
+def looks_like_person(name: str, single_ok: bool = False) -> bool:
+    tokens = name.split()
+    if not tokens or len(tokens) > 5 or (len(tokens) == 1 and not single_ok):
+        return False
+    if len(tokens) == 1 and tokens[0].isupper() and len(tokens[0]) <= 5:
+        return False  # "TPN", "AFP": initials of an outlet
+    for token in tokens:
+        letters = [ch for ch in token if ch.isalpha()]
+        if not letters:
+            return False
+        if token.lower() in PARTICLES or token.lower().startswith(("d'", "d’")):
+            continue
+        if letters[0].islower():
+            return False
+    return True
+
+
+def _title_case(name: str) -> str:
+    """"STEVE PEOPLES" -> "Steve Peoples"; names already in mixed case are kept as written."""
+    return name.title() if name.isupper() and len(name) > 3 else name
+
+
+def _compact(value: str) -> str:
+    return re.sub(r"[\W_]+", "", unicodedata.normalize("NFKD", value.casefold()))

@@ -1,0 +1,111 @@
+"""The article body: trafilatura, then French and English boilerplate removed (pure).
+
+trafilatura runs first in precision mode (fewer "related stories", newsletter boxes and photo credits);
+when that keeps much less than the default mode would (a page whose layout precision mode misreads),
+the default mode's text is used. Comments are never included. Then lines that are boilerplate in French
+or English ("Lire aussi", "Read more", "Abonnez-vous", "Sign up to our newsletter", "Photo : AFP",
+"Share this article", cookie notices…) are removed, and paywall notices ("Cet article est réservé aux
+abonnés", "Subscribe to continue reading") are removed and reported.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import trafilatura
+
+PRECISION_KEEPS_AT_LEAST = 0.3  # of the default mode's words; below that precision mode lost the article
+SHORT_TEXT_WORDS = 250  # the default mode is also consulted when precision mode returns fewer words
+MAX_BOILERPLATE_LINE = 220
+
+_BOILERPLATE = re.compile(
+    r"^\W*(?:"
+    # French
+    r"lire aussi|lire également|à lire aussi|voir aussi|à voir aussi|sur le même sujet|lire la suite|"
+    r"abonnez[- ]vous|inscrivez[- ]vous|recevez (?:gratuitement )?notre newsletter|newsletter|"
+    r"partager (?:sur|cet article)|partagez|suivez[- ]nous|réagir|commentaires?\b|"
+    r"(?:crédit )?photos? ?:|©|crédits? ?:|publicité\b|vous avez aimé cet article|"
+    r"nos (?:lecteurs|abonnés)|retrouvez|découvrez (?:notre|nos)|téléchargez (?:notre|l['’]application)|"
+    r"cet article (?:vous a plu|est réservé)|il vous reste \d+ ?% de cet article|la suite est réservée|"
+    r"article réservé aux abonnés|déjà abonné|"
+    # English
+    r"read more\b|read next|related:|related (?:stories|articles|coverage|content)|more on this|more:|"
+    r"see also|recommended\b|most read|trending\b|(?:also )?read:|"
+    r"sign up|subscribe\b|(?:get|join) (?:our|the) newsletter|newsletter sign|already a subscriber|"
+    r"share (?:this|on)|click here|follow (?:us|\w+ on)|got a story|for more stories like this|"
+    r"(?:photo|image|picture|video)(?: credit)?s? ?:|credit:|copyright|all rights reserved|"
+    r"advertisement\b|sponsored\b|we use cookies|this site uses cookies|accept cookies|cookie|"
+    r"updated at \d|published at \d|last updated \d|"
+    r"this article (?:is|was) (?:for subscribers|originally published)|to continue reading|"
+    r"support (?:our|independent) journalism|"
+    r"—\s*[^—]{1,80}\(@\w+\)\s*\w+ \d{1,2}, \d{4}\s*$|pic\.twitter\.com"  # embedded tweet credit lines
+    r")",
+    re.IGNORECASE,
+)
+_URL_LINE = re.compile(r"^\s*(?:https?://|www\.)\S+\s*$")
+_PAYWALL = re.compile(
+    r"cet article est réservé aux abonnés|article réservé aux abonnés|il vous reste \d+ ?% de cet article|"
+    r"la suite est réservée aux abonnés|pour lire la suite|réservé aux abonnés|contenu réservé|"
+    r"subscribe to (?:continue|read)|subscribers only|for subscribers|this article is for subscribers|"
+    r"to continue reading|already a subscriber|you have reached your (?:free )?article limit|"
+    r"this content is (?:only )?available to subscribers|premium content|unlock this article",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class Body:
+    """The text and trafilatura's own metadata (the last resort for title, date and author)."""
+
+    text: str
+    paywall_notice: bool
+    title: str | None
+    author: str | None
+    date: str | None
+    sitename: str | None
+
+
+def extract_body(markup: str | Any, url: str) -> Body:
+    """Body and trafilatura's metadata; ``text`` is empty when trafilatura finds no body."""
+    precise = trafilatura.bare_extraction(
+        markup, url=url, with_metadata=True, favor_precision=True, include_comments=False
+    )
+    precise_text = _text(precise)
+    text = precise_text
+    if len(precise_text.split()) < SHORT_TEXT_WORDS:
+        default = _text(trafilatura.bare_extraction(markup, url=url, include_comments=False))
+        if len(precise_text.split()) < PRECISION_KEEPS_AT_LEAST * len(default.split()):
+            text = default
+    cleaned, notice = remove_boilerplate(text)
+    return Body(
+        text=cleaned,
+        paywall_notice=notice,
+        title=getattr(precise, "title", None),
+        author=getattr(precise, "author", None),
+        date=getattr(precise, "date", None),
+        sitename=getattr(precise, "sitename", None),
+    )
+
+
+def _text(document: Any) -> str:
+    return ((getattr(document, "text", None) or "") if document is not None else "").strip()
+
+
+def remove_boilerplate(text: str) -> tuple[str, bool]:
+    """The text without boilerplate lines, and whether a paywall notice was among them."""
+    kept: list[str] = []
+    notice = False
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if len(stripped) <= MAX_BOILERPLATE_LINE:
+            if _PAYWALL.search(stripped):
+                notice = True
+                continue
+            if _BOILERPLATE.search(stripped) or _URL_LINE.match(stripped):
+                continue
+        kept.append(stripped)
+    return "\n".join(kept), notice

@@ -1,0 +1,118 @@
+"""The article's headline (pure).
+
+Candidates: the JSON-LD ``headline``, ``og:title`` (else ``twitter:title``), the page's ``<h1>`` and,
+last, the ``<title>``; each is cleaned of the site name ("… - Le Monde", "CBC News | …") by comparing its
+parts with ``og:site_name``, the publisher and the host. The value most candidates agree on wins (after
+normalising case, punctuation and spaces); ties go to structured data, then Open Graph, then ``<h1>``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+from monitor.extract_meta import PageData, squash
+from monitor.urls import host_of
+
+SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " · ", " • ", " / ", " » ", " « ", " : ")
+MIN_H1_CHARS = 10
+MAX_TITLE_CHARS = 400
+
+
+def normalise(value: str) -> str:
+    kept = "".join(" " if unicodedata.category(ch).startswith("P") else ch for ch in value.casefold())
+    return " ".join(kept.split())
+
+
+def compact(value: str) -> str:
+    return re.sub(r"[\W_]+", "", unicodedata.normalize("NFKD", value.casefold()))
+
+
+def site_name_forms(site_name: str | None, url: str) -> set[str]:
+    host = host_of(url).removeprefix("www.")
+    labels = host.split(".")
+    names = {compact(host), compact(labels[0])}
+    if len(labels) > 2:
+        names.add(compact(labels[-2]))
+    if site_name:
+        names.add(compact(site_name))
+    names.discard("")
+    return names
+
+
+def _is_site(part: str, names: set[str]) -> bool:
+    folded = compact(part)
+    if not folded:
+        return True
+    return folded in names or (
+        len(folded) >= 3 and any(len(n) >= 4 and (folded.startswith(n) or n.startswith(folded)) for n in names)
+    )
+
+
+def clean_title(title: str, site_name: str | None, url: str) -> str:
+    """Strip a site name suffix or prefix: "Headline - Le Monde" -> "Headline".
+
+    A part is a site name when it matches ``og:site_name`` or the host ("lemonde" in "Le Monde.fr"); a
+    short trailing part after " | " also goes ("… | Politics | News | Express.co.uk" keeps the headline).
+    """
+    title = squash(title)[:MAX_TITLE_CHARS]
+    names = site_name_forms(site_name, url)
+    for separator in SEPARATORS:
+        if separator not in title:
+            continue
+        parts = title.split(separator)
+        while len(parts) > 1 and _is_site(parts[-1], names):
+            parts.pop()
+            # sections between the headline and the site name: "Headline | Royal | News | Express"
+            while separator == " | " and len(parts) > 1 and len(parts[-1].split()) <= 2:
+                parts.pop()
+        while len(parts) > 1 and _is_site(parts[0], names):
+            parts.pop(0)
+        cleaned = separator.join(parts).strip()
+        if cleaned != title and len(cleaned) >= 3:
+            return cleaned
+    return title
+
+
+def headline_candidates(tree: Any, data: PageData, site_name: str | None, url: str) -> list[tuple[str, str]]:
+    """``(origin, cleaned title)`` in order of preference."""
+    h1s = [squash(h.text_content()) for h in tree.iter("h1")]
+    h1s = list(dict.fromkeys(h for h in h1s if MIN_H1_CHARS <= len(h) <= MAX_TITLE_CHARS))
+    raw = [
+        ("json-ld", data.structured.headline),
+        ("meta", data.first("og:title", "twitter:title")),
+        ("h1", _best_h1(h1s, data)),
+        ("title", squash(tree.findtext(".//title") or "")),
+        ("itemprop", data.first("itemprop:headline")),
+    ]
+    return [(origin, clean_title(value, site_name, url)) for origin, value in raw if value]
+
+
+def _best_h1(h1s: list[str], data: PageData) -> str | None:
+    """The only ``<h1>``, or among several the one that shares most words with the metadata titles."""
+    if len(h1s) <= 1:
+        return h1s[0] if h1s else None
+    reference = set(
+        normalise(" ".join(filter(None, [data.structured.headline, data.first("og:title", "twitter:title")]))).split()
+    )
+    if not reference:
+        return None
+    scored = [(len(set(normalise(h).split()) & reference), -index) for index, h in enumerate(h1s)]
+    best = max(scored)
+    return h1s[-best[1]] if best[0] else None
+
+
+def choose_title(candidates: list[tuple[str, str]]) -> tuple[str, str] | None:
+    """The value the JSON-LD headline, the Open Graph title and the ``<h1>`` most agree on."""
+    voters = [(origin, value) for origin, value in candidates if origin in ("json-ld", "meta", "h1")]
+    votes: dict[str, int] = {}
+    for _origin, value in voters:
+        votes[normalise(value)] = votes.get(normalise(value), 0) + 1
+    best: tuple[str, str] | None = None
+    best_votes = 0
+    for origin, value in voters or candidates:
+        count = votes.get(normalise(value), 1)
+        if count > best_votes:
+            best, best_votes = (origin, value), count
+    return best
