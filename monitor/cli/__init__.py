@@ -17,11 +17,13 @@ from monitor.cli.setup import init
 from monitor.cli.sources import sources
 from monitor.cli.sql import sql
 from monitor.cli.stories import stories
+from monitor.cli.topics import topics
 
 COMMANDS: list[click.Command] = [init, crawl, demo, extract, ingest, stories, export, sql]
 
 COMMANDS += [search]  # the archive for newsrooms (issue 8)
 COMMANDS += [regroup]  # rebuild the stories (issue 6)
+COMMANDS += [topics]  # watchlists as boolean queries (issue 5)
 COMMANDS += [sources]  # discovery and source health (issue 3)
 
 
