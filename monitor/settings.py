@@ -29,6 +29,7 @@ TELNETCONSOLE_ENABLED = False
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
+LOG_FORMATTER = "monitor.runlog.QuietLogFormatter"  # a dropped item: one line, not the whole page
 
 ITEM_PIPELINES = {
     "monitor.pipelines.ExtractionPipeline": 100,

@@ -7,6 +7,7 @@ import logging
 import click
 
 from monitor.cli.crawl import crawl
+from monitor.cli.daemon import daemon
 from monitor.cli.demo import demo
 from monitor.cli.export import export
 from monitor.cli.extract import extract
@@ -16,10 +17,11 @@ from monitor.cli.search import search
 from monitor.cli.setup import init
 from monitor.cli.sources import sources
 from monitor.cli.sql import sql
+from monitor.cli.status import status
 from monitor.cli.stories import stories
 from monitor.cli.topics import topics
 
-COMMANDS: list[click.Command] = [init, crawl, demo, extract, ingest, stories, export, sql]
+COMMANDS: list[click.Command] = [init, crawl, demo, extract, ingest, stories, export, sql, daemon, status]
 
 COMMANDS += [search]  # the archive for newsrooms (issue 8)
 COMMANDS += [regroup]  # rebuild the stories (issue 6)

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from monitor.cli.common import EXIT_FAILED, db_option, open_db, sources_option
+from monitor.cli.common import db_option, open_db, sources_option
 
 
 @click.command()
@@ -30,6 +30,20 @@ from monitor.cli.common import EXIT_FAILED, db_option, open_db, sources_option
     type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
 )
 @click.option(
+    "--log-format",
+    default="text",
+    show_default=True,
+    type=click.Choice(["text", "json"]),
+    help="Format of the run log lines (one per source, on standard error).",
+)
+@click.option(
+    "--lock-dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    envvar="MONITOR_LOCK_DIR",
+    help="Folder of the per-source lock files (default: <database file>.locks next to a SQLite database).",
+)
+@click.option(
     "-s",
     "--set",
     "settings",
@@ -45,11 +59,23 @@ def crawl(
     refresh: bool,
     watchlists_file: str | None,
     log_level: str,
+    log_format: str,
+    lock_dir: str | None,
     settings: tuple[str, ...],
 ) -> None:
     """Crawl the sources once: discover, fetch, extract, filter, store, group.
 
-    Exit status: 0 when the crawl finished (even if some pages failed), 1 when it could not run.
+    Each source is locked while it is crawled: a source that the daemon or another `monitor crawl` is
+    crawling is skipped with a message. One run log line per source goes to standard error
+    (--log-format json for JSON); the summary goes to standard output.
+
+    \b
+    Exit status (see docs/deploy.md):
+        0    every selected source was crawled to the end (even if some pages failed)
+        1    the crawl could not run or did not finish (database unreachable, crash)
+        2    bad command line or sources file
+        75   some source was skipped: another process is crawling it (the others ran)
+        130  stopped by SIGINT/SIGTERM before the end (what was fetched is committed)
 
     \b
     Example:
@@ -58,8 +84,7 @@ def crawl(
         monitor crawl --all-topics --db postgresql://postgres@localhost/monitor
         monitor crawl -s CONCURRENT_REQUESTS_PER_DOMAIN=1 -s MONITOR_CONTACT=mailto:desk@example.org
     """
-    from monitor.crawl import CrawlOptions
-    from monitor.crawl import crawl as run_crawl
+    from monitor.crawl import EXIT_USAGE, CrawlOptions, run_sources
     from monitor.sources import SourcesError, load_sources, select_sources
 
     if not sources_file and not source_names:
@@ -68,7 +93,8 @@ def crawl(
     try:
         sources = select_sources(load_sources(sources_file), list(source_names))
     except SourcesError as exc:
-        raise click.ClickException(str(exc)) from exc
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
     database = open_db(db_url)
     database.dispose()
     options = CrawlOptions(
@@ -79,11 +105,17 @@ def crawl(
         watchlists_file=watchlists_file,
         log_level=log_level.upper(),
         overrides=parse_settings(settings),
+        origin="cron",
+        log_format=log_format,
     )
-    report = run_crawl(options)
-    click.echo(json.dumps({"sources": len(sources), **report.summary()}, default=str))
-    if report.stats.get("finish_reason") not in ("finished", None):
-        sys.exit(EXIT_FAILED)
+    outcome = run_sources(options, lock_dir)
+    for record in outcome.records:
+        if record.status == "skipped":
+            click.echo(f"{record.source}: skipped, {record.error}", err=True)
+    summary = outcome.report.summary() if outcome.report else {}
+    statuses = {r.source: r.status for r in outcome.records}
+    click.echo(json.dumps({"sources": len(sources), "runs": statuses, **summary}, default=str))
+    sys.exit(outcome.exit_status)
 
 
 def parse_settings(pairs: tuple[str, ...]) -> dict[str, str]:

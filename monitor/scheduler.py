@@ -1,0 +1,248 @@
+"""The daemon: each source crawled on its cadence by APScheduler, every crawl in a child process.
+
+* Schedule: one APScheduler job per source (id ``crawl:<name>``), an interval (``every = "30m"``) or a
+  cron expression (``every = "*/30 * * * *"``, local time), with jitter, coalescing, at most one
+  instance per source and a misfire grace time. The job store is the ``apscheduler_jobs`` table of the
+  archive's database, so the next runs survive a restart; a source whose cadence did not change keeps
+  its next run, a new source runs at once.
+* Each crawl runs in a spawned child process (``monitor.crawl.run_in_subprocess``): Twisted's reactor
+  is never restarted, whatever a crawl does the daemon survives it, and the daemon's memory stays flat.
+  The child takes the source's lock, so a cron ``monitor crawl`` of the same source never overlaps.
+* Stop: the first SIGTERM/SIGINT stops scheduling and passes SIGTERM to the crawls, which finish the
+  requests in flight and commit their articles; a second signal kills the crawls at once (each article
+  is one transaction, so the archive stays consistent) and the daemon exits.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import logging
+import multiprocessing
+import os
+import signal
+import threading
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from types import FrameType
+from typing import Any
+
+from apscheduler.executors.pool import ThreadPoolExecutor as _APSThreadPool
+from apscheduler.jobstores.base import BaseJobStore
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from monitor.crawl import CHILD_NAME, EXIT_FAILED, EXIT_INTERRUPTED, CrawlOptions, RunOutcome, run_in_subprocess
+from monitor.db.runs import JOB_PREFIX
+from monitor.sources import Source, parse_every
+
+logger = logging.getLogger("monitor.daemon")
+JOBS_TABLE = "apscheduler_jobs"
+
+
+def trigger_for(every: str, max_jitter: float = 60.0, timezone: Any = None) -> BaseTrigger:
+    """The trigger of a cadence; the jitter is at most a tenth of an interval and ``max_jitter`` seconds."""
+    interval = parse_every(every)
+    if interval is not None:
+        seconds = interval.total_seconds()
+        jitter = min(max_jitter, seconds / 10)
+        return IntervalTrigger(seconds=int(seconds), jitter=jitter or None, timezone=timezone)
+    try:
+        return CronTrigger.from_crontab(every, timezone=timezone)
+    except ValueError as exc:
+        raise ValueError(f"{every!r}: not a cadence (30s, 15m, 2h, 1d) nor a cron expression: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class ScheduledCrawl:
+    """What a job of the job store carries (pickled): everything one run of one source needs."""
+
+    options: CrawlOptions
+    lock_dir: str | None = None
+    timeout: float | None = None
+
+
+def run_scheduled(job: ScheduledCrawl) -> int:
+    """The job function: one crawl of one source in a child process; returns its exit status."""
+    outcome = run_in_subprocess(job.options, job.lock_dir, job.timeout)
+    return outcome.exit_status
+
+
+@dataclass
+class DaemonConfig:
+    database_url: str
+    sources: list[Source]
+    options: CrawlOptions = field(default_factory=CrawlOptions)
+    lock_dir: str | None = None
+    max_crawls: int = 1
+    max_jitter: float = 60.0
+    misfire_grace_time: float | None = None
+    crawl_timeout: float | None = None
+
+
+class _CrawlPool(_APSThreadPool):
+    """APScheduler's thread pool, whose shutdown drops the runs that are waiting for a thread."""
+
+    def shutdown(self, wait: bool = True) -> None:
+        self._pool.shutdown(wait, cancel_futures=True)
+
+
+class Daemon:
+    def __init__(self, config: DaemonConfig, jobstore: BaseJobStore | None = None) -> None:
+        from monitor.db import Database
+
+        self.config = config
+        self.database = Database(config.database_url)
+        self.scheduler = BackgroundScheduler(
+            jobstores={"default": jobstore or SQLAlchemyJobStore(engine=self.database.engine, tablename=JOBS_TABLE)},
+            executors={"default": _CrawlPool(max_workers=max(1, config.max_crawls))},
+            job_defaults={
+                "coalesce": True,
+                "max_instances": 1,
+                "misfire_grace_time": config.misfire_grace_time,
+            },
+        )
+        self._stop = threading.Event()
+        self._force = False
+        self._signalled: dict[int, int] = {}  # crawl child pid -> the last signal we sent it
+
+    # the schedule -----------------------------------------------------------------------------------
+    def _job(self, source: Source) -> ScheduledCrawl:
+        options = replace(self.config.options, sources=[source], database_url=self.database.url)
+        return ScheduledCrawl(options, self.config.lock_dir, self.config.crawl_timeout)
+
+    def sync(self) -> None:
+        """Make the job store hold one job per source; unchanged cadences keep their next run."""
+        now = datetime.now(self.scheduler.timezone)
+        wanted = {f"{JOB_PREFIX}{s.name}": s for s in self.config.sources}
+        for job in self.scheduler.get_jobs():
+            if job.id.startswith(JOB_PREFIX) and job.id not in wanted:
+                logger.info("%s: no longer in the sources, unscheduled", job.id.removeprefix(JOB_PREFIX))
+                job.remove()
+        for job_id, source in wanted.items():
+            trigger = trigger_for(source.every, self.config.max_jitter, self.scheduler.timezone)
+            name = f"{source.name} every {source.every}"
+            try:
+                existing = self.scheduler.get_job(job_id)
+            except Exception:  # a job pickled by another version: scheduled afresh
+                existing = None
+            next_run = now
+            if existing is not None and existing.name == name:
+                next_run = existing.next_run_time
+            self.scheduler.add_job(
+                run_scheduled,
+                trigger,
+                id=job_id,
+                name=name,
+                kwargs={"job": self._job(source)},
+                replace_existing=True,
+                next_run_time=next_run,
+            )
+
+    def next_runs(self) -> dict[str, datetime | None]:
+        return {
+            job.id.removeprefix(JOB_PREFIX): job.next_run_time
+            for job in self.scheduler.get_jobs()
+            if job.id.startswith(JOB_PREFIX)
+        }
+
+    # signals ----------------------------------------------------------------------------------------
+    def request_stop(self, signum: int = signal.SIGTERM, _frame: FrameType | None = None) -> None:
+        """First call: stop gracefully; second call: stop at once."""
+        if self._stop.is_set():
+            self._force = True
+            logger.warning("second signal: killing the crawls in progress")
+        else:
+            self._stop.set()
+            logger.warning("signal %s: stopping; the crawls in progress commit what they fetched", signum)
+
+    def _install_signals(self) -> None:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, self.request_stop)
+
+    def _forward_stop(self) -> None:
+        """Pass the stop on to the crawl children (they run in sessions of their own)."""
+        wanted = signal.SIGKILL if self._force else signal.SIGTERM
+        for child in multiprocessing.active_children():
+            if child.name != CHILD_NAME or child.pid is None or self._signalled.get(child.pid) == wanted:
+                continue
+            try:
+                os.kill(child.pid, wanted)
+            except ProcessLookupError:
+                continue
+            self._signalled[child.pid] = wanted
+
+    def _wait_stopping(self, busy: threading.Thread | None = None, futures: list[Any] | None = None) -> None:
+        while (busy is not None and busy.is_alive()) or (futures and not all(f.done() for f in futures)):
+            if self._stop.is_set():
+                self._forward_stop()
+            if busy is not None:
+                busy.join(0.2)
+            else:
+                concurrent.futures.wait(futures or [], timeout=0.2)
+
+    # running ----------------------------------------------------------------------------------------
+    def run(self) -> int:
+        """Run until SIGTERM/SIGINT; 0 after a graceful stop, 130 when a second signal cut it short."""
+        self._install_signals()
+        self.scheduler.start(paused=True)
+        self.sync()
+        for name, when in sorted(self.next_runs().items()):
+            logger.info("%s: next run %s", name, when.isoformat() if when else "paused")
+        self.scheduler.resume()
+        logger.info("daemon running: %d sources, at most %d crawls at a time", len(self.config.sources),
+                    self.config.max_crawls)
+        while not self._stop.wait(0.5):
+            pass
+        stopper = threading.Thread(target=self.scheduler.shutdown, kwargs={"wait": True}, name="scheduler-stop")
+        stopper.start()
+        self._wait_stopping(busy=stopper)
+        self.database.dispose()
+        return EXIT_INTERRUPTED if self._force else 0
+
+    def run_once(self) -> int:
+        """Run every due source once (a new source is due), move their next runs on, and return the worst
+        exit status of the runs (see ``monitor.crawl``)."""
+        self._install_signals()
+        self.scheduler.start(paused=True)
+        try:
+            self.sync()
+            now = datetime.now(self.scheduler.timezone)
+            due = [
+                job
+                for job in self.scheduler.get_jobs()
+                if job.id.startswith(JOB_PREFIX) and job.next_run_time is not None and job.next_run_time <= now
+            ]
+            logger.info("%d of %d sources due", len(due), len(self.config.sources))
+            statuses: list[int] = []
+            with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, self.config.max_crawls)) as pool:
+                futures = [pool.submit(self._run_due, job) for job in due]
+                self._wait_stopping(futures=futures)
+                for future in futures:
+                    try:
+                        statuses.append(future.result())
+                    except Exception:
+                        logger.exception("a run failed")
+                        statuses.append(EXIT_FAILED)
+            return RunOutcome([]).exit_status if not statuses else _worst(statuses)
+        finally:
+            self.scheduler.shutdown(wait=False)
+            self.database.dispose()
+
+    def _run_due(self, job: Any) -> int:
+        if self._stop.is_set():
+            return EXIT_INTERRUPTED
+        status = run_scheduled(job.kwargs["job"])
+        after = datetime.now(self.scheduler.timezone) + timedelta(microseconds=1)
+        next_run = job.trigger.get_next_fire_time(job.next_run_time, after)
+        self.scheduler.modify_job(job.id, next_run_time=next_run)
+        return status
+
+
+def _worst(statuses: list[int]) -> int:
+    for code in (EXIT_FAILED, EXIT_INTERRUPTED):
+        if code in statuses:
+            return code
+    return max(statuses)
