@@ -65,7 +65,7 @@ MONITOR_REFRESH = False  # fetch again articles already in the archive
 MONITOR_STORY_WINDOW_HOURS = 72
 # The daemon and cron runs (monitor/scheduler.py, docs/deploy.md)
 MONITOR_LOCK_DIR = None  # None: <database file>.locks next to a SQLite database, else under the temp dir
-MONITOR_DAEMON_MAX_CRAWLS = 2  # crawls (child processes) at a time
+MONITOR_DAEMON_MAX_CRAWLS = 1  # crawls at a time; 1 keeps stories whole (a crawl sees stories opened before it)
 MONITOR_SCHEDULE_JITTER = 60  # seconds a scheduled run may be delayed at random (at most a tenth of its cadence)
 MONITOR_MISFIRE_GRACE_TIME = None  # seconds a late run may still start; None: it always runs, once
 MONITOR_CRAWL_TIMEOUT = 6 * 3600  # seconds before a crawl gets SIGTERM (then SIGKILL 30 s later)
