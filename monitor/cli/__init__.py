@@ -6,6 +6,7 @@ import logging
 
 import click
 
+from monitor.cli.copy import copy
 from monitor.cli.crawl import crawl
 from monitor.cli.daemon import daemon
 from monitor.cli.demo import demo
@@ -27,6 +28,7 @@ COMMANDS += [search]  # the archive for newsrooms (issue 8)
 COMMANDS += [regroup]  # rebuild the stories (issue 6)
 COMMANDS += [topics]  # watchlists as boolean queries (issue 5)
 COMMANDS += [sources]  # discovery and source health (issue 3)
+COMMANDS += [copy]  # production scale: copy an archive between backends (issue 9)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
