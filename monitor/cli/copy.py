@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import Any
 
 import click
 
@@ -46,7 +47,7 @@ def copy(source_url: str, destination_url: str, batch_size: int, verify: bool, q
         raise click.ClickException(str(exc)) from exc
     except Exception as exc:  # a wrong URL, a server down: one clear line, not a traceback
         raise click.ClickException(f"copy failed: {str(exc).splitlines()[0]}") from exc
-    summary = {"copied": report.copied, "rows": report.totals}
+    summary: dict[str, Any] = {"copied": report.copied, "rows": report.totals}
     if verify:
         summary["verified"] = report.verified
         summary["mismatches"] = report.mismatches
