@@ -3,7 +3,7 @@
 Sources, first that gives a person wins: JSON-LD ``author`` (``Person`` apart from ``Organization``),
 author ``<meta>`` tags (``author``, ``article:author``, ``dc.creator``, ``citation_author``,
 ``parsely-author``…), ``itemprop="author"``, byline elements (``rel="author"``, ``class="byline"``…),
-then trafilatura's author. Each byline is cleaned: "By"/"Par" dropped, cut before dates and job titles,
+and the first lines of the text. Each byline is cleaned: "By"/"Par" dropped, cut before dates and job titles,
 split on "," / "and" / "et" / "&"; "Dupont, Marie" in a one-person field becomes "Marie Dupont".
 Names of the site, of desks ("Staff", "La rédaction", "Gear Team") and of agencies ("Le Monde avec AFP",
 "Associated Press") are kept as credits, not authors.
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,23 +66,22 @@ class Byline:
     origin: str | None = None
 
 
-def read_byline(tree: Any, data: PageData, site_names: set[str], trafilatura_author: str | None) -> Byline:
+def read_byline(tree: Any, data: PageData, site_names: set[str]) -> Byline:
     """Person names and credits of the page; ``site_names``: compact forms of the site's own names."""
     found = Byline()
     structured = data.structured
-    sources: list[tuple[str, list[str], bool]] = [
-        ("json-ld", structured.persons, True),
-        ("meta", data.all(*PER_PERSON_META), True),
-        ("meta", data.all(*BYLINE_META), False),
-        ("itemprop", data.all("itemprop:author"), False),
-        ("byline", _byline_texts(tree), False),
-        ("trafilatura", (trafilatura_author or "").split(";"), False),
+    sources: list[tuple[str, Callable[[], list[str]], bool]] = [
+        ("json-ld", lambda: structured.persons, True),
+        ("meta", lambda: data.all(*PER_PERSON_META), True),
+        ("meta", lambda: data.all(*BYLINE_META), False),
+        ("itemprop", lambda: data.all("itemprop:author"), False),
+        ("byline", lambda: _byline_texts(tree), False),
     ]
     for organisation in structured.organisations:
         _add_credit(found, organisation)
-    for origin, values, per_person in sources:
+    for origin, read, per_person in sources:
         persons: list[str] = []
-        for value in values:
+        for value in read():
             for piece, is_person in classify(value, site_names, per_person=per_person):
                 if is_person:
                     persons.append(piece)

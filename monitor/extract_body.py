@@ -57,36 +57,23 @@ _PAYWALL = re.compile(
 
 @dataclass
 class Body:
-    """The text and trafilatura's own metadata (the last resort for title, date and author)."""
+    """The text, and whether a paywall notice was removed from it."""
 
     text: str
     paywall_notice: bool
-    title: str | None
-    author: str | None
-    date: str | None
-    sitename: str | None
 
 
 def extract_body(markup: str | Any, url: str) -> Body:
-    """Body and trafilatura's metadata; ``text`` is empty when trafilatura finds no body."""
-    precise = trafilatura.bare_extraction(
-        markup, url=url, with_metadata=True, favor_precision=True, include_comments=False
-    )
-    precise_text = _text(precise)
+    """The body; ``text`` is empty when trafilatura finds none. trafilatura's metadata is not asked for:
+    structured data and ``htmldate`` do better, and its metadata stage costs as much as the body."""
+    precise_text = _text(trafilatura.bare_extraction(markup, url=url, favor_precision=True, include_comments=False))
     text = precise_text
     if len(precise_text.split()) < SHORT_TEXT_WORDS:
         default = _text(trafilatura.bare_extraction(markup, url=url, include_comments=False))
         if len(precise_text.split()) < PRECISION_KEEPS_AT_LEAST * len(default.split()):
             text = default
     cleaned, notice = remove_boilerplate(text)
-    return Body(
-        text=cleaned,
-        paywall_notice=notice,
-        title=getattr(precise, "title", None),
-        author=getattr(precise, "author", None),
-        date=getattr(precise, "date", None),
-        sitename=getattr(precise, "sitename", None),
-    )
+    return Body(text=cleaned, paywall_notice=notice)
 
 
 def _text(document: Any) -> str:

@@ -67,6 +67,7 @@ INDEX_PATH = re.compile(
 VIDEO_PATH = re.compile(r"/(?:videos?|watch|player)(?:/|$)", re.IGNORECASE)
 LIVE_PATH = re.compile(r"/(?:live|direct|en-direct|live-news|live-updates)(?:/|-|$)", re.IGNORECASE)
 SHORT_PAGE_WORDS = 120
+LANGUAGE_SLICE_CHARS = 700
 
 
 class ExtractionError(ValueError):
@@ -99,21 +100,21 @@ def _extract(markup: str, url: str) -> Article:
     if not body.text:
         raise ExtractionError("no article body found")
     structured = data.structured
-    site_name = data.first("og:site_name") or structured.publisher or body.sitename
+    site_name = data.first("og:site_name") or structured.publisher
     article = Article(url=url, text=body.text, site_name=site_name)
     article.canonical_url = _canonical(tree, data, url)
-    _set_title(article, tree, data, body.title, site_name)
+    _set_title(article, tree, data, site_name)
     header = _header_text(tree)
-    _set_dates(article, tree, data, body.date, header)
-    site_names = site_name_forms(site_name, url) | {compact(n) for n in (structured.publisher, body.sitename) if n}
-    byline = read_byline(tree, data, site_names, body.author)
+    _set_dates(article, tree, data, markup, header)
+    site_names = site_name_forms(site_name, url) | {compact(n) for n in (structured.publisher,) if n}
+    byline = read_byline(tree, data, site_names)
     article.authors = byline.authors
     article.credits = byline.credits
     if byline.origin:
         article.provenance["authors"] = byline.origin
     article.agency = agency_credit(article.text, byline=" ; ".join(byline.credits + byline.authors) or None)
     article.declared_language = _declared_language(tree, data)
-    article.language = detect_language(article.text, article.declared_language)
+    article.language = detect_language(_language_sample(article.text), article.declared_language)
     article.description = data.first("og:description", "description", "twitter:description") or structured.description
     article.image_url = data.first("og:image", "twitter:image") or structured.image
     article.section = data.first("article:section") or structured.section
@@ -175,10 +176,14 @@ def _canonical(tree: Any, data: PageData, url: str) -> str:
     return url
 
 
-def _set_title(article: Article, tree: Any, data: PageData, fallback: str | None, site: str | None) -> None:
+def _language_sample(text: str) -> str:
+    """A bounded slice of the body for langdetect, from the first full paragraph on."""
+    lines = [line for line in text.split("\n") if len(line) > 80] or [text]
+    return "\n".join(lines)[:LANGUAGE_SLICE_CHARS]
+
+
+def _set_title(article: Article, tree: Any, data: PageData, site: str | None) -> None:
     candidates = headline_candidates(tree, data, site, article.url)
-    if fallback:
-        candidates.append(("trafilatura", clean_title(fallback, site, article.url)))
     chosen = choose_title(candidates)
     if chosen:
         article.provenance["title"], article.title = chosen
@@ -195,7 +200,7 @@ def _header_text(tree: Any) -> str:
     return ""
 
 
-def _set_dates(article: Article, tree: Any, data: PageData, trafilatura_date: str | None, header: str) -> None:
+def _set_dates(article: Article, tree: Any, data: PageData, markup: str, header: str) -> None:
     structured = data.structured
     time_elements = tree.xpath("//time[@datetime]/@datetime")[:5]
     text_published, text_updated = labelled_dates(header)
@@ -205,7 +210,7 @@ def _set_dates(article: Article, tree: Any, data: PageData, trafilatura_date: st
         ("itemprop", lambda: _first_date(data.all("itemprop:datepublished", "itemprop:datecreated"))),
         ("time", lambda: _first_date(time_elements)),
         ("text", lambda: text_published),
-        ("htmldate", lambda: parse_iso(trafilatura_date)),
+        ("htmldate", lambda: parse_iso(_htmldate(markup, article.url))),
         ("text", lambda: parse_text_date(header) or parse_text_date(article.text[:400])),
     ]
     for origin, read in options:
@@ -225,6 +230,14 @@ def _set_dates(article: Article, tree: Any, data: PageData, trafilatura_date: st
             article.updated_at = value
             article.provenance["updated_at"] = origin
             break
+
+
+def _htmldate(markup: str, url: str) -> str | None:
+    """htmldate's publication date (URL, markup and text heuristics): the last resort before the text."""
+    from htmldate import find_date
+
+    found = find_date(markup, url=url, original_date=True, extensive_search=True)
+    return str(found) if found else None
 
 
 def _first_date(values: list[str]) -> datetime | None:
