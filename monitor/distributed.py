@@ -137,6 +137,14 @@ def distributed_settings(config: DistributedConfig) -> dict[str, Any]:
     }
 
 
+def distributed_overrides(overrides: Mapping[str, Any], idle_close: float = CRAWL_IDLE_CLOSE) -> dict[str, Any]:
+    """``overrides`` (``-s NAME=VALUE`` of a command) plus the settings of a distributed crawl, read from them
+    (``MONITOR_REDIS_URL``, ``MONITOR_REDIS_PREFIX``, ...) or the environment; Redis is checked first."""
+    config = DistributedConfig.from_settings(overrides, idle_close=idle_close)
+    redis_client(config).close()
+    return {**overrides, **distributed_settings(config)}
+
+
 def redis_client(config: DistributedConfig) -> Redis:
     """A connected client; a :class:`DistributedError` with one clear line when Redis cannot be used."""
     try:

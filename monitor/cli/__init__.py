@@ -21,6 +21,7 @@ from monitor.cli.sql import sql
 from monitor.cli.status import status
 from monitor.cli.stories import stories
 from monitor.cli.topics import topics
+from monitor.cli.worker import worker
 
 COMMANDS: list[click.Command] = [init, crawl, demo, extract, ingest, stories, export, sql, daemon, status]
 
@@ -28,7 +29,7 @@ COMMANDS += [search]  # the archive for newsrooms (issue 8)
 COMMANDS += [regroup]  # rebuild the stories (issue 6)
 COMMANDS += [topics]  # watchlists as boolean queries (issue 5)
 COMMANDS += [sources]  # discovery and source health (issue 3)
-COMMANDS += [copy]  # production scale: copy an archive between backends (issue 9)
+COMMANDS += [copy, worker]  # production scale: copy an archive between backends, distributed workers (issue 9)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})

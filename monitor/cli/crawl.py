@@ -44,6 +44,12 @@ from monitor.cli.common import db_option, open_db, sources_option
     help="Folder of the per-source lock files (default: <database file>.locks next to a SQLite database).",
 )
 @click.option(
+    "--distributed",
+    is_flag=True,
+    help="Share the request queue and seen URLs with `monitor worker` processes through Redis "
+    "($MONITOR_REDIS_URL, docs/distributed.md); ends when the shared queue stayed empty for 10 s.",
+)
+@click.option(
     "-s",
     "--set",
     "settings",
@@ -61,6 +67,7 @@ def crawl(
     log_level: str,
     log_format: str,
     lock_dir: str | None,
+    distributed: bool,
     settings: tuple[str, ...],
 ) -> None:
     """Crawl the sources once: discover, fetch, extract, filter, store, group.
@@ -97,6 +104,14 @@ def crawl(
         sys.exit(EXIT_USAGE)
     database = open_db(db_url)
     database.dispose()
+    overrides = parse_settings(settings)
+    if distributed:
+        from monitor.distributed import DistributedError, distributed_overrides
+
+        try:
+            overrides = distributed_overrides(overrides)
+        except DistributedError as exc:
+            raise click.ClickException(str(exc)) from exc
     options = CrawlOptions(
         database_url=database.url,
         sources=sources,
@@ -104,7 +119,7 @@ def crawl(
         refresh=refresh,
         watchlists_file=watchlists_file,
         log_level=log_level.upper(),
-        overrides=parse_settings(settings),
+        overrides=overrides,
         origin="cron",
         log_format=log_format,
     )
