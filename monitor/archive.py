@@ -76,12 +76,13 @@ class Archive:
     def _load_window(self) -> None:
         """Rebuild the in-memory indexes from the open window of the archive."""
         span = max(self.settings.load_window, 2 * self.settings.story_window, self.settings.copy_window)
+        facets = self.store.merged_facets()  # a story merged by hand keeps its own centroid in the index
         for row in self.store.window_articles(span):
             when = as_aware(row.when)
             self.copies.add(row.id, row.text, when)
             if row.story_id is not None:
                 features = self.features.extract(row.title, row.text, row.language)
-                self.stories.add(row.story_id, features, when)
+                self.stories.add(facets.get(row.id, row.story_id), features, when)
         self._expire()
 
     def _expire(self) -> None:
@@ -95,21 +96,39 @@ class Archive:
         """Link a repeated text to the earliest publication of it; returns the original's id.
 
         Crawls do not meet articles in publication order: when the new article was published before
-        the text it repeats, it becomes the original and the earlier-archived copies point to it.
+        the texts it repeats, it becomes the original and the earlier-archived copies point to it. When
+        it repeats texts that were not yet known as copies of each other, their groups are joined.
         """
-        match = self.copies.find(article.text)
-        if match is None:
+        matches = self.copies.matches(article.text)
+        if not matches:
             return None
         agency = article.agency or agency_credit(article.text, "; ".join(article.authors))
-        original = self.store.copy_root(session, match.original_id)
-        original_when = self.store.article_time(session, original)
-        if original_when is not None and when < original_when:
-            self.store.make_original(
-                session, new_original=article_id, old_original=original, similarity=match.similarity, agency=agency
-            )
+        similarity = {}
+        for match in matches:
+            root = self.store.copy_root(session, match.original_id)
+            similarity.setdefault(root, match.similarity)
+        timed = []
+        for root in similarity:
+            root_when = self.store.article_time(session, root)
+            timed.append((as_aware(root_when) if root_when is not None else when, root))
+        timed.sort()
+        earliest_when, earliest = timed[0]
+        if when < earliest_when:
+            for _, root in timed:
+                self._demote(session, root, article_id, similarity[root])
             return None
-        self.store.add_copy(session, article_id, original, match.similarity, agency)
-        return original
+        for _, root in timed[1:]:
+            self._demote(session, root, earliest, similarity[root])
+        self.store.add_copy(session, article_id, earliest, similarity[earliest], agency)
+        return earliest
+
+    def _demote(self, session: Any, original: int, earlier: int, similarity: float) -> None:
+        """``original`` turns out to repeat ``earlier``: it and its copies become copies of ``earlier``."""
+        text, byline = self.store.article_credit_text(session, original)
+        agency = agency_credit(text, byline)
+        self.store.make_original(
+            session, new_original=earlier, old_original=original, similarity=similarity, agency=agency
+        )
 
     def is_archived(self, url: str) -> bool:
         return bool(self.store.archived([canonical_url(url)]))
@@ -168,7 +187,7 @@ class Archive:
                 story_id = self.store.open_story(session, article.title or article.text[:120], when)
             story_id = self.store.link_story(session, article_id, story_id, when, assignment.similarity)
         self.copies.add(article_id, article.text, when)
-        self.stories.add(story_id, features, when)
+        self.stories.add(assignment.story_id or story_id, features, when)  # the facet it matched
         self._added += 1
         if self._added % self.settings.expire_every == 0:
             self._expire()

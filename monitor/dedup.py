@@ -121,17 +121,22 @@ class CopyIndex:
 
     def find(self, text: str, exclude: set[int] | None = None) -> CopyMatch | None:
         """The most similar indexed text over the threshold; ties go to the smallest id."""
+        found = self.matches(text, exclude)
+        return found[0] if found else None
+
+    def matches(self, text: str, exclude: set[int] | None = None) -> list[CopyMatch]:
+        """Every indexed text over the threshold, the most similar first (ties: the smallest id)."""
         if not self._signatures or len(words(text)) < self.min_words:
-            return None
+            return []
         minhash = signature(text)
-        best: CopyMatch | None = None
-        for key in sorted(self._lsh.query(minhash)):
+        found = []
+        for key in self._lsh.query(minhash):
             if exclude and key in exclude:
                 continue
-            similarity = minhash.jaccard(self._signatures[key])
-            if similarity >= self.threshold and (best is None or similarity > best.similarity + 1e-9):
-                best = CopyMatch(int(key), round(float(similarity), 4))
-        return best
+            similarity = round(float(minhash.jaccard(self._signatures[key])), 4)
+            if similarity >= self.threshold:
+                found.append(CopyMatch(int(key), similarity))
+        return sorted(found, key=lambda m: (-m.similarity, m.original_id))
 
     def add(self, article_id: int, text: str, when: datetime | None = None) -> None:
         if article_id in self._signatures or len(words(text)) < self.min_words:

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from monitor.db.models import Article, ArticleTopic, Copy, RawPage, Source, Story, StoryArticle
+from monitor.db.models import Article, ArticleTopic, Copy, RawPage, Source, Story, StoryArticle, StoryFix
 from monitor.db.session import Database
 
 
@@ -130,6 +130,11 @@ class Store:
         ).one_or_none()
         return (row[0] or row[1]) if row else None
 
+    def article_credit_text(self, session: Session, article_id: int) -> tuple[str, str]:
+        """The text and the byline (authors) of an article, to find the agency it credits."""
+        row = session.execute(select(Article.text, Article.authors).where(Article.id == article_id)).one_or_none()
+        return (row[0], "; ".join(row[1] or [])) if row else ("", "")
+
     def make_original(
         self, session: Session, new_original: int, old_original: int, similarity: float, agency: str | None
     ) -> None:
@@ -178,6 +183,16 @@ class Store:
             story.last_seen = max(story.last_seen, when)
             story.updated_at = utcnow()
         return target
+
+    def merged_facets(self) -> dict[int, int]:
+        """``{article_id: story_id}``: the story each article of a manual merge came from, so that the
+        story index keeps the events of a merged story as separate facets of it."""
+        facets: dict[int, int] = {}
+        with self.db.session() as session:
+            for fix in session.scalars(select(StoryFix).where(StoryFix.kind == "merge").order_by(StoryFix.id)):
+                for article_id in fix.article_ids:
+                    facets[article_id] = fix.other_story_id
+        return facets
 
     def window_articles(self, span: timedelta, limit: int = 50_000) -> Iterator[WindowArticle]:
         """The articles published within ``span`` of the latest one (never later than now), oldest first.
