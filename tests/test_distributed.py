@@ -6,6 +6,7 @@ cleanly without them; each uses its own key prefix and deletes it afterwards.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import time
@@ -255,3 +256,76 @@ def test_two_workers_fetch_every_article_once_and_store_it_once(
     assert status["pending_requests"] == 0
     assert status["seen_articles"] >= len(demo_truth)  # and the links that turned out not to be articles
     assert status["workers"] == []
+
+
+# the commands ---------------------------------------------------------------------------------------------
+@needs_redis
+def test_worker_status_and_reset_commands(redis_config: DistributedConfig) -> None:
+    from click.testing import CliRunner
+
+    from monitor.cli import main
+
+    enqueue_sources(redis_config, [SOURCE])
+    args = ["--redis", redis_config.redis_url, "--prefix", redis_config.prefix]
+    status = CliRunner().invoke(main, ["worker", *args, "--status"])
+    assert status.exit_code == 0, status.output
+    assert json.loads(status.stdout)["pending_requests"] == 2
+    cleared = CliRunner().invoke(main, ["worker", *args, "--reset"])
+    assert cleared.exit_code == 0 and json.loads(cleared.stdout)["deleted_keys"] == 2
+    assert queue_status(redis_config)["pending_requests"] == 0
+
+
+def test_worker_and_crawl_refuse_an_unreachable_redis(tmp_path: Any) -> None:
+    from click.testing import CliRunner
+
+    from monitor.cli import main
+
+    db = f"sqlite:///{tmp_path / 'a.db'}"
+    down = CliRunner().invoke(main, ["worker", "--db", db, "--redis", "redis://127.0.0.1:1/0"])
+    assert down.exit_code == 1 and "cannot reach Redis" in down.output and "Traceback" not in down.output
+    crawl = CliRunner().invoke(
+        main,
+        ["crawl", "--db", db, "--source", "lemonde", "--distributed", "-s", "MONITOR_REDIS_URL=redis://127.0.0.1:1/0"],
+    )
+    assert crawl.exit_code == 1 and "cannot reach Redis" in crawl.output
+    bad = CliRunner().invoke(main, ["worker", "--db", db, "--prefix", "two words", "--status"])
+    assert bad.exit_code == 1 and "prefix" in bad.output
+
+
+@needs_redis
+@pytest.mark.slow
+def test_crawl_distributed_twice_fetches_feeds_again_and_articles_once(
+    redis_config: DistributedConfig, tmp_path: Any, demo_truth: dict[str, dict[str, Any]]
+) -> None:
+    """`monitor crawl --distributed` through the command line, twice: the seen URLs outlive the process."""
+    import subprocess
+    import sys
+
+    from monitor.demo.server import serve_site
+
+    db = f"sqlite:///{tmp_path / 'archive.db'}"
+    settings = [f"{k}={v}" for k, v in {**demo_overrides(), "MONITOR_WORKER_IDLE_CLOSE": 1}.items()]
+    with serve_site() as site:
+        sources = tmp_path / "sources.toml"
+        sources.write_text(site.sources_toml(), "utf-8")
+        command = [sys.executable, "-m", "monitor.cli", "crawl", "--db", db, "--sources", str(sources), "--distributed"]
+        command += [arg for pair in settings for arg in ("-s", pair)]
+        command += [
+            "-s",
+            f"MONITOR_REDIS_URL={redis_config.redis_url}",
+            "-s",
+            f"MONITOR_REDIS_PREFIX={redis_config.prefix}",
+        ]
+        command += ["--log-level", "WARNING", "--lock-dir", str(tmp_path / "locks")]
+        runs = []
+        for _ in range(2):
+            done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+            assert done.returncode == 0, done.stderr[-2000:]
+            runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+            feeds = [p for o in site.outlets for p in site.requests(o.name) if p.endswith("rss.xml")]
+        fetched = _article_requests(site)
+    assert len(feeds) == 2 * len(site.outlets)  # every feed, at each run
+    assert set(fetched) == set(demo_truth) and set(fetched.values()) == {1}  # every article, once in all
+    assert runs[0]["stored"] == sum(t["on_topic"] for t in demo_truth.values())
+    assert runs[1].get("stored", 0) == 0
+    assert queue_status(redis_config)["seen_articles"] >= len(demo_truth)
