@@ -3,15 +3,17 @@
 CSV is RFC 4180 by default (``,``, CRLF line ends, UTF-8); ``excel=True`` writes what a French Excel
 opens with a double click: ``;`` delimiter, a UTF-8 byte order mark, CRLF. Cells that start with
 ``=``, ``+``, ``-``, ``@``, a tab or a carriage return are prefixed with ``'`` so that no spreadsheet
-runs them as a formula.
+runs them as a formula. With ``excel=True`` decimal numbers are written with a decimal comma, as a French
+Excel reads them (``2,5``; ``2.5`` would become a date or text). Dates are ISO 8601.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
+from operator import itemgetter
 from typing import IO, Any
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -24,7 +26,7 @@ def neutralise(value: Any) -> Any:
     return value
 
 
-def _cell(value: Any) -> Any:
+def _cell(value: Any, excel: bool = False) -> Any:
     if value is None:
         return ""
     if isinstance(value, datetime | date):
@@ -33,7 +35,24 @@ def _cell(value: Any) -> Any:
         return ";".join(str(v) for v in value)
     if isinstance(value, bool):
         return "true" if value else "false"
+    if excel and isinstance(value, float):
+        return repr(value).replace(".", ",")
     return neutralise(value) if isinstance(value, str) else value
+
+
+def _values(columns: Sequence[str]) -> Callable[[Mapping[str, Any] | Sequence[Any]], Sequence[Any]]:
+    """The row's values in column order: a dict's (missing keys are empty) or a sequence as it is."""
+    getter = itemgetter(*columns) if len(columns) > 1 else (lambda row: (row[columns[0]],))
+
+    def values(row: Mapping[str, Any] | Sequence[Any]) -> Sequence[Any]:
+        if not isinstance(row, Mapping):
+            return row
+        try:
+            return getter(row)  # type: ignore[no-any-return]
+        except KeyError:
+            return [row.get(c) for c in columns]
+
+    return values
 
 
 def write_csv(
@@ -44,10 +63,22 @@ def write_csv(
         out.write("\ufeff")
     writer = csv.writer(out, delimiter=";" if excel else ",", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow([neutralise(c) for c in columns])
+    values = _values(columns)
+    starts = frozenset(FORMULA_STARTS)
     count = 0
     for row in rows:
-        values = [row.get(c) for c in columns] if isinstance(row, Mapping) else list(row)
-        writer.writerow([_cell(v) for v in values])
+        cells = []
+        for value in values(row):
+            kind = type(value)
+            if kind is str:  # the common cases first: this loop runs once per cell
+                cells.append("'" + value if value[:1] in starts else value)
+            elif value is None:
+                cells.append("")
+            elif kind is int:
+                cells.append(value)
+            else:
+                cells.append(_cell(value, excel))
+        writer.writerow(cells)
         count += 1
     return count
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import click
 
@@ -50,14 +53,15 @@ def export(
         monitor export stories --format jsonl -o stories.jsonl
         monitor export story 12 -o story-12.csv
     """
-    from monitor.db.queries import iter_articles, iter_stories
+    from monitor.db.queries import count_articles, iter_articles, iter_stories
     from monitor.export import write_csv, write_jsonl
 
     if kind == "story":
         if story_id is None:
             raise click.UsageError("export story needs a story id: monitor export story 12")
         story = story_id
-    database = open_db(db_url)
+    elif story_id is not None:
+        raise click.UsageError(f"export {kind} takes no id (did you mean --story {story_id}?)")
     flt = ArticleFilter(
         since=parse_when(since),
         until=parse_when(until),
@@ -66,15 +70,39 @@ def export(
         topic=topic,
         story_id=story,
     )
+    database = open_db(db_url)
     if kind == "stories":
         columns, rows = STORY_COLUMNS, iter_stories(database, flt)
     else:
         columns, rows = ARTICLE_COLUMNS, iter_articles(database, flt)
-    handle = sys.stdout if output == "-" else open(output, "w", encoding="utf-8", newline="")  # noqa: SIM115
+        if sys.stderr.isatty():
+            rows = _with_progress(rows, count_articles(database, flt))
+    partial = Path(f"{output}.part")  # written whole, then renamed: a failed export leaves no half file
+    try:
+        handle = sys.stdout if output == "-" else partial.open("w", encoding="utf-8", newline="")
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {output}: {exc.strerror}") from exc
     try:
         count = write_jsonl(handle, columns, rows) if fmt == "jsonl" else write_csv(handle, columns, rows, excel)
-    finally:
+        if kind == "story" and count == 0:
+            raise click.ClickException(f"no story {story}")
+    except BaseException:
         if handle is not sys.stdout:
             handle.close()
+            partial.unlink(missing_ok=True)
+        raise
+    finally:
+        database.dispose()
+    if handle is not sys.stdout:
+        handle.close()
+        partial.replace(output)
     if output != "-":
         click.echo(f"wrote {count} {'stories' if kind == 'stories' else 'articles'} to {output}", err=True)
+
+
+def _with_progress(rows: Iterator[dict[str, Any]], total: int) -> Iterator[dict[str, Any]]:
+    """A progress bar on the terminal (stderr) while the rows stream out; nothing when stderr is a file."""
+    with click.progressbar(length=total, label="exporting", file=sys.stderr, show_pos=True) as bar:
+        for row in rows:
+            yield row
+            bar.update(1)
