@@ -15,10 +15,12 @@ import logging
 import multiprocessing
 import os
 import signal
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from monitor.runlog import RunRecord, emit
@@ -176,6 +178,10 @@ def crawl(options: CrawlOptions) -> CrawlReport:
     process.crawl(crawler, sources=options.sources)
     process.start()
     stats = crawler.stats.get_stats() if crawler.stats is not None else {}
+    for key, value in stats.items():  # the spider's own per-source stats: monitor/source/<name>/<what>
+        name, _, what = key.removeprefix("monitor/source/").partition("/")
+        if key.startswith("monitor/source/") and what and isinstance(value, int):
+            counts.setdefault(name, Counter())[what.replace("/", "_")] = value
     return CrawlReport(dict(stats), {name: dict(c) for name, c in counts.items()})
 
 
@@ -221,6 +227,7 @@ def run_sources(options: CrawlOptions, lock_dir: str | None = None) -> RunOutcom
             status, error = "interrupted", "stopped by a signal before the crawl started"
         except Exception as exc:  # the crawl could not run: every source of it failed
             status, error = "failed", f"{type(exc).__name__}: {exc}"
+        _hold_signals()  # the crawl is over: its bookkeeping (a few ms) is not cut short by a late signal
         for source in held:
             counts = dict(report.per_source.get(source.name, {})) if report else {}
             row = runs.finish(run_ids[source.name], status, counts, error)
@@ -231,6 +238,13 @@ def run_sources(options: CrawlOptions, lock_dir: str | None = None) -> RunOutcom
         advisory.close()
         locks.release()
         database.dispose()
+
+
+def _hold_signals() -> None:
+    """Ignore SIGTERM/SIGINT from now on in this process (only from the main thread)."""
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, signal.SIG_IGN)
 
 
 def _record(row: Any) -> RunRecord:
@@ -289,6 +303,7 @@ class ChildResult:
     value: Any  # what the child sent, None when it died first
     exitcode: int | None
     pid: int | None
+    started: datetime
 
 
 def _in_child(target: Callable[..., None], args: tuple[Any, ...], timeout: float | None, grace: float) -> ChildResult:
@@ -298,6 +313,7 @@ def _in_child(target: Callable[..., None], args: tuple[Any, ...], timeout: float
     seen as the pipe's end (kill -9 included), and past ``timeout`` the child gets SIGTERM, then after
     ``grace`` seconds SIGKILL.
     """
+    started = datetime.now(UTC)
     context = multiprocessing.get_context("spawn")
     receiver, sender = context.Pipe(duplex=False)
     child = context.Process(target=target, args=(*args, sender), name=CHILD_NAME)
@@ -324,7 +340,7 @@ def _in_child(target: Callable[..., None], args: tuple[Any, ...], timeout: float
             child.kill()
             child.join()
         receiver.close()
-    return ChildResult(value, child.exitcode, child.pid)
+    return ChildResult(value, child.exitcode, child.pid, started)
 
 
 def describe_exit(exitcode: int | None) -> str:
@@ -373,7 +389,7 @@ def _close_dead_runs(options: CrawlOptions, result: ChildResult) -> list[RunReco
     try:
         runs = Runs(database)
         rows = runs.close_dead(result.pid, "interrupted", error) if result.pid is not None else []
-        if not rows:  # died before opening its runs
+        if not rows and not runs.of_pid(result.pid, result.started):  # died before opening its runs
             status = "interrupted" if (result.exitcode or 0) < 0 or result.exitcode == EXIT_INTERRUPTED else "failed"
             rows = [runs.record(s.name, options.origin, status, error, result.pid or 0) for s in options.sources]
     finally:

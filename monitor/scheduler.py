@@ -30,6 +30,7 @@ from apscheduler.executors.pool import ThreadPoolExecutor as _APSThreadPool
 from apscheduler.jobstores.base import BaseJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import STATE_RUNNING
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
@@ -89,13 +90,24 @@ class _CrawlPool(_APSThreadPool):
         self._pool.shutdown(wait, cancel_futures=True)
 
 
+class _Scheduler(BackgroundScheduler):
+    """APScheduler's background scheduler, but a scheduler that is shutting down starts nothing more
+    (APScheduler's loop processes due jobs once more after ``shutdown``, and moves their next runs on)."""
+
+    def _process_jobs(self) -> float | None:
+        if self.state != STATE_RUNNING:
+            return None
+        wait: float | None = super()._process_jobs()
+        return wait
+
+
 class Daemon:
     def __init__(self, config: DaemonConfig, jobstore: BaseJobStore | None = None) -> None:
         from monitor.db import Database
 
         self.config = config
         self.database = Database(config.database_url)
-        self.scheduler = BackgroundScheduler(
+        self.scheduler = _Scheduler(
             jobstores={"default": jobstore or SQLAlchemyJobStore(engine=self.database.engine, tablename=JOBS_TABLE)},
             executors={"default": _CrawlPool(max_workers=max(1, config.max_crawls))},
             job_defaults={

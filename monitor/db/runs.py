@@ -92,6 +92,14 @@ class Runs:
             session.flush()
             return [_row(run) for run in runs]
 
+    def of_pid(self, pid: int | None, since: datetime) -> list[RunRow]:
+        """The runs that process ``pid`` opened since ``since`` (pids are reused)."""
+        if pid is None:
+            return []
+        with self.db.session() as session:
+            query = select(CrawlRun).where(CrawlRun.pid == pid, CrawlRun.started >= since).order_by(CrawlRun.id)
+            return [_row(run) for run in session.scalars(query)]
+
     def latest(self, limit_per_source: int = 1) -> dict[str, list[RunRow]]:
         """The latest runs of each source, newest first."""
         result: dict[str, list[RunRow]] = {}

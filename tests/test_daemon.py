@@ -1,0 +1,124 @@
+"""The daemon: schedules from the sources file kept in the database, cycles against a growing site,
+`--once`, `monitor status`, the structured run log."""
+
+from __future__ import annotations
+
+import json
+import signal
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from monitor.crawl import CrawlOptions
+from monitor.scheduler import Daemon, DaemonConfig, trigger_for
+from monitor.sources import Source
+from tests.test_daemon_site import FAST, Archive, growing_site, monitor_process, run_monitor, wait_for
+
+
+def _source(name: str, every: str) -> Source:
+    return Source(name=name, title=name, feeds=(f"http://127.0.0.1:9/{name}.xml",), every=every)
+
+
+def test_trigger_for_intervals_and_cron_expressions() -> None:
+    interval = trigger_for("30m", max_jitter=60)
+    assert isinstance(interval, IntervalTrigger)
+    assert interval.interval == timedelta(minutes=30)
+    assert interval.jitter == 60
+    assert trigger_for("10s", max_jitter=60).jitter == 1  # at most a tenth of the cadence
+    cron = trigger_for("*/15 6-22 * * 1-5")
+    assert isinstance(cron, CronTrigger)
+    with pytest.raises(ValueError, match="not a cadence"):
+        trigger_for("every tuesday")
+
+
+def _daemon(db_url: str, sources: list[Source]) -> Daemon:
+    return Daemon(DaemonConfig(database_url=db_url, sources=sources, options=CrawlOptions()))
+
+
+def _next_runs(db_url: str, sources: list[Source]) -> dict[str, datetime | None]:
+    daemon = _daemon(db_url, sources)
+    daemon.scheduler.start(paused=True)
+    try:
+        daemon.sync()
+        return daemon.next_runs()
+    finally:
+        daemon.scheduler.shutdown(wait=False)
+        daemon.database.dispose()
+
+
+def test_schedule_survives_a_restart_and_follows_the_sources_file(db_url: str) -> None:
+    first = _next_runs(db_url, [_source("a", "1h"), _source("b", "2h")])
+    assert set(first) == {"a", "b"}
+    # a restart with the same cadences keeps the next runs (the job store is the database)
+    again = _next_runs(db_url, [_source("a", "1h"), _source("b", "2h")])
+    assert again == first
+    # a changed cadence is rescheduled, a removed source unscheduled, a new one scheduled at once
+    later = datetime.now(first["a"].tzinfo) if first["a"] else None  # type: ignore[union-attr]
+    changed = _next_runs(db_url, [_source("a", "1h"), _source("b", "5m"), _source("c", "1d")])
+    assert set(changed) == {"a", "b", "c"}
+    assert changed["a"] == first["a"]
+    assert changed["b"] != first["b"]
+    assert later is not None and changed["c"] is not None and changed["c"] >= later - timedelta(seconds=5)
+    status = run_monitor("status", "--json", "--db", db_url)
+    assert status.returncode == 0, status.stderr
+    assert set(json.loads(status.stdout)["sources"]) == {"a", "b", "c"}
+
+
+@pytest.mark.slow
+def test_daemon_cycles_store_new_articles_as_the_site_grows(tmp_path: Path) -> None:
+    db_url = f"sqlite:///{tmp_path / 'archive.db'}"
+    archive = Archive(db_url)
+    with growing_site(tmp_path) as site:
+        sources = site.sources_file(tmp_path / "sources.toml", every="1s")
+        daemon = monitor_process(
+            "daemon", "--db", db_url, "--sources", str(sources), "--log-format", "json",
+            "-s", "MONITOR_SCHEDULE_JITTER=0", *FAST, log=tmp_path / "daemon.log",
+        )  # fmt: skip
+        try:
+            wait_for(lambda: archive.articles() == site.on_topic_total(), what="the first cycle's articles")
+            for _ in range(2):
+                site.add(2)
+                wait_for(lambda: archive.articles() == site.on_topic_total(), what="the new articles")
+            wait_for(lambda: len(archive.runs("finished")) >= 3, what="the third run's end")
+        finally:
+            daemon.send_signal(signal.SIGTERM)
+            assert daemon.wait(30) == 0
+    log = (tmp_path / "daemon.log").read_text("utf-8")
+    lines = [json.loads(line) for line in log.splitlines() if line.startswith('{"event": "crawl_run"')]
+    finished_lines = [line for line in lines if line["status"] == "finished"]
+    assert len(finished_lines) >= 3
+    assert [line['counts'].get('stored', 0) for line in finished_lines[:3]] == [3, 2, 2]
+    assert sum(line["counts"].get("stored", 0) for line in finished_lines) == site.on_topic_total() == 7
+    assert all(line["source"] == "wire-tech" and line["origin"] == "daemon" for line in lines)
+    assert {run.status for run in archive.runs()} <= {"finished", "interrupted"}
+    archive.assert_consistent()
+    status = run_monitor("status", "--db", db_url)
+    assert status.returncode == 0, status.stderr
+    assert "wire-tech" in status.stdout and "7 articles" in status.stdout
+    archive.dispose()
+
+
+@pytest.mark.slow
+def test_once_runs_what_is_due_then_exits(tmp_path: Path) -> None:
+    db_url = f"sqlite:///{tmp_path / 'archive.db'}"
+    archive = Archive(db_url)
+    with growing_site(tmp_path) as site:
+        sources = site.sources_file(tmp_path / "sources.toml", every="1h")
+        first = run_monitor("daemon", "--once", "--db", db_url, "--sources", str(sources), *FAST)
+        assert first.returncode == 0, first.stderr[-3000:]
+        assert archive.articles() == site.on_topic_total()
+        assert "run source=wire-tech status=finished origin=once" in first.stderr
+        site.add(1)
+        # not due for another hour: nothing runs
+        second = run_monitor("daemon", "--once", "--db", db_url, "--sources", str(sources), *FAST)
+        assert second.returncode == 0, second.stderr[-3000:]
+        assert "status=finished" not in second.stderr
+        assert archive.articles() == site.on_topic_total() - 1
+        assert len(archive.runs()) == 1
+    next_run: Any = archive.scalar("SELECT next_run_time FROM apscheduler_jobs WHERE id = 'crawl:wire-tech'")
+    assert next_run is not None and next_run > datetime.now().timestamp() + 3000
+    archive.dispose()
