@@ -44,13 +44,22 @@ _CUT = re.compile(
     re.IGNORECASE,
 )
 _SPLIT = re.compile(r"\s*(?:,|;|/|\s&\s|\band\b|\bet\b|\bavec\b|\bwith\b|\bwith reporting by\b)\s*", re.IGNORECASE)
-_ROLE = re.compile(
+_ROLE = re.compile(  # job titles: dropped
     r"\b(?:correspondent|reporter|editor|editors|journalist|writer|contributor|columnist|photographer|producer|"
     r"journaliste|rédacteur|rédactrice|envoyée?|spéciale?|chroniqueur|chroniqueuse|chef|cheffe|senior|"
-    r"staff|team|desk|newsroom|rédaction|redaction|bureau|service|agency|agence|news|contributors|"
-    r"guest|opinion|press|presse|media|médias|online|digital|team|équipe|magazine|times|post|daily|"
-    r"journal|herald|tribune|gazette|radio|tv|television|channel)\b",
+    r"contributors|guest|intern|stagiaire|analyst|critic|critique|photographe|illustrat\w*)\b",
     re.IGNORECASE,
+)
+_DESK = re.compile(  # organisations and desks: kept as credits
+    r"\b(?:staff|team|desk|newsroom|rédaction|redaction|bureau|service|agency|agence|news|"
+    r"press|presse|media|médias|online|digital|équipe|magazine|times|post|daily|journal|herald|tribune|"
+    r"gazette|radio|tv|television|channel|editorial|wire|wires)\b",
+    re.IGNORECASE,
+)
+_TRAILING_MONTH = re.compile(  # "By Associated PressApril 28, 2023" cut before the digits
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December|"
+    r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec|janvier|février|mars|avril|mai|juin|juillet|août|"
+    r"septembre|octobre|novembre|décembre|Le|On|le|on)\.?\s*$"
 )
 _AGENCY = re.compile(r"^(?:the\s+)?(?:" + "|".join(AGENCIES.values()) + r")$")
 _NAME_WORDS = r"([^\W\d_][\w'’.-]*(?:\s[^\W\d_][\w'’.-]*)?)"
@@ -126,7 +135,7 @@ def classify(value: str, site_names: set[str], per_person: bool = False) -> list
         text = f"{inverted.group(2)} {inverted.group(1)}"
     cut = _CUT.search(text)
     if cut:
-        text = text[: cut.start()]
+        text = _TRAILING_MONTH.sub("", text[: cut.start()])
     pieces: list[tuple[str, bool]] = []
     for part in _SPLIT.split(text):
         name = _PREFIX.sub("", part.strip(" .,:;·•-–—'\"«»")).strip(" .,:;·•-–—")
@@ -134,9 +143,11 @@ def classify(value: str, site_names: set[str], per_person: bool = False) -> list
             continue
         if _AGENCY.match(name) or _compact(name) in site_names:
             pieces.append((name, False))
-        elif _ROLE.search(name) or len(name.split()) > 5:
+        elif _DESK.search(name):
             if len(name.split()) <= 5 and not name[:1].islower():
                 pieces.append((name, False))
+        elif _ROLE.search(name) or len(name.split()) > 5:
+            continue
         elif looks_like_person(name, single_ok=per_person):
             pieces.append((_title_case(name), True))
     return pieces
