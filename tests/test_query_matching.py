@@ -127,3 +127,17 @@ def test_highlight_marks_the_original_text() -> None:
     long_text = "x " * 200 + "la surveillance" + " y" * 200
     (line,) = snippets(long_text, term_ranges(long_text, compiled, ["surveill*"]), lambda s: f"[{s}]", width=10)
     assert "[surveillance]" in line and line.startswith("…") and line.endswith("…") and len(line) < 60
+
+
+def test_fast_words_and_offset_words_agree() -> None:
+    import json
+    from pathlib import Path
+
+    texts = ["l'x (l'homme) qu'il", "aujourd'hui _l'x l''x jusqu'à l' 'l'a ll'a 2l'a", "Œuvre « guillemets » — tiret…"]
+    texts += ["Москва: распознавание лиц", "naïve café ﬁnance", "it's don't O'Brien"]
+    for path in (Path(__file__).parent / "fixtures" / "topics").glob("*.jsonl"):
+        for line in path.read_text("utf-8").splitlines():
+            record = json.loads(line)
+            texts += [record["title"], record["text"]]
+    for text in texts:
+        assert words(text) == [w for w, _, _ in words_with_offsets(text)], text

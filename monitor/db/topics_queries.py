@@ -57,7 +57,11 @@ def save_watchlist(db: Database, name: str, query: str, *, replace: bool = False
 
 def delete_watchlist(db: Database, name: str) -> bool:
     with db.session() as session:
-        return bool(session.execute(delete(Watchlist).where(Watchlist.name == name)).rowcount)
+        found = session.scalar(select(Watchlist.id).where(Watchlist.name == name))
+        if found is None:
+            return False
+        session.execute(delete(Watchlist).where(Watchlist.id == found))
+        return True
 
 
 def iter_archived_texts(db: Database, since: datetime | None = None, batch: int = 500) -> Iterator[ArchivedText]:
