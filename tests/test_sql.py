@@ -1,0 +1,137 @@
+"""`monitor sql` is read-only on both backends, and the documented views and example queries work on both."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from monitor.cli import main
+from monitor.db import Database
+from tests.newsroom_archive import fill
+
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "sql.md"
+
+
+@pytest.fixture
+def archive(db_url: str) -> Iterator[tuple[str, dict[str, int]]]:
+    db = Database(db_url)
+    ids = fill(db)
+    db.dispose()
+    yield db_url, ids
+
+
+def _sql(db_url: str, query: str, *args: str) -> Any:
+    return CliRunner().invoke(main, ["sql", query, "--db", db_url, "--jsonl", *args])
+
+
+def _rows(db_url: str, query: str, *args: str) -> list[dict[str, Any]]:
+    result = _sql(db_url, query, *args)
+    assert result.exit_code == 0, result.output
+    return [json.loads(line) for line in result.output.splitlines()]
+
+
+def _snapshot(db_url: str) -> list[Any]:
+    counts = "SELECT (SELECT count(*) FROM articles) AS a, (SELECT count(*) FROM copies) AS c, " \
+        "(SELECT count(*) FROM sources) AS s, (SELECT max(title) FROM articles) AS t"  # fmt: skip
+    return _rows(db_url, counts)
+
+
+WRITES = [
+    "INSERT INTO sources (name, created_at) VALUES ('evil', '2020-01-01')",
+    "UPDATE articles SET title = 'x'",
+    "DELETE FROM copies",
+    "DROP TABLE copies",
+    "DROP VIEW stories_v",
+    "CREATE TABLE evil (x int)",
+    "ALTER TABLE articles ADD COLUMN evil int",
+    "WITH gone AS (DELETE FROM copies RETURNING *) SELECT * FROM gone",
+    "SELECT 1; DELETE FROM copies",
+]
+
+
+@pytest.mark.parametrize("statement", WRITES)
+def test_writes_fail_clearly_and_change_nothing(archive: tuple[str, dict[str, int]], statement: str) -> None:
+    db_url, _ = archive
+    before = _snapshot(db_url)
+    result = _sql(db_url, statement)
+    assert result.exit_code == 1, result.output
+    assert "query failed" in result.output and "Traceback" not in result.output
+    assert _snapshot(db_url) == before
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "PRAGMA query_only = OFF",
+        "PRAGMA journal_mode = DELETE",
+        "PRAGMA user_version = 7",
+        "PRAGMA writable_schema = ON",
+    ],
+)
+def test_sqlite_writing_pragmas_are_refused(archive: tuple[str, dict[str, int]], statement: str) -> None:
+    db_url, _ = archive
+    if not db_url.startswith("sqlite"):
+        pytest.skip("SQLite pragmas")
+    result = _sql(db_url, statement)
+    assert result.exit_code == 1 and "monitor sql is read-only: PRAGMA" in result.output
+    assert _rows(db_url, "PRAGMA user_version") == [{"user_version": 0}]
+    assert _rows(db_url, "PRAGMA journal_mode") == [{"journal_mode": "wal"}]
+    assert len(_rows(db_url, "PRAGMA table_info(articles)")) >= 10  # reading the schema is fine
+
+
+def test_sqlite_attach_and_vacuum_into_create_no_file(archive: tuple[str, dict[str, int]], tmp_path: Path) -> None:
+    db_url, _ = archive
+    if not db_url.startswith("sqlite"):
+        pytest.skip("SQLite ATTACH")
+    for statement in (f"ATTACH DATABASE '{tmp_path / 'evil.db'}' AS evil", f"VACUUM INTO '{tmp_path / 'copy.db'}'"):
+        result = _sql(db_url, statement)
+        assert result.exit_code == 1 and "is not allowed" in result.output, result.output
+    assert not (tmp_path / "evil.db").exists() and not (tmp_path / "copy.db").exists()
+
+
+def test_views_columns(archive: tuple[str, dict[str, int]]) -> None:
+    db_url, ids = archive
+    copy = _rows(db_url, "SELECT * FROM articles_v WHERE id = :id", "-p", "id", str(ids["courier_amazon"]))[0]
+    assert copy["source"] == "courier" and copy["is_copy"] == 1 and copy["copy_of"] == ids["wire_amazon"]
+    assert (copy["day"], copy["week"], copy["month"]) == ("2020-06-10", "2020-06-08", "2020-06")
+    assert copy["topics"] == "facial-recognition" and copy["story_id"] == ids["story_amazon"]
+    story = _rows(db_url, "SELECT * FROM stories_v WHERE id = :id", "-p", "id", str(ids["story_amazon"]))[0]
+    assert (story["article_count"], story["outlet_count"], story["language_count"]) == (3, 3, 2)
+    assert (story["outlets"], story["languages"], story["first_outlet"]) == ("courier;gazette;wire", "en;fr", "wire")
+    ranks = _rows(db_url, "SELECT source, rank_in_story FROM story_articles_v WHERE story_id = :id ORDER BY 2",
+                  "-p", "id", str(ids["story_amazon"]))  # fmt: skip
+    assert [r["source"] for r in ranks] == ["wire", "courier", "gazette"]
+
+
+def _documented() -> dict[str, str]:
+    blocks = re.findall(r"```sql\n-- ([\w-]+)\n(.*?)```", DOCS.read_text("utf-8"), flags=re.S)
+    return {name: query for name, query in blocks}
+
+
+def test_documented_queries_run_on_both_backends(archive: tuple[str, dict[str, int]]) -> None:
+    db_url, ids = archive
+    queries = _documented()
+    assert set(queries) >= {
+        "coverage-per-outlet-per-week",
+        "first-outlet-per-story",
+        "french-vs-english-per-month",
+        "stories-in-both-languages",
+    }
+    weekly = _rows(db_url, queries["coverage-per-outlet-per-week"])
+    assert {"week": "2020-06-08", "source": "gazette", "articles": 1} in weekly
+    assert sum(r["articles"] for r in weekly) == 6
+    first = _rows(db_url, queries["first-outlet-per-story"])
+    assert [(r["story_id"], r["first_outlet"]) for r in first] == [
+        (ids["story_amazon"], "wire"),
+        (ids["story_clearview"], "radio"),
+    ]
+    assert _rows(db_url, queries["french-vs-english-per-month"]) == [{"month": "2020-06", "fr": 3, "en": 3}]
+    both = _rows(db_url, queries["stories-in-both-languages"])
+    assert [r["id"] for r in both] == [ids["story_amazon"]]
+    assert _rows(db_url, queries["wire-copies-per-agency"]) == [{"agency": "AP", "source": "courier", "copies": 1}]
