@@ -183,9 +183,19 @@ def parse_sitemap(body: bytes, base_url: str | None = None) -> tuple[Literal["in
             continue
         date = fields.get("publication_date") or fields.get("lastmod")
         links.append(
-            Link(url, _clean(fields.get("title")), parse_iso(date) if date else None, _lang(fields.get("language")))
+            Link(
+                url,
+                _clean(fields.get("title")),
+                _aware(parse_iso(date) if date else None),
+                _lang(fields.get("language")),
+            )
         )
     return ("index" if kind == "sitemapindex" else "urlset"), links
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """Dates without a zone are read as UTC, so that they compare with the horizon."""
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
 def _text_sitemap(body: bytes) -> list[Link]:
@@ -244,7 +254,7 @@ def section_links(body: bytes | str, base_url: str, allowed_hosts: list[str]) ->
 
 
 def _html_tree(body: bytes | str) -> Any:
-    if not body or not (body.strip() if isinstance(body, str) else body.strip()):
+    if not body or not body.strip():
         return None
     try:
         return lxml_html.fromstring(body)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from datetime import UTC, datetime
-from typing import Self
+from typing import Any, Self
 
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
@@ -90,7 +90,7 @@ class ConditionalRequestMiddleware:
         self.feeds: FeedStore | None = None
         self.known: dict[str, Validators] = {}
         self.polling: dict[str, Polling] = {}
-        self.pending: dict[str, ValidatorUpdate] = {}
+        self.pending: dict[str, tuple[ValidatorUpdate, dict[str, Any]]] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -113,9 +113,11 @@ class ConditionalRequestMiddleware:
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if self.feeds is None:
             return
-        if reason == "finished" and self.pending:
+        # a document the spider could not use keeps no validator: the next crawl fetches it in full
+        usable = [update for update, meta in self.pending.values() if not meta.get("discovery_failed")]
+        if reason == "finished" and usable:
             infos = [SourceInfo(s.name, s.title, s.language, s.homepage) for s in getattr(spider, "sources", [])]
-            self.feeds.save_validators(self.pending.values(), infos)
+            self.feeds.save_validators(usable, infos)
         self.feeds.db.dispose()
 
     def process_request(self, request: Request, spider: Spider | None = None) -> None:
@@ -144,16 +146,15 @@ class ConditionalRequestMiddleware:
             _inc(self.crawler, "monitor/not_modified")
             known = self.known.get(url)
             if known is not None:
-                self.pending[url] = ValidatorUpdate(
-                    url, source, kind, known.etag, known.last_modified, known.content_hash
-                )
+                update = ValidatorUpdate(url, source, kind, known.etag, known.last_modified, known.content_hash)
+                self.pending[url] = (update, request.meta)
             raise Skipped(f"not modified: {request.url}")
         if response.status != 200:
             return response
         digest = hashlib.sha256(response.body).hexdigest()
         etag = _header(response, b"ETag")
         last_modified = _header(response, b"Last-Modified")
-        self.pending[url] = ValidatorUpdate(url, source, kind, etag, last_modified, digest)
+        self.pending[url] = (ValidatorUpdate(url, source, kind, etag, last_modified, digest), request.meta)
         known = self.known.get(url)
         if known is not None and known.content_hash == digest:
             _inc(self.crawler, stat_key(source, "not_modified"))

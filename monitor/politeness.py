@@ -76,13 +76,18 @@ def crawl_delay(robots_txt: str, agent: str) -> float | None:
 
 
 def pause_slot(crawler: Crawler, request: Request, seconds: float) -> bool:
-    """No request to the host of ``request`` for ``seconds``; False when the slot is unknown."""
+    """No request to the host of ``request`` for at least ``seconds``; False when the slot is unknown.
+
+    The downloader waits ``delay - (now - lastseen)`` (monotonic clock) before a slot's next request
+    when its delay is not zero: a ``lastseen`` ``seconds`` ahead, with a delay of at least 1 ms, is a pause.
+    """
     engine = crawler.engine
     key = request.meta.get("download_slot")
     slot = engine.downloader.slots.get(key) if engine is not None and key else None
     if slot is None:
         return False
-    slot.lastseen = max(slot.lastseen, time.time() + seconds - slot.delay)
+    slot.delay = max(slot.delay, 0.001)
+    slot.lastseen = max(slot.lastseen, time.monotonic() + seconds)
     return True
 
 

@@ -205,5 +205,6 @@ class NewsSpider(Spider):
         if source and self.crawler.stats is not None:
             self.crawler.stats.inc_value(error_key(source, kind))
             if failed:
+                response.meta["discovery_failed"] = True  # no validator kept: fetched in full next time
                 self.crawler.stats.inc_value(stat_key(source, "failed"))
                 self.crawler.stats.inc_value(stat_key(source, "fetched"), -1)
