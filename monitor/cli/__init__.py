@@ -14,6 +14,7 @@ from monitor.cli.export import export
 from monitor.cli.extract import extract
 from monitor.cli.ingest import ingest
 from monitor.cli.regroup import regroup
+from monitor.cli.report import report
 from monitor.cli.search import search
 from monitor.cli.setup import init
 from monitor.cli.sources import sources
@@ -25,7 +26,7 @@ from monitor.cli.worker import worker
 
 COMMANDS: list[click.Command] = [init, crawl, demo, extract, ingest, stories, export, sql, daemon, status]
 
-COMMANDS += [search]  # the archive for newsrooms (issue 8)
+COMMANDS += [search, report]  # the archive for newsrooms (issue 8)
 COMMANDS += [regroup]  # rebuild the stories (issue 6)
 COMMANDS += [topics]  # watchlists as boolean queries (issue 5)
 COMMANDS += [sources]  # discovery and source health (issue 3)

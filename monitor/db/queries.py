@@ -256,3 +256,41 @@ def iter_stories(db: Database, flt: ArticleFilter, min_articles: int = 1, batch:
 
 def story_articles(db: Database, story_id: int) -> list[dict[str, Any]]:
     return list(iter_articles(db, ArticleFilter(story_id=story_id)))
+
+
+def articles_per_day(db: Database, flt: ArticleFilter) -> dict[tuple[str, str], int]:
+    """``{(day, language): articles}`` of the articles seen in the filter's window (days in UTC, ISO)."""
+    when = func.coalesce(Article.published_at, Article.fetched_at)
+    query = select(when, Article.language).join(Source, Source.id == Article.source_id)
+    if flt.since:
+        query = query.where(when >= flt.since)
+    if flt.until:
+        query = query.where(when < flt.until)
+    if flt.language:
+        query = query.where(Article.language == flt.language)
+    if flt.sources:
+        query = query.where(Source.name.in_(flt.sources))
+    if flt.topic:
+        query = query.where(
+            select(ArticleTopic.article_id)
+            .where(ArticleTopic.article_id == Article.id, ArticleTopic.topic == flt.topic)
+            .exists()
+        )
+    counts: dict[tuple[str, str], int] = {}
+    with db.engine.connect() as connection:
+        for seen, language in connection.execute(query).yield_per(2000):
+            key = (seen.date().isoformat(), language)
+            counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def stories_with_articles(db: Database, flt: ArticleFilter, limit: int = 50) -> list[dict[str, Any]]:
+    """The ``limit`` stories of ``iter_stories`` (most outlets first), each with ``articles`` in time order."""
+    stories = []
+    for story in iter_stories(db, flt):
+        articles = list(iter_articles(db, ArticleFilter(story_id=story["id"])))
+        articles.sort(key=lambda a: (a["published_at"] or a["fetched_at"] or "", a["id"]))
+        stories.append({**story, "articles": articles})
+        if len(stories) >= limit:
+            break
+    return stories
