@@ -113,7 +113,9 @@ def trafilatura_defaults(case: Case) -> Output:
         return Output(ok=False)
     authors = [a.strip() for a in (getattr(document, "author", None) or "").split(";") if a.strip()]
     date = getattr(document, "date", None)
-    return Output(True, getattr(document, "text", None) or "", getattr(document, "title", None), date and date[:10], authors)
+    return Output(
+        True, getattr(document, "text", None) or "", getattr(document, "title", None), date and date[:10], authors
+    )
 
 
 @dataclass
@@ -152,7 +154,11 @@ def score(cases: Iterable[Case], extractor: Callable[[Case], Output]) -> Scores:
             scores.add(case.lang, "body R", recall)
             scores.add(case.lang, "body F1", f1)
         if gold.get("title"):
-            scores.add(case.lang, "title", float(bool(output.title) and norm_title(output.title or "") == norm_title(gold["title"])))
+            scores.add(
+                case.lang,
+                "title",
+                float(bool(output.title) and norm_title(output.title or "") == norm_title(gold["title"])),
+            )
         if gold.get("date"):
             scores.add(case.lang, "date", float(output.day == gold["date"][:10]))
         if gold.get("authors"):
@@ -174,9 +180,8 @@ def report(ours_scores: Scores, base: Scores, langs: list[str]) -> list[str]:
             mine, theirs = ours_scores.mean(lang, name), base.mean(lang, name)
             if mine is None or theirs is None:
                 continue
-            lines.append(
-                f"{lang:<5}{name:<17}{ours_scores.count(lang, name):>5}{mine:>9.3f}{theirs:>13.3f}{mine - theirs:>+9.3f}"
-            )
+            count = ours_scores.count(lang, name)
+            lines.append(f"{lang:<5}{name:<17}{count:>5}{mine:>9.3f}{theirs:>13.3f}{mine - theirs:>+9.3f}")
     return lines
 
 
@@ -198,8 +203,9 @@ def main(argv: list[str] | None = None) -> int:
     mine = score(cases, ours)
     rss_after_ours = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     base = score(cases, trafilatura_defaults)
-    langs = ["all"] + sorted({c.lang for c in cases})
-    print(f"extraction corpus: {len(cases)} pages ({', '.join(f'{lang}: {sum(c.lang == lang for c in cases)}' for lang in langs[1:])})")
+    langs = ["all", *sorted({c.lang for c in cases})]
+    per_lang = ", ".join(f"{lang}: {sum(c.lang == lang for c in cases)}" for lang in langs[1:])
+    print(f"extraction corpus: {len(cases)} pages ({per_lang})")
     print("\n".join(report(mine, base, langs)))
     ms_ours, ms_base = 1000 * mine.seconds / mine.pages, 1000 * base.seconds / base.pages
     print(f"failures: ours {mine.failures}, trafilatura {base.failures}")
@@ -208,7 +214,8 @@ def main(argv: list[str] | None = None) -> int:
         f"trafilatura {base.pages / base.seconds:.1f} pages/s ({ms_base:.1f} ms/page); "
         f"time ratio {ms_ours / ms_base:.2f} (limit {TIME_LIMIT_RATIO})"
     )
-    print(f"peak RSS: {rss_after_ours:.0f} MiB after ours, {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB at the end")
+    rss_end = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS: {rss_after_ours:.0f} MiB after ours, {rss_end:.0f} MiB at the end")
     f1_delta = (mine.mean("all", "body F1") or 0) - (base.mean("all", "body F1") or 0)
     checks = [f"body F1 delta {f1_delta:+.3f} (target >= +0.010)"]
     checks += [f"{name} {mine.mean('all', name) or 0:.3f} (target >= {limit})" for name, limit in ACCEPTANCE.items()]

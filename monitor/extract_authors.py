@@ -171,7 +171,7 @@ def looks_like_person(name: str, single_ok: bool = False) -> bool:
 
 
 def _title_case(name: str) -> str:
-    """"STEVE PEOPLES" -> "Steve Peoples"; names already in mixed case are kept as written."""
+    """ "STEVE PEOPLES" -> "Steve Peoples"; names already in mixed case are kept as written."""
     return name.title() if name.isupper() and len(name) > 3 else name
 
 

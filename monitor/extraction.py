@@ -67,6 +67,7 @@ INDEX_PATH = re.compile(
 VIDEO_PATH = re.compile(r"/(?:videos?|watch|player)(?:/|$)", re.IGNORECASE)
 LIVE_PATH = re.compile(r"/(?:live|direct|en-direct|live-news|live-updates)(?:/|-|$)", re.IGNORECASE)
 SHORT_PAGE_WORDS = 120
+MIN_TEASERS = 4
 LANGUAGE_SLICE_CHARS = 700
 
 
@@ -124,7 +125,8 @@ def _extract(markup: str, url: str) -> Article:
         or body.paywall_notice
         or (data.first("article:content_tier") or "").lower() in ("locked", "metered")
     )
-    article.page_type = _page_type(data, article, url)
+    teasers = int(tree.xpath("count(//h2[.//a] | //h3[.//a])"))
+    article.page_type = _page_type(data, article, url, teasers)
     article.provenance["body"] = "trafilatura"
     return article
 
@@ -260,8 +262,11 @@ def _declared_language(tree: Any, data: PageData) -> str | None:
     return code if code.isalpha() else None
 
 
-def _page_type(data: PageData, article: Article, url: str) -> str:
-    """``article``, or ``liveblog``, ``video`` or ``index`` (tag, section and home pages): not articles."""
+def _page_type(data: PageData, article: Article, url: str, teasers: int) -> str:
+    """``article``, or ``liveblog``, ``video`` or ``index`` (tag, section and home pages): not articles.
+
+    An index has no article structured data and either an index-like path (``/tag/…``, ``/``), or is an
+    Open Graph ``website`` with a short text or a list of linked headlines (``teasers``)."""
     types = data.structured.types | data.other_types
     og_type = (data.first("og:type") or "").lower()
     path = urlsplit(url).path
@@ -272,7 +277,7 @@ def _page_type(data: PageData, article: Article, url: str) -> str:
         ("videoobject" in types or VIDEO_PATH.search(path)) and not data.structured.types and words < SHORT_PAGE_WORDS
     ):
         return "video"
-    short_website = og_type == "website" and words < SHORT_PAGE_WORDS
+    short_website = og_type == "website" and (words < SHORT_PAGE_WORDS or teasers >= MIN_TEASERS)
     looks_like_index = path in ("", "/") or bool(INDEX_PATH.search(path)) or short_website
     if not data.structured.types and og_type != "article" and looks_like_index:
         return "index"

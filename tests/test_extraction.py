@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -86,3 +88,122 @@ def test_author_splitting() -> None:
 
 def test_source_file_reads_in_tests_do_not_need_shared_folder() -> None:
     assert Path(site_root()).is_dir()
+
+
+# --- stages: dates, bylines, titles, body, robustness -------------------------------------------------
+
+
+def test_french_and_english_text_dates() -> None:
+    from monitor.dates import labelled_dates, parse_text_date
+
+    assert parse_text_date("Publié le 10 juin 2020 à 18h05") == datetime(2020, 6, 10, 18, 5)
+    assert parse_text_date("lundi 1er juin 2020") == datetime(2020, 6, 1)
+    assert parse_text_date("June 10, 2020 at 6:05 p.m.") == datetime(2020, 6, 10, 18, 5)
+    assert parse_text_date("10th June 2020 14:30") == datetime(2020, 6, 10, 14, 30)
+    assert parse_text_date("Publié le 10/06/2020 à 18h05") == datetime(2020, 6, 10, 18, 5)
+    assert parse_text_date("no date here, 2020 only") is None
+    published, updated = labelled_dates("Publié le 10 juin 2020 à 18h05, mis à jour le 11 juin 2020 à 08h00")
+    assert (published, updated) == (datetime(2020, 6, 10, 18, 5), datetime(2020, 6, 11, 8, 0))
+    assert labelled_dates("Published June 24, 2020 Updated June 25, 2020")[1] == datetime(2020, 6, 25)
+
+
+def test_bylines_keep_persons_apart_from_credits() -> None:
+    from monitor.extract_authors import classify
+
+    assert classify("Le Monde avec AFP", {"lemonde"}) == [("Le Monde", False), ("AFP", False)]
+    assert classify("By STEVE PEOPLES, THOMAS BEAUMONT and AMELIA THOMSON-DEVEAUX", set()) == [
+        ("Steve Peoples", True),
+        ("Thomas Beaumont", True),
+        ("Amelia Thomson-Deveaux", True),
+    ]
+    assert classify("Jane Doe, Political Correspondent", set()) == [("Jane Doe", True)]
+    assert classify("By Associated PressApril 28, 2023", set()) == [("Associated Press", False)]
+    assert classify("Guardian staff reporter", set()) == [("Guardian staff reporter", False)]
+    assert classify("Dupont, Marie", set(), per_person=True) == [("Marie Dupont", True)]
+    assert classify("https://www.facebook.com/lemonde", set()) == []
+    assert split_authors("Par Camille Durand et Léa Martin Publié le 10 juin 2020") == ["Camille Durand", "Léa Martin"]
+    assert split_authors("La rédaction") == []
+
+
+def test_title_cleaning_against_site_name_and_host() -> None:
+    assert clean_title("Le Monde.fr - Amazon suspend Rekognition", None, "https://www.lemonde.fr/a") == (
+        "Amazon suspend Rekognition"
+    )
+    assert clean_title(
+        "Couple 'won't recover' | Royal | News | Express.co.uk", None, "https://www.express.co.uk/x"
+    ) == ("Couple 'won't recover'")
+    assert clean_title(
+        "A sprint to Election Day - Los Angeles Times", "Los Angeles Times", "https://latimes.com/x"
+    ) == ("A sprint to Election Day")
+
+
+def test_headline_vote_prefers_agreement() -> None:
+    from monitor.extract_title import choose_title
+
+    candidates = [("json-ld", "Long SEO headline"), ("meta", "Short headline"), ("h1", "Short headline")]
+    assert choose_title(candidates) == ("meta", "Short headline")
+    assert choose_title([("json-ld", "A"), ("meta", "B")]) == ("json-ld", "A")
+    assert choose_title([("title", "Only the title")]) == ("title", "Only the title")
+
+
+def test_boilerplate_lines_and_paywall_notice_are_removed() -> None:
+    from monitor.extract_body import remove_boilerplate
+
+    text = "\n".join(
+        [
+            "Le texte de l'article commence ici.",
+            "Lire aussi : un autre article",
+            "Read more: another story",
+            "Il vous reste 80 % de cet article à lire.",
+            "Sign up to our newsletter",
+            "Photo : AFP",
+            "La suite du texte.",
+        ]
+    )
+    cleaned, notice = remove_boilerplate(text)
+    assert cleaned == "Le texte de l'article commence ici.\nLa suite du texte."
+    assert notice is True
+    assert remove_boilerplate("Une phrase ordinaire sur la newsletter de la CNIL, au milieu.")[1] is False
+
+
+PARAGRAPH = "<p>La reconnaissance faciale inquiète les défenseurs des libertés à Paris et à Marseille.</p>"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"<html>" + b"<div>" * 50_000 + b"texte" + b"</div>" * 50_000 + b"</html>",  # deep nesting
+        b"<html><body><p>" + "é".encode("utf-16") * 2000 + b"</p></body></html>",  # wrong charset
+        b"<html><head><meta charset='klingon'></head><body>" + PARAGRAPH.encode() * 10 + b"</body></html>",
+        b"<?xml version='1.0'?><rss><channel><item><title>x</title></item></channel></rss>",
+        b"plain text, no markup at all " * 100,
+        b'<html><head><script>var x = "' + b"a" * 4_000_000 + b'";</script></head><body>' + PARAGRAPH.encode() * 9,
+        b"<script type='application/ld+json'>{\"@graph\": [" + b"[" * 5000 + b"]}</script>" + PARAGRAPH.encode() * 9,
+    ],
+)
+def test_hostile_input_gives_an_article_or_extraction_error(data: bytes) -> None:
+    try:
+        article = extract_article(data, "https://example.org/x")
+    except ExtractionError:
+        return
+    assert article.text
+
+
+def test_random_bytes_only_raise_extraction_error() -> None:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(st.binary(max_size=600) | st.text(max_size=600).map(lambda t: f"<html><body><p>{t}</p></body></html>"))
+    def check(data: bytes | str) -> None:
+        with contextlib.suppress(ExtractionError):
+            extract_article(data, "https://example.org/x")
+
+    check()
+
+
+def test_extraction_is_pure_same_input_same_output() -> None:
+    html = ("<html lang='fr'><body><article><h1>Un titre assez long pour être lu</h1>" + PARAGRAPH * 8).encode()
+    first = extract_article(html, "https://example.fr/a.html").to_json()
+    assert extract_article(html, "https://example.fr/a.html").to_json() == first
+    assert first["language"] == "fr" and first["page_type"] == "article"
