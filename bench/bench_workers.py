@@ -87,7 +87,7 @@ def fresh_database(admin_url: str) -> Iterator[str]:
         admin.dispose()
 
 
-def run(sources: list[Source], workers: int, admin_url: str, redis_url: str) -> None:
+def run(sources: list[Source], workers: int, admin_url: str, redis_url: str) -> float:
     config = DistributedConfig(redis_url=redis_url, prefix=f"monitor-bench-{uuid.uuid4().hex[:8]}", idle_close=3)
     with fresh_database(admin_url) as db_url:
         Database(db_url).dispose()  # migrated before the clock starts
@@ -117,26 +117,24 @@ def run(sources: list[Source], workers: int, admin_url: str, redis_url: str) -> 
         f"(requests per worker {split}), ratio to limit {rate / LIMIT_ARTICLES_PER_S:.2f}",
         flush=True,
     )
-    RATES[workers] = rate
-
-
-RATES: dict[int, float] = {}
+    return rate
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--demo", action="store_true", help="the bundled demo site even when the replay is there")
-    parser.add_argument("--db", default=os.environ.get("MONITOR_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument(
+        "--db", default=os.environ.get("MONITOR_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    )
     parser.add_argument("--redis", default=os.environ.get("MONITOR_TEST_REDIS_URL", "redis://127.0.0.1:6379/0"))
     args = parser.parse_args()
     use_replay = not args.demo and (REPLAY / "serve.py").exists() and CORPUS.exists()
-    with tempfile.TemporaryDirectory() as tmp, (replay_site(Path(tmp)) if use_replay else demo_site()) as sources:
+    with tempfile.TemporaryDirectory() as tmp, replay_site(Path(tmp)) if use_replay else demo_site() as sources:
         print(f"{'replay of ' + str(CORPUS) if use_replay else 'demo site'}: {len(sources)} outlets; PostgreSQL, Redis")
-        for workers in args.workers:
-            run(sources, workers, args.db, args.redis)
-    if 1 in RATES and 2 in RATES:
-        print(f"2 workers / 1 worker: {RATES[2] / RATES[1]:.2f}x")
+        rates = {workers: run(sources, workers, args.db, args.redis) for workers in args.workers}
+    if 1 in rates and 2 in rates:
+        print(f"2 workers / 1 worker: {rates[2] / rates[1]:.2f}x")
 
 
 if __name__ == "__main__":
