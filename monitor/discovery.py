@@ -88,8 +88,23 @@ def sniff(body: bytes) -> Kind:
 
 
 def _without_entity_declarations(body: bytes) -> bytes:
-    """Drops an internal DTD subset: entity definitions are never expanded (billion laughs, XXE)."""
-    return _ENTITY_DECL.sub(b"", body[:65536], count=1) + body[65536:] if b"<!ENTITY" in body[:65536] else body
+    """Drops an internal DTD subset: entity definitions are never expanded (billion laughs, XXE).
+
+    References to the entities it declared become U+FFFD, and links holding one are dropped.
+    """
+    head = body[:65536]
+    if b"<!ENTITY" not in head:
+        return body
+    found = _ENTITY_DECL.search(head)
+    if found is None:
+        return body
+    names = set(re.findall(rb"<!ENTITY\s+%?\s*([\w.:-]+)", found.group(0)))
+    rest = head[: found.start()] + head[found.end() :] + body[65536:]
+    return re.sub(rb"&([\w.:-]+);", lambda m: b"&#xFFFD;" if m.group(1) in names else m.group(0), rest)
+
+
+def _usable(url: str) -> bool:
+    return urlsplit(url).scheme in ("http", "https") and "\ufffd" not in url
 
 
 # feeds ------------------------------------------------------------------------------------------------
@@ -98,7 +113,8 @@ def parse_feed(body: bytes, base_url: str) -> list[Link]:
 
     Raises ``DiscoveryError`` when nothing can be read; an empty list is a well-formed empty feed.
     """
-    parsed = feedparser.parse(_without_entity_declarations(body), sanitize_html=False, resolve_relative_uris=False)
+    body = _without_entity_declarations(body)
+    parsed = feedparser.parse(body, sanitize_html=False, resolve_relative_uris=False)
     base = parsed.feed.get("link") if isinstance(parsed.feed.get("link"), str) else None
     links: list[Link] = []
     for entry in parsed.entries:
@@ -106,11 +122,40 @@ def parse_feed(body: bytes, base_url: str) -> list[Link]:
         if not href:
             continue
         url = urljoin(urljoin(base_url, base or ""), href.strip())
-        if urlsplit(url).scheme not in ("http", "https"):
-            continue
-        links.append(Link(url, _clean(entry.get("title")), _entry_date(entry), _lang(entry.get("language"))))
+        if _usable(url):
+            links.append(Link(url, _clean(entry.get("title")), _entry_date(entry), _lang(entry.get("language"))))
+    if not links and parsed.get("bozo"):
+        links = _recover_feed(body, base_url)
     if not links and parsed.get("bozo") and not parsed.get("version"):
         raise DiscoveryError(f"not a feed: {parsed.get('bozo_exception')}")
+    return links
+
+
+def _recover_feed(body: bytes, base_url: str) -> list[Link]:
+    """The items of a feed too broken for feedparser, read by lxml's recovering parser."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, recover=True, load_dtd=False)
+    try:
+        root = etree.fromstring(body, parser=parser)
+    except etree.XMLSyntaxError:
+        return []
+    if root is None:
+        return []
+    links: list[Link] = []
+    for node in root.iter():
+        if not isinstance(node.tag, str) or etree.QName(node).localname not in ("item", "entry"):
+            continue
+        href = title = None
+        for child in node:
+            if not isinstance(child.tag, str):
+                continue
+            name = etree.QName(child).localname
+            if name == "link":
+                href = href or child.get("href") or (child.text or "").strip() or None
+            elif name == "title":
+                title = child.text
+        url = urljoin(base_url, href.strip()) if href else None
+        if url and _usable(url):
+            links.append(Link(url, _clean(title)))
     return links
 
 
@@ -154,7 +199,7 @@ def parse_sitemap(body: bytes, base_url: str | None = None) -> tuple[Literal["in
 
     Malformed XML is recovered as far as it parses; entities are never resolved and nothing is fetched.
     """
-    stripped = body.lstrip(b"\xef\xbb\xbf \t\r\n")
+    stripped = _without_entity_declarations(body.lstrip(b"\xef\xbb\xbf \t\r\n"))
     if stripped.startswith((b"http://", b"https://")):
         return "urlset", _text_sitemap(stripped)
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, recover=True, load_dtd=False)
@@ -179,7 +224,7 @@ def parse_sitemap(body: bytes, base_url: str | None = None) -> tuple[Literal["in
         if not loc:
             continue
         url = urljoin(base_url, loc) if base_url else loc
-        if urlsplit(url).scheme not in ("http", "https"):
+        if not _usable(url):
             continue
         date = fields.get("publication_date") or fields.get("lastmod")
         links.append(

@@ -1,0 +1,156 @@
+"""Pure discovery parsers: feeds, sitemaps, section pages, homepages, and hostile or broken input."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from monitor.discovery import (
+    DiscoveryError,
+    Link,
+    feed_candidates,
+    fresh,
+    looks_like_article,
+    newest_first,
+    parse_feed,
+    parse_sitemap,
+    section_links,
+    sitemap_candidates,
+    sniff,
+)
+
+FIXTURES = Path(__file__).parent / "fixtures" / "discovery"
+A = "http://a.example"
+
+
+def fixture(name: str) -> bytes:
+    return (FIXTURES / name).read_bytes().replace(b"{A}", A.encode()).replace(b"{B}", b"http://b.example")
+
+
+def test_rss_atom_and_rdf_feeds() -> None:
+    rss = parse_feed(fixture("rss.xml"), f"{A}/rss.xml")
+    assert rss[0].url.startswith(f"{A}/news/2024/alpha-article-one?utm_source=rss")
+    assert rss[0].published == datetime(2024, 3, 5, 10, 0, tzinfo=UTC)
+    assert rss[1].url == f"{A}/news/relative-article-link", "relative links resolved"
+    atom = parse_feed(fixture("atom.xml"), f"{A}/atom.xml")
+    assert [(link.url, link.title) for link in atom] == [(f"{A}/news/atom-entry-story", "Atom entry")]
+    rdf = parse_feed(fixture("feed.rdf"), "http://b.example/feed.rdf")
+    assert [link.url for link in rdf] == ["http://b.example/news/beta-rdf-story"]
+    assert rdf[0].published == datetime(2024, 3, 5, 8, 0, tzinfo=UTC)
+
+
+def test_malformed_feed_keeps_what_parses() -> None:
+    links = parse_feed(fixture("malformed.xml"), f"{A}/malformed.xml")
+    assert f"{A}/news/kept-from-broken-feed" in [link.url for link in links]
+
+
+def test_garbage_is_an_error_and_an_empty_feed_is_empty() -> None:
+    with pytest.raises(DiscoveryError):
+        parse_feed(b"\x00\x01 definitely not a feed", f"{A}/x")
+    assert parse_feed(b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>', A) == []
+
+
+LAUGHS = b"""<?xml version="1.0"?>
+<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+<!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;">
+<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+<!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
+<!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;">
+<!ENTITY lol6 "&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;">
+<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
+"""
+
+
+def test_entity_expansion_and_external_entities_are_never_expanded() -> None:
+    feed = LAUGHS + b'<rss version="2.0"><channel><title>&lol6;</title><item><title>&xxe;x</title>'
+    feed += b"<link>http://a.example/news/safe-entry-link</link></item></channel></rss>"
+    started = time.perf_counter()
+    links = parse_feed(feed, A)
+    assert time.perf_counter() - started < 2
+    assert [link.url for link in links] == ["http://a.example/news/safe-entry-link"]
+    assert "root:" not in (links[0].title or "")
+    sitemap = LAUGHS + b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+    sitemap += b"<url><loc>http://a.example/&lol6;/x</loc></url><url><loc>http://a.example/news/&xxe;</loc></url>"
+    sitemap += b"<url><loc>http://a.example/news/plain-one</loc></url></urlset>"
+    _, found = parse_sitemap(sitemap)
+    urls = [link.url for link in found]
+    assert "http://a.example/news/plain-one" in urls
+    assert all(len(url) < 200 and "root:" not in url for url in urls)
+
+
+def test_feed_served_as_html_is_still_a_feed() -> None:
+    assert sniff(fixture("feed.rdf")) == "feed"
+    assert sniff(fixture("section.html")) == "html"
+    assert sniff(fixture("sitemap-index.xml")) == "sitemap"
+
+
+def test_a_feed_of_ten_thousand_items_is_read_quickly() -> None:
+    items = "".join(
+        f"<item><title>T {i}</title><link>/news/{i}-item-of-the-big-feed</link>"
+        f"<pubDate>Mon, 01 Jun 2020 10:{i % 60:02d}:00 GMT</pubDate></item>"
+        for i in range(10_000)
+    )
+    body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title>{items}</channel></rss>'.encode()
+    started = time.perf_counter()
+    links = parse_feed(body, f"{A}/rss")
+    assert len(links) == 10_000 and links[5].url == f"{A}/news/5-item-of-the-big-feed"
+    assert time.perf_counter() - started < 10
+
+
+def test_sitemap_index_news_sitemap_and_text_sitemap() -> None:
+    kind, children = parse_sitemap(fixture("sitemap-index.xml"))
+    assert kind == "index" and len(children) == 3
+    assert children[2].published == datetime(2001, 1, 1, tzinfo=UTC), "dates without a zone are UTC"
+    kind, pages = parse_sitemap(fixture("news-sitemap.xml").replace(b"TODAY", b"2024-03-05T10:00:00+01:00"))
+    assert kind == "urlset"
+    assert pages[0] == Link(
+        f"{A}/news/2024/alpha-article-one", "Alpha article one", datetime(2024, 3, 5, 9, tzinfo=UTC), "en"
+    )
+    kind, lines = parse_sitemap(b"https://a.example/news/one-two-three\n\nhttps://a.example/news/four-five-six\n")
+    assert kind == "urlset" and [link.url for link in lines][1] == "https://a.example/news/four-five-six"
+    with pytest.raises(DiscoveryError):
+        parse_sitemap(b"<html><body>not a sitemap</body></html>")
+
+
+def test_horizon_and_newest_first() -> None:
+    now = datetime(2024, 3, 10, tzinfo=UTC)
+    links = [Link("u1", published=now - timedelta(days=30)), Link("u2"), Link("u3", published=now - timedelta(days=1))]
+    assert [link.url for link in fresh(links, now - timedelta(days=7))] == ["u2", "u3"]
+    assert [link.url for link in newest_first(links)] == ["u3", "u1", "u2"]
+
+
+def test_section_links_keep_articles_on_the_source_hosts() -> None:
+    links = section_links(fixture("section.html"), f"{A}/tech/", ["a.example"])
+    assert [link.url for link in links] == [f"{A}/news/section-linked-story-here"]
+
+
+@pytest.mark.parametrize(
+    ("url", "article"),
+    [
+        ("https://www.lemonde.fr/pixels/article/2020/06/11/amazon-suspend-rekognition_6042.html", True),
+        ("https://www.bbc.com/news/technology-52978191", True),
+        ("https://www.example.com/tag/police/", False),
+        ("https://www.example.com/auteur/jean-dupont/", False),
+        ("https://www.example.com/author/jane-doe", False),
+        ("https://www.example.com/tech/page/2", False),
+        ("https://www.example.com/news?page=3", False),
+        ("https://www.example.com/video/the-council-debate-on-cameras", False),
+        ("https://www.example.com/galerie/photos-de-la-manifestation", False),
+        ("https://www.example.com/category/tech/", False),
+        ("https://www.example.com/tech/", False),
+    ],
+)
+def test_looks_like_article(url: str, article: bool) -> None:
+    assert looks_like_article(url) is article
+
+
+def test_feed_and_sitemap_candidates_of_a_homepage() -> None:
+    candidates = feed_candidates(fixture("section.html"), f"{A}/tech/")
+    assert candidates[:2] == [f"{A}/rss.xml", f"{A}/atom.xml"]
+    assert f"{A}/feed" in candidates
+    robots = fixture("robots.txt").decode() + "Sitemap: /sitemap_news.xml\n"
+    sitemaps = sitemap_candidates(robots, f"{A}/robots.txt")
+    assert sitemaps[0] == f"{A}/sitemap_news.xml" and f"{A}/sitemap-index.xml" in sitemaps

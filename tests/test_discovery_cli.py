@@ -1,0 +1,67 @@
+"""`monitor sources check` and `monitor sources add` (against a local server)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from monitor.cli import main
+from tests.discovery_server import Route, serve
+
+FIXTURES = Path(__file__).parent / "fixtures" / "discovery"
+
+
+def test_check_reports_every_problem(tmp_path: Path) -> None:
+    file = tmp_path / "sources.toml"
+    file.write_text(
+        '[[source]]\nname = "a"\nfeeds = ["htp://x.org/rss"]\nlanguage = "french"\n'
+        '[[source]]\nname = "a"\nfeeds = ["https://x.org/rss"]\n'
+        '[[source]]\nname = "b"\nfeeds = ["https://exa mple.org/rss"]\ncolour = "red"\n'
+        '[[source]]\nname = "c"\nfeeds = ["https://ok.example.org/rss"]\n',
+        "utf-8",
+    )
+    result = CliRunner().invoke(main, ["sources", "check", str(file)])
+    assert result.exit_code == 1
+    for expected in ("not an http(s) URL", "two-letter code", "duplicate name 'a'", "unknown key(s) colour", "spaces"):
+        assert expected in result.output, expected
+    assert "1 valid source(s)" in result.output
+
+
+def test_check_reports_bad_toml_with_its_line(tmp_path: Path) -> None:
+    file = tmp_path / "sources.toml"
+    file.write_text('[[source]]\nname = "a\n', "utf-8")
+    result = CliRunner().invoke(main, ["sources", "check", str(file)])
+    assert result.exit_code == 1 and "not valid TOML" in result.output and "line 2" in result.output
+
+
+def test_shipped_sources_pass_the_check() -> None:
+    result = CliRunner().invoke(main, ["sources", "check"])
+    assert result.exit_code == 0, result.output
+
+
+def test_add_discovers_the_feeds_of_a_homepage(tmp_path: Path) -> None:
+    home = (FIXTURES / "section.html").read_bytes()
+    routes = {
+        "/": Route(home),
+        "/robots.txt": Route(b"User-agent: *\nDisallow: /private/\nSitemap: {A}/news-sitemap.xml\n", "text/plain"),
+        "/rss.xml": Route((FIXTURES / "rss.xml").read_bytes(), "application/rss+xml"),
+        "/atom.xml": Route((FIXTURES / "atom.xml").read_bytes(), "application/atom+xml"),
+        "/news-sitemap.xml": Route((FIXTURES / "news-sitemap.xml").read_bytes(), "application/xml"),
+        "/feed": Route(b"<html><body>not a feed</body></html>"),
+    }
+    target = tmp_path / "mine.toml"
+    with serve(routes) as (server, _):
+        command = [sys.executable, "-m", "monitor.cli", "sources", "add", server.base + "/", "--sources", str(target)]
+        command += ["--name", "alpha", "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=false"]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    entry = tomllib.loads(target.read_text("utf-8"))["source"][0]
+    assert entry["name"] == "alpha" and entry["language"] == "en" and entry["title"] == "Tech"
+    assert entry["feeds"] == [server.base + "/rss.xml", server.base + "/atom.xml"]
+    assert entry["sitemaps"] == [server.base + "/news-sitemap.xml"]
+    again = CliRunner().invoke(main, ["sources", "check", str(target)])
+    assert again.exit_code == 0, again.output

@@ -1,0 +1,63 @@
+"""Politeness and health as pure functions: Retry-After, back-off, Crawl-delay, error kinds, polling."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from scrapy.exceptions import IgnoreRequest
+from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TimeoutError
+
+from monitor.health import PollingBounds, error_kind, next_interval, tally
+from monitor.politeness import backoff_seconds, crawl_delay, retry_after_seconds, user_agent
+
+
+def test_retry_after_in_seconds_or_as_a_date() -> None:
+    now = datetime(2024, 3, 5, 10, 0, 0, tzinfo=UTC)
+    assert retry_after_seconds("120") == 120
+    assert retry_after_seconds(b"7") == 7
+    assert retry_after_seconds("Tue, 05 Mar 2024 10:01:30 GMT", now) == 90
+    assert retry_after_seconds("Tue, 05 Mar 2024 09:00:00 GMT", now) == 0
+    assert retry_after_seconds("soon") is None and retry_after_seconds(None) is None
+
+
+def test_backoff_doubles_up_to_the_cap() -> None:
+    assert [backoff_seconds(n, 1.0, 5.0) for n in (1, 2, 3, 4)] == [1.0, 2.0, 4.0, 5.0]
+
+
+def test_crawl_delay_and_request_rate() -> None:
+    agent = user_agent("mailto:desk@example.org")
+    assert agent.startswith("facewatch-monitor/") and "mailto:desk@example.org" in agent
+    assert crawl_delay("User-agent: *\nCrawl-delay: 4\n", agent) == 4
+    assert crawl_delay("User-agent: facewatch-monitor\nCrawl-delay: 2\n\nUser-agent: *\nCrawl-delay: 9\n", agent) == 2
+    assert crawl_delay("User-agent: *\nRequest-rate: 1/10s\n", agent) == 10
+    assert crawl_delay("User-agent: *\nDisallow: /x\n", agent) is None
+
+
+def test_error_kinds() -> None:
+    assert error_kind(status=403) == "403" and error_kind(status=404) == "404" and error_kind(status=503) == "5xx"
+    assert error_kind(exception=TimeoutError()) == "timeout"
+    assert error_kind(exception=DNSLookupError()) == "dns"
+    assert error_kind(exception=ConnectionRefusedError()) == "connection"
+    assert error_kind(exception=IgnoreRequest("Forbidden by robots.txt")) == "robots"
+
+
+def test_tally_reads_one_source_from_the_stats() -> None:
+    stats = {
+        "monitor/source/a/fetched": 2,
+        "monitor/source/a/error/404": 1,
+        "monitor/source/a/new_articles": 3,
+        "monitor/source/ab/fetched": 9,
+        "monitor/stored": 3,
+    }
+    result = tally(stats, "a")
+    assert (result.fetched, result.new_articles, result.errors) == (2, 3, {"404": 1})
+    assert result.ok and result.changed and result.attempted
+    assert not tally({"monitor/source/b/failed": 2}, "b").ok
+
+
+def test_polling_adapts_between_bounds() -> None:
+    bounds = PollingBounds(timedelta(minutes=10), timedelta(hours=24))
+    assert next_interval(timedelta(hours=1), True, bounds) == timedelta(minutes=30)
+    assert next_interval(timedelta(hours=1), False, bounds) == timedelta(minutes=90)
+    assert next_interval(timedelta(minutes=12), True, bounds) == timedelta(minutes=10)
+    assert next_interval(timedelta(hours=20), False, bounds) == timedelta(hours=24)
