@@ -7,6 +7,7 @@ import logging
 import click
 
 from monitor.cli.copy import copy
+from monitor.cli.alerts import feed
 from monitor.cli.crawl import crawl
 from monitor.cli.daemon import daemon
 from monitor.cli.demo import demo
@@ -26,7 +27,7 @@ from monitor.cli.worker import worker
 
 COMMANDS: list[click.Command] = [init, crawl, demo, extract, ingest, stories, export, sql, daemon, status]
 
-COMMANDS += [search, report]  # the archive for newsrooms (issue 8)
+COMMANDS += [search, report, feed]  # the archive for newsrooms (issue 8)
 COMMANDS += [regroup]  # rebuild the stories (issue 6)
 COMMANDS += [topics]  # watchlists as boolean queries (issue 5)
 COMMANDS += [sources]  # discovery and source health (issue 3)

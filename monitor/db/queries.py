@@ -294,3 +294,28 @@ def stories_with_articles(db: Database, flt: ArticleFilter, limit: int = 50) -> 
         if len(stories) >= limit:
             break
     return stories
+
+
+def recent_stories(db: Database, topic: str | None, since: datetime, limit: int = 50) -> list[dict[str, Any]]:
+    """Stories changed since ``since`` (new or grown) with an article matched by ``topic``, latest change first;
+    each with ``updated_at``, its counts and ``articles`` in time order."""
+    query = select(Story.id).where(Story.updated_at >= since).order_by(Story.updated_at.desc(), Story.id.desc())
+    if topic:
+        matched = (
+            select(StoryArticle.story_id)
+            .join(ArticleTopic, ArticleTopic.article_id == StoryArticle.article_id)
+            .where(ArticleTopic.topic == topic)
+        )
+        query = query.where(Story.id.in_(matched))
+    with db.session() as session:
+        found = list(session.execute(query.limit(limit)).scalars())
+        updated = {
+            row[0]: row[1] for row in session.execute(select(Story.id, Story.updated_at).where(Story.id.in_(found)))
+        }
+    stories = []
+    for story_id in found:
+        for story in iter_stories(db, ArticleFilter(story_id=story_id)):
+            articles = list(iter_articles(db, ArticleFilter(story_id=story_id)))
+            articles.sort(key=lambda a: (a["published_at"] or a["fetched_at"] or "", a["id"]))
+            stories.append({**story, "updated_at": _iso(updated[story_id]), "articles": articles})
+    return stories
