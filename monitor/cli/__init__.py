@@ -6,8 +6,8 @@ import logging
 
 import click
 
-from monitor.cli.copy import copy
 from monitor.cli.alerts import feed
+from monitor.cli.copy import copy
 from monitor.cli.crawl import crawl
 from monitor.cli.daemon import daemon
 from monitor.cli.demo import demo
