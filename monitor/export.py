@@ -48,7 +48,7 @@ def _values(columns: Sequence[str]) -> Callable[[Mapping[str, Any] | Sequence[An
         if not isinstance(row, Mapping):
             return row
         try:
-            return getter(row)  # type: ignore[no-any-return]
+            return getter(row)
         except KeyError:
             return [row.get(c) for c in columns]
 

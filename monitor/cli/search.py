@@ -22,7 +22,7 @@ from monitor.timeparse import parse_when
 @output_options
 def search(
     db_url: str | None,
-    query: str | None,
+    query: str,
     since: str | None,
     until: str | None,
     language: str | None,

@@ -66,7 +66,7 @@ def _prefix_lexeme(text: str) -> str:
 
 def to_tsquery(node: Node, config: str) -> ColumnElement[Any]:
     """A tsquery built by functions over bound values, so that user text is never read as tsquery syntax."""
-    cfg = sa.literal_column(f"'{config}'::regconfig")
+    cfg: ColumnElement[Any] = sa.literal_column(f"'{config}'::regconfig")
     if isinstance(node, Term):
         if node.prefix:
             return func.to_tsquery(cfg, sa.bindparam(None, _prefix_lexeme(node.text), type_=sa.String))
@@ -121,7 +121,7 @@ def _base(*extra: ColumnElement[Any]) -> Select[Any]:
 
 def _sqlite_query(node: Node, flt: SearchFilter) -> Select[Any]:
     fts = sa.table(SEARCH_TABLE, sa.column("rowid"))
-    table = sa.literal_column(SEARCH_TABLE)
+    table: ColumnElement[Any] = sa.literal_column(SEARCH_TABLE)
     rank = func.bm25(table, 4.0, 1.0)  # a match in the title counts four times; lower is better
     snippet = func.snippet(table, 1, SNIPPET_START, SNIPPET_END, "…", 24).label("snippet")
     query = (
