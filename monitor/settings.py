@@ -38,7 +38,7 @@ ITEM_PIPELINES = {
     "monitor.pipelines.StoragePipeline": 400,
 }
 DOWNLOADER_MIDDLEWARES = {
-    "monitor.distributed.SourceSyncMiddleware": 40,  # off unless MONITOR_DISTRIBUTED
+    "monitor.distributed.SourceSyncMiddleware": 25,  # off unless MONITOR_DISTRIBUTED; before SourceDomains
     "monitor.middlewares.ArchivedUrlMiddleware": 50,
     # discovery and politeness (monitor/middlewares.py, monitor/politeness.py, docs/discovery.md)
     "monitor.politeness.SourceDomainsMiddleware": 30,
