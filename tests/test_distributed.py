@@ -329,3 +329,44 @@ def test_crawl_distributed_twice_fetches_feeds_again_and_articles_once(
     assert runs[0]["stored"] == sum(t["on_topic"] for t in demo_truth.values())
     assert runs[1].get("stored", 0) == 0
     assert queue_status(redis_config)["seen_articles"] >= len(demo_truth)
+
+
+@needs_redis
+def test_a_worker_learns_sources_from_redis_and_drops_unpublished_ones(redis_config: DistributedConfig) -> None:
+    from scrapy.exceptions import IgnoreRequest
+    from scrapy.utils.test import get_crawler
+
+    from monitor.distributed import SourceSyncMiddleware, publish_sources
+    from spiders.news import NewsSpider
+
+    crawler = get_crawler(NewsSpider, distributed_settings(redis_config))
+    spider = NewsSpider(sources=[])
+    middleware = SourceSyncMiddleware.from_crawler(crawler)
+    client = redis_client(redis_config)
+    try:
+        publish_sources(client, redis_config, [SOURCE])
+        feed = Request("https://courier.example/rss.xml", meta={"source": "courier", "kind": "feed"})
+        assert middleware.process_request(feed, spider) is None
+        assert spider.sources_by_name["courier"] == SOURCE and "courier.example" in spider.allowed_domains
+        moved = Source(name="courier", title="The Courier", feeds=("https://news.courier.example/feed",))
+        publish_sources(client, redis_config, [moved])  # the coordinator changed the definition
+        assert middleware.process_request(feed, spider) is None
+        assert spider.allowed_domains == ["news.courier.example"]
+        stranger = Request("https://elsewhere.example/a.html", meta={"source": "nobody", "kind": "article"})
+        with pytest.raises(IgnoreRequest, match="not published"):
+            middleware.process_request(stranger, spider)
+        assert crawler.stats is not None and crawler.stats.get_value("monitor/unknown_source") == 1
+    finally:
+        client.close()
+
+
+def test_components_are_off_unless_distributed() -> None:
+    from scrapy.exceptions import NotConfigured
+    from scrapy.utils.test import get_crawler
+
+    from monitor.distributed import SourceSyncMiddleware
+
+    crawler = get_crawler(Spider, {"MONITOR_DISTRIBUTED": False})
+    for component in (SourceSyncMiddleware, WorkerExtension):
+        with pytest.raises(NotConfigured):
+            component.from_crawler(crawler)
