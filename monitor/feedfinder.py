@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any
 
 from scrapy import Request, Spider
 from scrapy.http import Response
@@ -40,7 +40,7 @@ class Found:
 
 class FeedFinderSpider(Spider):
     name = "feedfinder"
-    custom_settings: ClassVar[dict[str, Any]] = {
+    custom_settings: dict[str, Any] | None = {  # noqa: RUF012 - Scrapy's own attribute
         "HTTPERROR_ALLOW_ALL": True,
         "ITEM_PIPELINES": {},
         "EXTENSIONS": {},

@@ -216,7 +216,7 @@ def add(
     if not found.feeds and not found.sitemaps:
         detail = "; ".join(found.errors) or "no feed or sitemap answered"
         raise click.ClickException(f"no feed or news sitemap found for {url}: {detail}")
-    entry = {
+    entry: dict[str, Any] = {
         "name": name or _slug(url),
         "title": found.title or name or _slug(url),
         "language": language or found.language,
