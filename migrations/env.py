@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection, Engine, create_engine, pool
 
+from monitor.db.fts import include_name
 from monitor.db.models import Base
 
 config = context.config
@@ -24,6 +25,7 @@ def run_migrations_offline() -> None:
         literal_binds=True,
         dialect_opts={"paramstyle": "named"},
         render_as_batch=_url().startswith("sqlite"),
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -35,7 +37,12 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=include_name,  # the full-text search tables are not models
     )
+    if connection.dialect.name == "sqlite":
+        # Batch migrations rebuild tables by renaming them: in legacy mode the rename leaves the analyst
+        # views alone, and they find the rebuilt table by its name (sqlalchemy/alembic#1207).
+        connection.exec_driver_sql("PRAGMA legacy_alter_table = ON")
     with context.begin_transaction():
         if connection.dialect.name == "postgresql":
             # Two processes upgrading at once: the second waits, then finds the schema at head.
