@@ -103,7 +103,7 @@ class Archive:
         if not matches:
             return None
         agency = article.agency or agency_credit(article.text, "; ".join(article.authors))
-        similarity = {}
+        similarity: dict[int, float] = {}
         for match in matches:
             root = self.store.copy_root(session, match.original_id)
             similarity.setdefault(root, match.similarity)

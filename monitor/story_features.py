@@ -20,8 +20,7 @@ from pathlib import Path
 
 from monitor.textnorm import fold, strip_elision
 
-STOPWORDS = frozenset(
-    """
+_STOPWORDS_TEXT = """
 a au aux avec ce ces cet cette dans de des du elle elles en et eux il ils je la le les leur leurs
 lui ma mais me meme mes moi mon ne nos notre nous on ou par pas pour qu que qui sa se ses son sur ta
 te tes toi ton tu un une vos votre vous est sont ete etre avoir ont fait plus moins tres aussi selon
@@ -33,8 +32,8 @@ an or not but if they their them he she his her we our you your which who whom w
 would can could should may might also more most than then there here about after before over into
 out up down new said says say one two three monday tuesday wednesday thursday friday saturday sunday
 january february march april june july august september october november december year
-""".split()
-)
+"""
+STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 CAPITALISED = re.compile(r"(?<![\w'’])([A-ZÀ-ÖØ-Þ][\w’'\-]*[\w]|[A-Z]{2,})")
 NUMBER = re.compile(r"(?<![\w.,])(\d+(?:[.,]\d+)?)(?![\w])")
 WORD = re.compile(r"[a-z0-9][a-z0-9\-]{2,}")
@@ -60,7 +59,7 @@ def proper_nouns(text: str) -> set[str]:
         token = match.group(0)
         if token.lower() in lowercase:
             continue
-        folded = fold(strip_elision(token))
+        folded = _possessive(fold(strip_elision(token)))
         if folded in STOPWORDS or len(folded) < 2:
             continue
         if token.isupper() or not SENTENCE_START.search(text[max(0, match.start() - 3) : match.start()]):
@@ -71,6 +70,10 @@ def proper_nouns(text: str) -> set[str]:
     return names
 
 
+def _possessive(name: str) -> str:
+    return name[:-2] if name.endswith("'s") else name
+
+
 def is_title_case(title: str) -> bool:
     """An English headline In Title Case, whose capitals say nothing about names."""
     long_words = [w for w in re.findall(r"[^\W\d_]+", title) if len(w) > 3]
@@ -79,9 +82,11 @@ def is_title_case(title: str) -> bool:
 
 @dataclass(frozen=True)
 class Lexicon:
-    """Folded phrase -> (concept, weight), matched longest first."""
+    """Folded phrase -> (concept, weight), matched longest first; folded place names -> weight."""
 
     phrases: dict[str, tuple[str, float]]
+    places: frozenset[str] = frozenset()
+    place_weight: float = 0.8
 
     @property
     def pattern(self) -> re.Pattern[str]:
@@ -100,7 +105,9 @@ def load_lexicon(path: Path | None = None) -> Lexicon:
         weight = float(entry.get("weight", 1.0))
         for phrase in [*entry.get("fr", []), *entry.get("en", [])]:
             phrases[strip_elision(fold(phrase))] = (concept, weight)
-    return Lexicon(phrases)
+    places = data.get("places", {})
+    names = frozenset(fold(name) for name in places.get("names", []))
+    return Lexicon(phrases, names, float(places.get("weight", 0.8)))
 
 
 @dataclass
@@ -131,12 +138,13 @@ class FeatureExtractor:
 
     def _zone(self, zone: str, boost: float, features: Features, names: set[str], is_title: bool) -> None:
         for token in CAPITALISED.findall(zone):
-            folded = fold(strip_elision(token))
+            folded = _possessive(fold(strip_elision(token)))
             if folded not in names or folded in self.lexicon.phrases:
                 continue  # a capitalised lexicon word ("Police", "Congress") is a concept, below
-            key = f"e:{folded}"
+            is_place = folded in self.lexicon.places
+            key = f"p:{folded}" if is_place else f"e:{folded}"
             features.cross[key] += boost
-            features.priors[key] = ENTITY_PRIOR
+            features.priors[key] = self.lexicon.place_weight if is_place else ENTITY_PRIOR
             if is_title:
                 features.title_keys.add(key)
         normal = strip_elision(fold(zone))

@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from monitor.story_features import Features
 
 STRONG_WORD_SCORE = 1.6
+NAME_PREFIXES = ("e:", "p:")  # actors and places
 
 
 def _norm(vector: dict[str, float]) -> float:
@@ -38,7 +39,7 @@ class _Story:
     last_seen: datetime
     cross: dict[str, float] = field(default_factory=dict)
     words: dict[str, dict[str, float]] = field(default_factory=dict)  # per language
-    title_keys: set[str] = field(default_factory=set)
+    title_counts: Counter[str] = field(default_factory=Counter)  # headline keys: how many headlines name each
     size: int = 0
     cross_norm: float = 1.0
     word_norms: dict[str, float] = field(default_factory=dict)
@@ -59,8 +60,10 @@ class StoryIndex:
         cross_threshold: float = 0.34,
         word_threshold: float = 0.30,
         candidate_features: int = 12,
+        max_span: timedelta = timedelta(days=14),
     ) -> None:
         self.window = window
+        self.max_span = max_span  # no story runs longer: a new phase of a long saga is a new story
         self.cross_threshold = cross_threshold
         self.word_threshold = word_threshold
         self.candidate_features = candidate_features
@@ -108,8 +111,7 @@ class StoryIndex:
             if centroid and words:
                 dot = sum(weight * centroid.get(key, 0.0) for key, weight in words.items())
                 word_score = dot / story.word_norms[features.language] / self.word_threshold
-            anchored = not features.title_keys or bool(features.title_keys & story.title_keys)
-            if not anchored and word_score < STRONG_WORD_SCORE:
+            if not self._anchored(features, story, word_score):
                 continue  # the headlines name different actors: another event, however close the text
             score = max(cross_score, word_score)
             if best is None or score > best[0] + 1e-9:
@@ -118,7 +120,42 @@ class StoryIndex:
             return Assignment(best[1], round(best[0], 4))
         return Assignment(None, round(best[0], 4) if best else 0.0)
 
+    @staticmethod
+    def _anchored(features: Features, story: _Story, word_score: float) -> bool:
+        """May an article with this headline join this story at all?
+
+        - When the headline names someone or somewhere the story never mentions, and the article mentions
+          none of the names the story's headlines agree on (named by half of them, and by two unless alone),
+          it is another event: the same template of news about another company or city. The same
+          holds for the specific concepts of headlines (a lawsuit is not a moratorium of the same company).
+        - Otherwise the headline must share a name or a specific concept with the story's core (named by
+          a fifth of its headlines or more), or the
+          words must agree strongly and the story must mention what the headline names.
+
+        So a story cannot drift from headline to headline into a chain of different events.
+        """
+        keys = features.title_keys
+        if not keys:
+            return True
+        names = {k for k in keys if k.startswith(NAME_PREFIXES)}
+        core = {k for k, count in story.title_counts.items() if count * 5 >= story.size}
+        agreed = {k for k, n in story.title_counts.items() if n * 2 >= story.size and (n >= 2 or story.size == 1)}
+        core_names = {k for k in agreed if k.startswith(NAME_PREFIXES)}
+        newcomers = {k for k in names if k not in story.cross}
+        if newcomers and core_names and not any(k in features.cross for k in core_names):
+            return False  # the headline names someone new and the article ignores whom the story is about
+        actions = keys - names
+        core_actions = agreed - core_names
+        new_action = any(k not in story.cross for k in actions)
+        if new_action and core_actions and not any(k in features.cross for k in core_actions):
+            return False  # a new kind of news (a lawsuit, not a moratorium) about the same names
+        if keys & core:
+            return True
+        return word_score >= STRONG_WORD_SCORE and any(k in story.cross for k in (names or keys))
+
     def _is_open(self, story: _Story, when: datetime) -> bool:
+        if when > story.first_seen + self.max_span or when < story.last_seen - self.max_span:
+            return False
         return story.first_seen - self.window <= when <= story.last_seen + self.window
 
     def add(self, story_id: int, features: Features, when: datetime) -> None:
@@ -134,7 +171,7 @@ class StoryIndex:
         story.first_seen = min(story.first_seen, when)
         story.last_seen = max(story.last_seen, when)
         story.size += 1
-        story.title_keys |= features.title_keys
+        story.title_counts.update(features.title_keys)
         for key, value in cross.items():
             story.cross[key] = story.cross.get(key, 0.0) + value
             self._postings.setdefault(key, set()).add(story_id)
