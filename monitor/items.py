@@ -11,9 +11,11 @@ from monitor.topics import TopicMatch
 
 @dataclass
 class PageItem:
+    """Logged by Scrapy when dropped: the page body and the article are left out of its repr."""
+
     url: str
     source: str
-    body: bytes
+    body: bytes = field(repr=False)
     encoding: str | None = None
     content_type: str | None = None
     status: int = 200
@@ -21,7 +23,7 @@ class PageItem:
     feed_title: str | None = None
     feed_published: datetime | None = None
     # filled in by the pipelines
-    article: Article | None = None
+    article: Article | None = field(default=None, repr=False)
     topics: list[TopicMatch] = field(default_factory=list)
     article_id: int | None = None
     story_id: int | None = None
