@@ -297,7 +297,7 @@ class SourceSyncMiddleware:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         if not crawler.settings.getbool("MONITOR_DISTRIBUTED"):
-            raise NotConfigured("not a distributed crawl")
+            raise NotConfigured  # not a distributed crawl: switched off without a warning
         return cls(crawler, DistributedConfig.from_settings(crawler.settings))
 
     def process_request(self, request: Request, spider: Spider | None = None) -> None:
@@ -342,7 +342,7 @@ class WorkerExtension:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         if not crawler.settings.getbool("MONITOR_DISTRIBUTED"):
-            raise NotConfigured("not a distributed crawl")
+            raise NotConfigured  # not a distributed crawl: switched off without a warning
         extension = cls(crawler, DistributedConfig.from_settings(crawler.settings))
         crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(extension.spider_idle, signal=signals.spider_idle)

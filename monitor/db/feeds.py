@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from monitor.db.models import FeedValidator, Source, SourceHealth, SourcePolling
 from monitor.db.session import Database
 from monitor.db.store import Store, utcnow
+from monitor.db.upsert import insert_ignore
 from monitor.health import PollingBounds, Tally, next_interval
 
 
@@ -139,7 +140,8 @@ class FeedStore:
         finished = finished_at or utcnow()
         with self.db.session() as session:
             ids = self._source_ids(session, [info[t.source] for t in done])
-            for t in done:
+            # Rows in source-id order: two processes closing at once lock them in the same order (no deadlock).
+            for t in sorted(done, key=lambda tally: ids[tally.source]):
                 source_id = ids[t.source]
                 session.add(
                     SourceHealth(
@@ -155,13 +157,18 @@ class FeedStore:
                         ok=t.ok,
                     )
                 )
-                polling = session.get(SourcePolling, source_id)
+                polling = session.get(SourcePolling, source_id, with_for_update=True)
                 if polling is None:
                     start = bounds.clamp(info[t.source].every or bounds.minimum)
-                    polling = SourcePolling(
-                        source_id=source_id, interval_seconds=int(start.total_seconds()), consecutive_failures=0
+                    # another process may create the row at the same moment: insert-or-ignore, then lock it
+                    insert_ignore(
+                        session,
+                        SourcePolling,
+                        [{"source_id": source_id, "interval_seconds": int(start.total_seconds()),
+                          "consecutive_failures": 0}],
                     )
-                    session.add(polling)
+                    polling = session.get(SourcePolling, source_id, with_for_update=True, populate_existing=True)
+                    assert polling is not None
                     interval = start
                 else:
                     interval = next_interval(timedelta(seconds=polling.interval_seconds), t.changed, bounds)
