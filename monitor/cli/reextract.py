@@ -1,0 +1,71 @@
+"""`monitor reextract`: run extraction again over the archived raw HTML, without fetching."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import click
+
+from monitor.cli.common import db_option, open_db
+from monitor.timeparse import parse_when
+
+if TYPE_CHECKING:
+    from monitor.reextract import ReextractReport
+
+
+@click.command()
+@db_option
+@click.option("--since", default=None, metavar="WHEN", help="Only pages fetched since: 30d, 24h, 2020-06-01.")
+@click.option("--source", "source", default=None, metavar="NAME", help="Only the articles of this source.")
+@click.option("--dry-run", is_flag=True, help="Report what would change, write nothing.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress output, only the summary.")
+def reextract(db_url: str | None, since: str | None, source: str | None, dry_run: bool, quiet: bool) -> None:
+    """Re-extract archived articles from their stored raw HTML, after an improvement of the extractor.
+
+    Nothing is fetched. Title, text, date, authors, language and content hash are updated where the new
+    extraction differs; a title or date it does not find is kept. A page that no longer extracts, and a
+    new text identical to another article of the same source, leave the row unchanged and are reported.
+    Topics, wire copies and stories are not recomputed: run `monitor regroup` afterwards if texts changed.
+
+    \b
+    Example:
+        monitor reextract
+        monitor reextract --since 30d --source lemonde
+        monitor reextract --dry-run
+    """
+    from monitor.db.reextract_queries import source_exists
+    from monitor.reextract import reextract as run
+
+    start = parse_when(since)
+    database = open_db(db_url)
+    try:
+        if source is not None and not source_exists(database, source):
+            raise click.ClickException(f"no source named {source!r} in the archive")
+        progress = None if quiet else _progress_printer()
+        report = run(database, since=start, source=source, dry_run=dry_run, progress=progress)
+    finally:
+        database.dispose()
+    if not quiet and sys.stderr.isatty():
+        click.echo("", err=True)
+    for line in report.problems:
+        click.echo(f"  {line}", err=True)
+    listed = len(report.problems)
+    if report.failed + report.collisions + report.not_articles > listed:
+        click.echo(f"  ... and {report.failed + report.collisions + report.not_articles - listed} more", err=True)
+    click.echo(report.summary(dry_run=dry_run))
+
+
+def _progress_printer() -> Callable[[ReextractReport], None]:
+    on_terminal = sys.stderr.isatty()
+
+    def show(report: ReextractReport) -> None:
+        share = f" ({100 * report.examined / report.total:.0f}%)" if report.total else ""
+        line = (
+            f"reextract: {report.examined}/{report.total} pages{share}, {report.changed} changed, "
+            f"{report.failed} failed"
+        )
+        click.echo(f"\r{line}" if on_terminal else line, err=True, nl=not on_terminal)
+
+    return show
