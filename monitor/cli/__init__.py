@@ -14,6 +14,7 @@ from monitor.cli.demo import demo
 from monitor.cli.export import export
 from monitor.cli.extract import extract
 from monitor.cli.ingest import ingest
+from monitor.cli.reextract import reextract
 from monitor.cli.regroup import regroup
 from monitor.cli.report import report
 from monitor.cli.search import search
@@ -29,6 +30,7 @@ COMMANDS: list[click.Command] = [init, crawl, demo, extract, ingest, stories, ex
 
 COMMANDS += [search, report, feed]  # the archive for newsrooms (issue 8)
 COMMANDS += [regroup]  # rebuild the stories (issue 6)
+COMMANDS += [reextract]  # re-extract archived raw HTML (issue 4)
 COMMANDS += [topics]  # watchlists as boolean queries (issue 5)
 COMMANDS += [sources]  # discovery and source health (issue 3)
 COMMANDS += [copy, worker]  # production scale: copy an archive between backends, distributed workers (issue 9)
