@@ -24,7 +24,7 @@ import threading
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor as _APSThreadPool
 from apscheduler.jobstores.base import BaseJobStore
@@ -38,6 +38,9 @@ from apscheduler.triggers.interval import IntervalTrigger
 from monitor.crawl import CHILD_NAME, EXIT_FAILED, EXIT_INTERRUPTED, CrawlOptions, RunOutcome, run_in_subprocess
 from monitor.db.runs import JOB_PREFIX
 from monitor.sources import Source, parse_every
+
+if TYPE_CHECKING:
+    from monitor.distributed import DistributedConfig
 
 logger = logging.getLogger("monitor.daemon")
 JOBS_TABLE = "apscheduler_jobs"
@@ -63,10 +66,21 @@ class ScheduledCrawl:
     options: CrawlOptions
     lock_dir: str | None = None
     timeout: float | None = None
+    coordinator: DistributedConfig | None = None  # set: enqueue the source for the workers instead
 
 
 def run_scheduled(job: ScheduledCrawl) -> int:
-    """The job function: one crawl of one source in a child process; returns its exit status."""
+    """The job function: one crawl of one source in a child process; returns its exit status.
+
+    A coordinator (``monitor daemon --coordinator``) does not crawl: it pushes the source's start URLs
+    into the shared Redis queue, which ``monitor worker`` processes fetch.
+    """
+    if job.coordinator is not None:
+        from monitor.distributed import enqueue_sources
+
+        queued = enqueue_sources(job.coordinator, job.options.sources)
+        logger.info("%s: %d start request(s) queued for the workers", job.options.sources[0].name, queued)
+        return 0
     outcome = run_in_subprocess(job.options, job.lock_dir, job.timeout)
     return outcome.exit_status
 
@@ -81,6 +95,7 @@ class DaemonConfig:
     max_jitter: float = 60.0
     misfire_grace_time: float | None = None
     crawl_timeout: float | None = None
+    coordinator: DistributedConfig | None = None
 
 
 class _CrawlPool(_APSThreadPool):
@@ -123,7 +138,7 @@ class Daemon:
     # the schedule -----------------------------------------------------------------------------------
     def _job(self, source: Source) -> ScheduledCrawl:
         options = replace(self.config.options, sources=[source], database_url=self.database.url)
-        return ScheduledCrawl(options, self.config.lock_dir, self.config.crawl_timeout)
+        return ScheduledCrawl(options, self.config.lock_dir, self.config.crawl_timeout, self.config.coordinator)
 
     def sync(self) -> None:
         """Make the job store hold one job per source; unchanged cadences keep their next run."""

@@ -53,6 +53,12 @@ from monitor.cli.crawl import parse_settings
     metavar="NAME=VALUE",
     help="Override a Scrapy or MONITOR_ setting, e.g. -s MONITOR_DAEMON_MAX_CRAWLS=4 (repeatable).",
 )
+@click.option(
+    "--coordinator",
+    is_flag=True,
+    help="Do not crawl: enqueue each due source into the shared Redis queue for `monitor worker` processes "
+    "($MONITOR_REDIS_URL, -s MONITOR_REDIS_PREFIX=...).",
+)
 def daemon(
     db_url: str | None,
     sources_file: str | None,
@@ -64,6 +70,7 @@ def daemon(
     log_level: str,
     lock_dir: str | None,
     settings: tuple[str, ...],
+    coordinator: bool,
 ) -> None:
     """Crawl each source on its cadence (`every` in the sources file: 30s, 15m, 2h, 1d or a cron
     expression), until SIGTERM or SIGINT.
@@ -86,6 +93,7 @@ def daemon(
         monitor daemon --sources my-outlets.toml
         monitor daemon --once --log-format json       # from cron: whatever is due, then exit
         monitor daemon -s MONITOR_DAEMON_MAX_CRAWLS=4 --db postgresql://monitor@localhost/monitor
+        monitor daemon --coordinator --db postgresql://monitor@db/monitor   # workers: `monitor worker`
     """
     from monitor.crawl import EXIT_USAGE, CrawlOptions, build_settings
     from monitor.scheduler import Daemon, DaemonConfig, trigger_for
@@ -127,5 +135,14 @@ def daemon(
         misfire_grace_time=float(grace) if grace not in (None, "") else None,
         crawl_timeout=timeout or None,
     )
+    if coordinator:
+        from monitor.distributed import DistributedConfig, DistributedError, redis_client
+
+        try:
+            config.coordinator = DistributedConfig.from_settings(scrapy_settings)
+            redis_client(config.coordinator).close()
+        except (DistributedError, OSError) as exc:
+            click.echo(f"Error: cannot reach the shared queue: {exc}", err=True)
+            sys.exit(1)
     runner = Daemon(config)
     sys.exit(runner.run_once() if once else runner.run())
