@@ -18,7 +18,7 @@ from pathlib import Path
 
 from monitor.query import CompiledQueries, QueryError, QueryResult, parse
 from monitor.query.ast import Node
-from monitor.query.text import words
+from monitor.query.text import spaced_words
 
 DEFAULT_WATCHLIST = "facial-recognition"
 SHIPPED = "shipped"
@@ -74,9 +74,12 @@ class Matcher:
         self, title: str | None, text: str, *, language: str | None = None, source: str | None = None
     ) -> list[TopicMatch]:
         """The watchlists that match, best first; ``language`` and ``source`` serve lang: and source:."""
-        title_words, text_words = words(title or ""), words(text or "")
-        results = self.compiled.match_words(title_words, text_words, language=language, source=source)
-        matches = [self._topic_match(result, len(text_words)) for result in results]
+        spaced_text = spaced_words(text or "")
+        results = self.compiled.match_spaced(spaced_words(title or ""), spaced_text, language=language, source=source)
+        if not results:
+            return []
+        word_count = spaced_text.count(" ") - 1
+        matches = [self._topic_match(result, word_count) for result in results]
         matches.sort(key=lambda m: -m.score)
         return matches
 

@@ -1,29 +1,29 @@
 """Many parsed queries compiled into one matcher: one pass over an article's words serves them all.
 
-Compilation gathers every word of every query into one vocabulary (each exact word with its plural and
-singular forms, each wildcard prefix in one regular expression) and every term (word or phrase) into
-one table, and picks for each query a few "trigger" terms, one of which must occur for the query to
-match (the rarer side of an AND or NEAR: phrases and long words rather than "the"). Matching an
-article then (1) intersects its distinct words with the vocabulary, (2) keeps the queries one of whose
-triggers may occur, and only if there are any (3) records the positions of the words that hit, (4) finds
-the terms at those positions and (5) evaluates those queries, compiled into tuples.
+Compilation gathers every term (word or phrase) of every query into one table, which a ``Scanner``
+turns into one Aho-Corasick automaton, and picks for each query a few "trigger" terms, one of which
+must occur for the query to match (the rarer side of an AND or NEAR: phrases and long words rather
+than "the"). Matching an article then (1) scans its folded title and body once each for all the terms,
+(2) keeps the queries one of whose triggers occurs, and only for those (3) evaluates the query,
+compiled into tuples, on the terms found (word positions are worked out only for NEAR, and single
+words that trigger nothing are looked for only then).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from monitor.query.ast import And, Field, Filter, Near, Node, Not, Or, Term, Word, needs_a_term
-from monitor.query.text import surface_forms, words
+from monitor.query.scanner import Found, Scanner, Span
+from monitor.query.text import spaced_words
 
 FIELD_NAMES = ("title", "text")
-Span = tuple[int, int]  # first and last word index of a term occurrence
 Hits = dict[tuple[str, str], int]  # (field, term as written) -> occurrences
 # compiled nodes are tuples whose first item says what they are
-TERM, AND, OR, NOT, FIELD, FILTER, NEAR = range(7)
+TERM, AND, OR, NOT, FIELD, FILTER, NEAR, TERMS = range(8)  # TERMS: consecutive terms of an OR
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ class QueryResult:
 
 @dataclass
 class _Document:
-    spans: dict[str, dict[int, list[Span]]]
+    found: dict[str, Found]
     language: str | None
     source: str | None
 
@@ -59,53 +59,27 @@ class CompiledQueries:
 
     def __init__(self, queries: Sequence[Node]) -> None:
         self.queries = list(queries)
-        self._word_ids: dict[Word, int] = {}
-        self._surface: dict[str, list[int]] = defaultdict(list)
-        self._prefixes: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
-        self._term_ids: dict[tuple[int, ...], int] = {}
-        self._terms: list[tuple[int, ...]] = []
+        self._term_ids: dict[tuple[Word, ...], int] = {}
         self._raws: list[set[str]] = []
-        self._terms_by_first: dict[int, list[int]] = defaultdict(list)
         self._compiled = [self._compile(query) for query in self.queries]
-        triggers: dict[int, set[int]] = defaultdict(set)  # term id -> queries it may trigger
+        triggers: dict[int, set[int]] = {}  # term id -> queries it may trigger
         for index, query in enumerate(self.queries):
             for term_id in _triggers(query, self)[0]:
-                triggers[term_id].add(index)
-        # by the term's first word: (the term's other words, the queries it may trigger)
-        self._triggers_by_word: dict[int, list[tuple[tuple[int, ...], set[int]]]] = defaultdict(list)
-        for term_id, indexes in triggers.items():
-            self._triggers_by_word[self._terms[term_id][0]].append((self._terms[term_id][1:], indexes))
-        self._vocabulary = frozenset(self._surface)
-        # wildcard prefixes by their first three letters (the parser asks for at least three)
-        self._prefix_heads: dict[str, list[tuple[str, int]]] = defaultdict(list)
-        for table in self._prefixes.values():
-            for prefix, ids in table.items():
-                self._prefix_heads[prefix[:3]].extend((prefix, word_id) for word_id in ids)
+                triggers.setdefault(term_id, set()).add(index)
+        self._triggers = {term_id: frozenset(indexes) for term_id, indexes in triggers.items()}
+        # single words that trigger no query ("the", "police" on the far side of a NEAR) are looked for
+        # only when a query that needs them is evaluated
+        untriggered = [term_id for term_id in range(len(self._term_ids)) if term_id not in self._triggers]
+        self._scanner = Scanner(list(self._term_ids), deferred=untriggered)
 
     # -- compilation ------------------------------------------------------------------------------------
 
-    def _add_word(self, word: Word) -> int:
-        if word in self._word_ids:
-            return self._word_ids[word]
-        word_id = len(self._word_ids)
-        self._word_ids[word] = word_id
-        if word.prefix:
-            self._prefixes[len(word.text)][word.text].append(word_id)
-        else:
-            for form in surface_forms(word.text):
-                self._surface[form].append(word_id)
-        return word_id
-
     def term_id(self, term: Term) -> int:
         """The id of ``term`` (terms with the same words share one), added on first sight."""
-        key = tuple(self._add_word(word) for word in term.words)
-        term_id = self._term_ids.get(key)
+        term_id = self._term_ids.get(term.words)
         if term_id is None:
-            term_id = len(self._terms)
-            self._term_ids[key] = term_id
-            self._terms.append(key)
+            term_id = self._term_ids[term.words] = len(self._term_ids)
             self._raws.append(set())
-            self._terms_by_first[key[0]].append(term_id)
         self._raws[term_id].add(term.raw)
         return term_id
 
@@ -115,14 +89,24 @@ class CompiledQueries:
         if isinstance(node, And):
             return (AND, tuple(self._compile(child) for child in node.children))
         if isinstance(node, Or):
-            return (OR, tuple(self._compile(child) for child in node.children))
+            children: list[tuple[Any, ...]] = []
+            for child in node.children:
+                if not isinstance(child, Term):
+                    children.append(self._compile(child))
+                elif children and children[-1][0] == TERMS:
+                    children[-1] = (TERMS, (*children[-1][1], (self.term_id(child), child.raw)))
+                else:
+                    children.append((TERMS, ((self.term_id(child), child.raw),)))
+            return (OR, tuple(children))
         if isinstance(node, Not):
             return (NOT, self._compile(node.child))
         if isinstance(node, Field):
             return (FIELD, node.name, self._compile(node.child))
         if isinstance(node, Filter):
             return (FILTER, node.kind, node.value.split("-")[0] if node.kind == "lang" else node.value)
-        return (NEAR, self._compile(node.left), self._compile(node.right), node.distance, node.ordered)
+        # the side likelier to be missing is looked at first (the results are the same either way)
+        right_first = _triggers(node.right, self)[1] < _triggers(node.left, self)[1]
+        return (NEAR, self._compile(node.left), self._compile(node.right), node.distance, node.ordered, right_first)
 
     def raws(self, term_id: int) -> set[str]:
         """How the queries wrote the term ``term_id``."""
@@ -134,29 +118,25 @@ class CompiledQueries:
         self, title: str | None, text: str | None, *, language: str | None = None, source: str | None = None
     ) -> list[QueryResult]:
         """The queries that ``title`` and ``text`` satisfy, in the order they were compiled."""
-        return self.match_words(words(title or ""), words(text or ""), language=language, source=source)
+        return self.match_spaced(
+            spaced_words(title or ""), spaced_words(text or ""), language=language, source=source
+        )
 
-    def match_words(
-        self,
-        title_words: list[str],
-        text_words: list[str],
-        *,
-        language: str | None = None,
-        source: str | None = None,
+    def match_spaced(
+        self, title: str, text: str, *, language: str | None = None, source: str | None = None
     ) -> list[QueryResult]:
-        """``match`` on words already folded by ``monitor.query.text.words``."""
-        title_hits = self._hit_words(set(title_words))
-        text_hits = self._hit_words(set(text_words))
-        present = {word_id for ids in set(title_hits.values()).union(text_hits.values()) for word_id in ids}
+        """``match`` on texts already folded by ``monitor.query.text.spaced_words``."""
+        scan = self._scanner.scan
+        found = {"title": scan(title), "text": scan(text)}
+        triggers = self._triggers
         candidates: set[int] = set()
-        for word_id in present:
-            for rest, queries in self._triggers_by_word.get(word_id, ()):
-                if all(w in present for w in rest):
-                    candidates |= queries
+        for found_in in found.values():
+            for term_id in found_in.terms():
+                if term_id in triggers:
+                    candidates |= triggers[term_id]
         if not candidates:
             return []
-        spans = {"title": self._spans(title_words, title_hits), "text": self._spans(text_words, text_hits)}
-        document = _Document(spans, _language(language), source.lower() if source else None)
+        document = _Document(found, _language(language), source.lower() if source else None)
         results: list[QueryResult] = []
         for index in sorted(candidates):
             hits = self._evaluate(self._compiled[index], document, FIELD_NAMES)
@@ -164,60 +144,30 @@ class CompiledQueries:
                 results.append(QueryResult(index, [Hit(f, t, n) for (f, t), n in hits.items()]))
         return results
 
-    def _hit_words(self, distinct: set[str]) -> dict[str, tuple[int, ...]]:
-        """The distinct words that are (forms of) query words, with the ids of those query words."""
-        surface = self._surface
-        hit_words = {token: tuple(surface[token]) for token in distinct & self._vocabulary}
-        heads = self._prefix_heads
-        if heads:
-            for token in [t for t in distinct if t[:3] in heads]:
-                ids = tuple(word_id for prefix, word_id in heads[token[:3]] if token.startswith(prefix))
-                if ids:
-                    hit_words[token] = hit_words.get(token, ()) + ids
-        return hit_words
-
     def term_spans(self, tokens: list[str]) -> dict[int, list[Span]]:
-        """Where each term occurs among ``tokens`` (only the terms that occur)."""
-        return self._spans(tokens, self._hit_words(set(tokens)))
-
-    def _spans(self, tokens: list[str], hit_words: dict[str, tuple[int, ...]]) -> dict[int, list[Span]]:
-        if not hit_words:
-            return {}
-        positions: dict[int, list[int]] = defaultdict(list)
-        for index, token in enumerate(tokens):
-            if token in hit_words:
-                for word_id in hit_words[token]:
-                    positions[word_id].append(index)
-        position_sets: dict[int, set[int]] = {}
-        found: dict[int, list[Span]] = {}
-        for first, starts in positions.items():
-            for term_id in self._terms_by_first.get(first, ()):
-                term = self._terms[term_id]
-                if len(term) == 1:
-                    found[term_id] = [(p, p) for p in starts]
-                    continue
-                if not all(w in positions for w in term[1:]):
-                    continue
-                for word_id in term[1:]:
-                    if word_id not in position_sets:
-                        position_sets[word_id] = set(positions[word_id])
-                spans = [
-                    (p, p + len(term) - 1)
-                    for p in starts
-                    if all(p + k in position_sets[w] for k, w in enumerate(term[1:], start=1))
-                ]
-                if spans:
-                    found[term_id] = spans
-        return found
+        """Where each term occurs among ``tokens`` (folded words; only the terms that occur)."""
+        found = self._scanner.scan(f" {' '.join(tokens)} " if tokens else " ", everything=True)
+        return {term_id: found.spans(term_id) for term_id in found.terms()}
 
     # -- evaluation -------------------------------------------------------------------------------------
 
     def _evaluate(self, node: tuple[Any, ...], doc: _Document, fields: Sequence[str]) -> Hits | None:
         """The hits that make ``node`` true, or None when it is false (an empty dict is true)."""
         kind = node[0]
+        if kind == TERMS:  # as an OR of TERM nodes would, in one loop
+            found_in = [doc.found[f] for f in fields]
+            terms_hits: Hits | None = None
+            for term_id, raw in node[1]:
+                for f, found_in_field in zip(fields, found_in, strict=True):
+                    count = found_in_field.count(term_id)
+                    if count:
+                        if terms_hits is None:
+                            terms_hits = {}
+                        terms_hits[(f, raw)] = terms_hits.get((f, raw), 0) + count
+            return terms_hits
         if kind == TERM:
             _, term_id, raw = node
-            hits = {(f, raw): len(doc.spans[f][term_id]) for f in fields if term_id in doc.spans[f]}
+            hits = {(f, raw): count for f in fields if (count := doc.found[f].count(term_id))}
             return hits or None
         if kind == AND:
             total: Hits = {}
@@ -243,33 +193,82 @@ class CompiledQueries:
             return {} if actual == node[2] else None
         near_hits: Hits = {}
         for f in fields:
+            if not _occurs(node, doc.found[f]):  # no need to work out word positions
+                continue
             for _, _, raws in self._near_spans(node, doc, f):
                 for raw in raws:
                     near_hits[(f, raw)] = near_hits.get((f, raw), 0) + 1
         return near_hits or None
 
-    def _near_spans(
-        self, node: tuple[Any, ...], doc: _Document, field_name: str
-    ) -> list[tuple[int, int, tuple[str, ...]]]:
+    def _near_spans(self, node: tuple[Any, ...], doc: _Document, field_name: str) -> list[NearSpan]:
         kind = node[0]
         if kind == TERM:
-            return [(start, end, (node[2],)) for start, end in doc.spans[field_name].get(node[1], ())]
+            return [(start, end, (node[2],)) for start, end in doc.found[field_name].spans(node[1])]
+        if kind == TERMS:
+            found = doc.found[field_name]
+            return [(start, end, (raw,)) for term_id, raw in node[1] for start, end in found.spans(term_id)]
         if kind == OR:
             return [span for child in node[1] for span in self._near_spans(child, doc, field_name)]
         assert kind == NEAR, "the parser lets only terms, OR and NEAR into NEAR"
-        _, left_node, right_node, distance, ordered = node
-        left = self._near_spans(left_node, doc, field_name)
-        right = self._near_spans(right_node, doc, field_name) if left else []
-        joined: list[tuple[int, int, tuple[str, ...]]] = []
-        for a_start, a_end, a_raws in left:
-            for b_start, b_end, b_raws in right:
-                if ordered:
-                    close = a_end < b_start and b_start - a_end - 1 <= distance
-                else:
-                    close = max(b_start - a_end, a_start - b_end) - 1 <= distance
-                if close:
-                    joined.append((min(a_start, b_start), max(a_end, b_end), a_raws + b_raws))
-        return joined
+        _, left_node, right_node, distance, ordered, right_first = node
+        if right_first:
+            right = self._near_spans(right_node, doc, field_name)
+            left = self._near_spans(left_node, doc, field_name) if right else []
+        else:
+            left = self._near_spans(left_node, doc, field_name)
+            right = self._near_spans(right_node, doc, field_name) if left else []
+        return [
+            (min(a[0], b[0]), max(a[1], b[1]), a[2] + b[2])
+            for a, b in _close_pairs(left, right, distance, ordered)
+        ]
+
+
+NearSpan = tuple[int, int, tuple[str, ...]]
+
+
+def _close_pairs(
+    left: list[NearSpan], right: list[NearSpan], distance: int, ordered: bool
+) -> list[tuple[NearSpan, NearSpan]]:
+    """The (left, right) pairs at most ``distance`` words apart (``ordered``: left first), in the order of
+    a loop over ``left`` then ``right``; long lists are joined through a sorted index, not pair by pair."""
+    if len(left) * len(right) <= 64:
+        return [(a, b) for a in left for b in right if _close(a, b, distance, ordered)]
+    swap = len(right) < len(left)  # index the longer list, loop over the shorter one
+    outer, inner = (right, left) if swap else (left, right)
+    order = sorted(range(len(inner)), key=lambda i: inner[i][0])
+    starts = [inner[i][0] for i in order]
+    longest = max(end - start for start, end, _ in inner)
+    pairs: list[tuple[int, int]] = []
+    for o, (o_start, o_end, _) in enumerate(outer):
+        # an inner span ending at most distance + 1 words before o_start starts at least this far before it
+        low = bisect_left(starts, o_start - distance - 1 - longest)
+        high = bisect_right(starts, o_end + distance + 1)
+        for i in order[low:high]:
+            a, b = (inner[i], outer[o]) if swap else (outer[o], inner[i])
+            if _close(a, b, distance, ordered):
+                pairs.append((i, o) if swap else (o, i))
+    pairs.sort()
+    return [(left[a], right[b]) for a, b in pairs]
+
+
+def _close(a: NearSpan, b: NearSpan, distance: int, ordered: bool) -> bool:
+    if ordered:
+        return a[1] < b[0] and b[0] - a[1] - 1 <= distance
+    return max(b[0] - a[1], a[0] - b[1]) - 1 <= distance
+
+
+def _occurs(node: tuple[Any, ...], found: Found) -> bool:
+    """Whether the terms a NEAR operand needs all occur (a NEAR also needs them close together)."""
+    kind = node[0]
+    if kind == TERM:
+        return found.count(node[1]) > 0
+    if kind == TERMS:
+        return any(found.count(term_id) for term_id, _ in node[1])
+    if kind == OR:
+        return any(_occurs(child, found) for child in node[1])
+    if node[5]:  # NEAR, its rarer side first
+        return _occurs(node[2], found) and _occurs(node[1], found)
+    return _occurs(node[1], found) and _occurs(node[2], found)
 
 
 def _triggers(node: Node, compiled: CompiledQueries) -> tuple[set[int], float]:

@@ -1,7 +1,10 @@
 """Text as the query language sees it: folded words (case, accents and French elision ignored).
 
-``words`` is the fast path used when matching; ``words_with_offsets`` gives the same words with their
-character offsets in the original text, for highlighting. Both fold character by character the same way.
+``spaced_words`` is the fast path used when matching: the folded words of a text as one string, each
+word between single spaces (" la reconnaissance faciale "), which a multi-pattern scanner reads in one
+pass; ``words`` splits it. ``words_with_offsets`` gives the same words with their character offsets in
+the original text, for highlighting. All three fold the same way; ``_WORDS`` is the rule, the byte
+paths are faster spellings of it for text that is (or, letters aside, can be made) one byte a character.
 """
 
 from __future__ import annotations
@@ -19,10 +22,14 @@ _COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\
 _ELIDED = r"(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu)'"
 # an elided French article or conjunction (l', d', qu'...) before a word is skipped; group 1 is a word
 _WORDS = re.compile(rf"(?<![^\W_]){_ELIDED}(?=[^\W_])|([^\W_]+)")
-# the same rule on ASCII bytes, the fast path: elisions blanked, then every non [a-z0-9] byte a space
-_ASCII_ELIDED_END = re.compile(br"(?<![a-z0-9])(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu)\Z")
-_ASCII_ALNUM = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789")
-_ASCII_WORD_BYTES = bytes(c if 97 <= c <= 122 or 48 <= c <= 57 else 32 for c in range(256))
+# The same rule on bytes, the fast path. Word bytes: a-z, 0-9, and 0x80-0x9f, which stand for the
+# other letters of a text (ß, ø, 中...) while it is handled as bytes (see ``_as_bytes``).
+_PLACEHOLDERS = 32
+_WORD_BYTE_SET = frozenset([*range(48, 58), *range(97, 123), *range(0x80, 0x80 + _PLACEHOLDERS)])
+_WORD_BYTES = bytes(c if c in _WORD_BYTE_SET else 32 for c in range(256))
+_ELIDED_END = re.compile(rb"(?<![a-z0-9\x80-\x9f])(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu)\Z")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_SPACES = re.compile(b"  +")
 
 
 def fold(text: str) -> str:
@@ -38,13 +45,51 @@ def fold(text: str) -> str:
 
 def words(text: str) -> list[str]:
     """The folded words of ``text``, elided articles dropped: "L'Identification" -> ["identification"]."""
-    folded = fold(text)
+    return spaced_words(text).split()
+
+
+def spaced_words(text: str) -> str:
+    """``words(text)`` joined by single spaces, with a space before the first and after the last word.
+
+    A text without words gives " ". The word at index k starts after the k-th space (counting from 0).
+    """
+    # ASCII text folds by lower-casing alone: ``fold`` only replaces other characters, and "_", which
+    # is a space to the word rule anyway
+    folded = text.lower() if text.isascii() else fold(text)
     if folded.isascii():
-        data = folded.encode("ascii")
-        if b"'" in data:
-            data = _blank_elisions(data)
-        return data.translate(_ASCII_WORD_BYTES).decode("ascii").split()
-    return [w for w in _WORDS.findall(folded) if w]
+        return _spaced(folded.encode("ascii")).decode("ascii")
+    converted = _as_bytes(folded)
+    if converted is None:  # more distinct letters beyond ASCII than placeholders (a text in Chinese...)
+        found = [w for w in _WORDS.findall(folded) if w]
+        return f" {' '.join(found)} " if found else " "
+    data, letters = converted
+    spaced = _spaced(data).decode("latin-1")
+    for index, letter in enumerate(letters):
+        spaced = spaced.replace(chr(0x80 + index), letter)
+    return spaced
+
+
+def _as_bytes(folded: str) -> tuple[bytes, list[str]] | None:
+    """``folded`` as Latin-1 bytes: other characters that are not letters or digits turned to spaces, and
+    each distinct letter or digit beyond ASCII to a placeholder byte 0x80 + its index in the list returned.
+    None when there are more such letters than placeholders."""
+    others = set(_NON_ASCII.findall(folded))
+    letters = [char for char in others if char.isalnum()]  # what [^\W_] means for str patterns
+    if len(letters) > _PLACEHOLDERS:
+        return None
+    for char in others:
+        if not char.isalnum():
+            folded = folded.replace(char, " ")
+    for index, letter in enumerate(letters):  # placeholders are control characters, so no longer in the text
+        folded = folded.replace(letter, chr(0x80 + index))
+    return folded.encode("latin-1"), letters
+
+
+def _spaced(data: bytes) -> bytes:
+    """Word bytes kept, elisions and every other byte a single space, one space at both ends."""
+    if b"'" in data:
+        data = _blank_elisions(data)
+    return _SPACES.sub(b" ", b" " + data.translate(_WORD_BYTES) + b" ")
 
 
 def _blank_elisions(data: bytes) -> bytes:
@@ -52,8 +97,8 @@ def _blank_elisions(data: bytes) -> bytes:
     parts = data.split(b"'")
     for index in range(len(parts) - 1):
         part, following = parts[index], parts[index + 1]
-        if following[:1] and following[0] in _ASCII_ALNUM:
-            elided = _ASCII_ELIDED_END.search(part, max(0, len(part) - 6))
+        if following[:1] and following[0] in _WORD_BYTE_SET:
+            elided = _ELIDED_END.search(part, max(0, len(part) - 6))
             if elided:
                 parts[index] = part[: elided.start()]
     return b" ".join(parts)
