@@ -69,6 +69,7 @@ LIVE_PATH = re.compile(r"/(?:live|direct|en-direct|live-news|live-updates)(?:/|-
 SHORT_PAGE_WORDS = 120
 MIN_TEASERS = 4
 LANGUAGE_SLICE_CHARS = 700
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 
 
 class ExtractionError(ValueError):
@@ -156,7 +157,9 @@ def _decode(data: bytes) -> str:
     """Decode by BOM, then the declared charset, then UTF-8, then Windows-1252."""
     from w3lib.encoding import html_to_unicode
 
-    _encoding, text = html_to_unicode(None, data, auto_detect_fun=_auto_detect)
+    encoding, text = html_to_unicode(None, data, auto_detect_fun=_auto_detect)
+    if encoding == "utf-8" and "\ufffd" in text and not _UTF8_MULTIBYTE.search(data):
+        return data.decode("cp1252", "replace")  # declared UTF-8, but every non-ASCII byte is single-byte text
     return text
 
 

@@ -39,11 +39,11 @@ def error_kind(status: int | None = None, exception: BaseException | None = None
         return "timeout"
     if "dns" in name or "dns" in text:
         return "dns"
-    if "refused" in name or "refused" in text or "connectionlost" in name or "connectiondone" in name:
-        return "connection"
+    if "refused" in name or "refused" in text or "connectionlost" in name + text or "connectiondone" in name + text:
+        return "connection"  # Scrapy 2.19 wraps ConnectionLost in DownloadFailedError
     if "tls" in name or "ssl" in name or "certificate" in text:
         return "tls"
-    if "maxsize" in text or ("cancelled" in text and "size" in text):
+    if "maxsize" in text or "max size" in text or ("cancelled" in text and "size" in text):
         return "too_large"
     return name.removesuffix("error") or "error"
 

@@ -59,7 +59,7 @@ class SourceStatsMiddleware:
         if response.status < 300:
             _inc(self.crawler, stat_key(source, "fetched" if kind in DISCOVERY_KINDS else "articles_fetched"))
         elif response.status >= 400:
-            self._failure(source, kind, error_kind(status=response.status))
+            self._failure(request, source, kind, error_kind(status=response.status))
         return response
 
     def process_exception(self, request: Request, exception: Exception, spider: Spider | None = None) -> None:
@@ -67,10 +67,11 @@ class SourceStatsMiddleware:
         if not source or isinstance(exception, Skipped):
             return None
         kind = "offsite" if isinstance(exception, OffSource) else error_kind(exception=exception)
-        self._failure(source, request.meta.get("kind"), kind)
+        self._failure(request, source, request.meta.get("kind"), kind)
         return None
 
-    def _failure(self, source: str, kind: str | None, error: str) -> None:
+    def _failure(self, request: Request, source: str, kind: str | None, error: str) -> None:
+        logger.info("source %s: %s error on %s %s", source, error, kind or "request", request.url)
         _inc(self.crawler, error_key(source, error))
         if kind in DISCOVERY_KINDS:
             _inc(self.crawler, stat_key(source, "failed"))

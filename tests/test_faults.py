@@ -1,0 +1,353 @@
+"""Fault injection, end to end: one real crawl of the fault server (``tests/faultserver.py``).
+
+The crawl must finish; every article that can be recovered is stored once, its French text intact; each
+fault is logged once with its kind and counted in its source's health row; time, memory and disk stay
+bounded. docs/robustness.md has the table of what each fault does.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from monitor.cli.demo import demo_overrides
+from monitor.crawl import CrawlOptions, CrawlReport
+from monitor.db import Database
+from monitor.db.feeds import FeedStore
+from monitor.db.models import Article, RawPage
+from monitor.health import error_kind
+from monitor.urls import canonical_url
+from tests.conftest import _backends, _postgres_database
+from tests.faultserver import BIG_FEED_ITEMS, HUGE_PAGE_BYTES, FaultServer, crawl_measured, page, serve_faults
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
+
+RETRY_TIMES = 2
+DOWNLOAD_TIMEOUT = 3  # the slow page answers after 6 s
+ARTICLE_CAP = 50  # MONITOR_MAX_ARTICLES_PER_SOURCE: the 10,000-item feed must not become 10,000 requests
+CRAWL_SECONDS = 60  # the whole crawl, hard: crawl_in_subprocess kills it past this
+PEAK_RSS_BYTES = 400 * 1024 * 1024  # a crawl child is ~180 MB; a held 50 MB page or an inflated bomb breaks this
+DATABASE_BYTES = 8 * 1024 * 1024
+MAX_REDIRECTS = 5
+
+# path -> the slug whose page must be stored (under the path's canonical URL)
+RECOVERABLE = {
+    "/slow/article-in-time": "article-in-time",
+    "/reset/article-reset-once": "article-reset-once",
+    "/burst/article-after-burst": "article-after-burst",
+    "/ratelimit/article-retry-after": "article-retry-after",
+    "/truncated/article-cut-once": "article-cut-once",
+    "/charset/latin1-declared-utf8": "latin1-declared-utf8",
+    "/charset/latin1-meta-utf8": "latin1-meta-utf8",
+    "/charset/utf8-declared-latin1": "utf8-declared-latin1",
+    "/charset/latin1-no-charset": "latin1-no-charset",
+    "/charset/utf8-no-charset": "utf8-no-charset",
+    "/redirects/article-new-home": "article-new-home",
+    "/malformed/article-from-broken-feed?a=1&b=2": "article-from-broken-feed",
+    "/laughs/article-after-laughs": "article-after-laughs",
+}
+MOJIBAKE = re.compile("[\ufffd]|Ã[\u0080-\u00bf]|Â")
+
+# source -> the errors its health row must hold (one per fault; recovered faults leave none)
+HEALTH = {
+    "slow": {"timeout": 1},
+    "reset": {"connection": 1},
+    "burst": {},
+    "http-errors": {"403": 1, "404": 1, "410": 1},
+    "ratelimit": {"429": 1},
+    "truncated": {"responsedataloss": 1},
+    "charset": {},
+    "huge": {"too_large": 2},
+    "sitemapbomb": {"parse_error": 1},
+    "garbage": {"parse_error": 1},
+    "malformed": {},
+    "laughs": {},
+    "bigfeed": {"404": ARTICLE_CAP},
+}
+NOT_IN_HEALTH = "faults raised after the download (IgnoreRequest in process_response, dropped items) reach no counter"
+HEALTH_GAPS = {
+    # Scrapy's HttpCompressionMiddleware raises IgnoreRequest from process_response: no process_exception sees it
+    "gzipbomb": ({"too_large": 1}, NOT_IN_HEALTH),
+    # the loop ends in the dupefilter, the chain in RedirectMiddleware (IgnoreRequest), the other host in
+    # Scrapy's OffsiteMiddleware: none is counted for the source
+    "redirects": ({"redirect_loop": 1, "too_many_redirects": 1, "offsite": 1}, NOT_IN_HEALTH),
+    # ExtractionPipeline counts monitor/extraction_failed globally, not per source
+    "binary": ({"extraction_failed": 1}, NOT_IN_HEALTH),
+    "nested": ({"extraction_failed": 1}, NOT_IN_HEALTH),
+}
+# A download running while the reactor is busy (the 10,000-item feed takes ~2.5 s to parse) may time out
+# before it reaches DOWNLOAD_MAXSIZE: a 50 MB page then counts as a timeout, or as cut mid-stream
+# ("downloadcancelled", see the xfail below), rather than as too large.
+TOO_LARGE = {"too_large", "downloadcancelled", "timeout"}
+# (source, kind, path) of the faults SourceStatsMiddleware or the spider count: one log line each
+LOGGED = [
+    ("slow", "timeout", "/slow/article-too-slow"),
+    ("reset", "connection", "/reset/article-always-reset"),
+    ("http-errors", "403", "/http-errors/article-forbidden"),
+    ("http-errors", "404", "/http-errors/article-missing"),
+    ("http-errors", "410", "/http-errors/article-gone"),
+    ("ratelimit", "429", "/ratelimit/article-retry-much-later"),
+    ("truncated", "responsedataloss", "/truncated/article-cut-short"),
+    ("huge", "too_large|downloadcancelled|timeout", "/huge/article-50mb-streamed"),
+    ("huge", "too_large|downloadcancelled|timeout", "/huge/article-50mb-declared"),
+]
+SPIDER_LOGGED = [  # the spider's own warnings: the document's URL and what is wrong with it
+    ("garbage", "not a feed", "/garbage/feed.xml"),
+    ("sitemapbomb", "bad gzip", "/sitemapbomb/sitemap.xml.gz"),
+]
+
+
+def _overrides(log_file: Path) -> dict[str, Any]:
+    return {
+        **demo_overrides(),
+        "DOWNLOAD_TIMEOUT": DOWNLOAD_TIMEOUT,
+        "RETRY_TIMES": RETRY_TIMES,
+        "REDIRECT_MAX_TIMES": MAX_REDIRECTS,
+        "MONITOR_RETRY_BACKOFF_BASE": 0.1,
+        "MONITOR_MAX_ARTICLES_PER_SOURCE": ARTICLE_CAP,
+        "LOG_FILE": str(log_file),
+        "LOG_FILE_APPEND": False,
+    }
+
+
+@pytest.fixture(scope="module", params=_backends())
+def crawled(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    folder = tmp_path_factory.mktemp("faults")
+    if request.param == "sqlite":
+        urls: Iterator[str] = iter([f"sqlite:///{folder / 'archive.db'}"])
+    else:
+        urls = _postgres_database()
+    db_url = next(urls)
+    log_file = folder / "crawl.log"
+    with serve_faults() as server:
+        options = CrawlOptions(
+            database_url=db_url,
+            sources=server.sources(),
+            all_topics=True,
+            log_level="INFO",
+            overrides=_overrides(log_file),
+        )
+        started = time.monotonic()
+        report, peak = crawl_measured(options, timeout=CRAWL_SECONDS)
+        elapsed = time.monotonic() - started
+        database = Database(db_url)
+        try:
+            yield {
+                "server": server,
+                "report": report,
+                "peak": peak,
+                "elapsed": elapsed,
+                "database": database,
+                "db_file": folder / "archive.db" if request.param == "sqlite" else None,
+                "log": log_file.read_text("utf-8", "replace"),
+                "health": {row["name"]: row for row in FeedStore(database).health()},
+            }
+        finally:
+            database.dispose()
+            for _ in urls:  # drops the PostgreSQL database
+                pass
+
+
+def _stats(crawled: dict[str, Any]) -> dict[str, Any]:
+    report: CrawlReport = crawled["report"]
+    return report.stats
+
+
+def _articles(crawled: dict[str, Any]) -> dict[str, Article]:
+    with crawled["database"].session() as session:
+        rows = list(session.scalars(select(Article)))
+        session.expunge_all()
+    return {row.canonical_url: row for row in rows}
+
+
+# the crawl ---------------------------------------------------------------------------------------------
+def test_the_crawl_finishes_in_bounded_time_and_memory(crawled: dict[str, Any]) -> None:
+    stats = _stats(crawled)
+    assert stats["finish_reason"] == "finished", stats
+    assert "monitor/child_exitcode" not in stats
+    assert crawled["elapsed"] < CRAWL_SECONDS
+    assert crawled["peak"] < PEAK_RSS_BYTES, f"crawl child peak RSS {crawled['peak'] / 2**20:.0f} MiB"
+    if crawled["db_file"] is not None:
+        assert crawled["db_file"].stat().st_size < DATABASE_BYTES
+
+
+def test_recoverable_articles_are_stored_exactly_once(crawled: dict[str, Any]) -> None:
+    server: FaultServer = crawled["server"]
+    stored = _articles(crawled)
+    expected = {canonical_url(server.url(path)) for path in RECOVERABLE}
+    assert set(stored) == expected
+    with crawled["database"].session() as session:
+        assert session.scalar(select(func.count()).select_from(Article)) == len(RECOVERABLE)
+        assert session.scalar(select(func.count()).select_from(RawPage)) == len(RECOVERABLE)
+    assert _stats(crawled)["monitor/stored"] == len(RECOVERABLE)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        pytest.param(
+            path,
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="UTF-8 bytes under a Latin-1 Content-Type decode without error as cp1252 in "
+                "pipelines._decoded: mojibake ('Ã©') is stored; valid UTF-8 with multibyte sequences should win",
+            ),
+        )
+        if "utf8-declared-latin1" in path
+        else path
+        for path in RECOVERABLE
+    ],
+)
+def test_stored_text_is_correct_with_accents_intact(crawled: dict[str, Any], path: str) -> None:
+    server: FaultServer = crawled["server"]
+    article = _articles(crawled)[canonical_url(server.url(path))]
+    expected = page(RECOVERABLE[path])
+    assert article.title == expected.title
+    for paragraph in expected.paragraphs:
+        assert paragraph in article.text
+    assert not MOJIBAKE.search(article.text + (article.title or "")), article.text[:200]
+    assert "é" in article.text and "à" in article.text and "«" in article.text
+
+
+# faults: counted and logged ------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("source", "errors"),
+    [
+        *HEALTH.items(),
+        *(
+            pytest.param(source, errors, marks=pytest.mark.xfail(strict=True, reason=reason))
+            for source, (errors, reason) in HEALTH_GAPS.items()
+        ),
+    ],
+)
+def test_each_fault_is_counted_in_its_source_health(crawled: dict[str, Any], source: str, errors: dict) -> None:
+    row = crawled["health"][source]
+    if source == "huge":
+        assert set(row["errors"]) <= TOO_LARGE and sum(row["errors"].values()) == 2, row["errors"]
+    else:
+        assert row["errors"] == errors
+    discovery_failed = source in ("garbage", "sitemapbomb")
+    assert row["failed"] == (1 if discovery_failed else 0)
+    assert row["fetched"] == (0 if discovery_failed else 1)
+    assert row["new_articles"] == sum(1 for path in RECOVERABLE if path.startswith(f"/{source}/"))
+
+
+@pytest.mark.parametrize(("source", "kind", "path"), LOGGED)
+def test_each_counted_fault_is_logged_once_with_its_kind(
+    crawled: dict[str, Any], source: str, kind: str, path: str
+) -> None:
+    url = crawled["server"].url(path)
+    pattern = re.compile(rf"\bsource {re.escape(source)}: (?:{kind}) error on \w+ {re.escape(url)}$")
+    lines = [line for line in crawled["log"].splitlines() if pattern.search(line)]
+    assert len(lines) == 1, lines
+
+
+@pytest.mark.parametrize(("source", "what", "path"), SPIDER_LOGGED)
+def test_unusable_documents_are_logged_once(crawled: dict[str, Any], source: str, what: str, path: str) -> None:
+    url = crawled["server"].url(path)
+    lines = [line for line in crawled["log"].splitlines() if "WARNING" in line and url in line]
+    assert len(lines) == 1 and what in lines[0], lines
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a download error is logged three times: Scrapy's 'Gave up retrying' and 'Error downloading' "
+    "(ERROR, with traceback) and our one line with its kind; an errback on the spider's requests would "
+    "leave one",
+)
+def test_a_download_error_is_logged_once(crawled: dict[str, Any]) -> None:
+    url = crawled["server"].url("/slow/article-too-slow")
+    lines = [line for line in crawled["log"].splitlines() if url in line and re.search(r"\] (ERROR|WARNING)", line)]
+    assert len(lines) == 1, lines
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a body cut mid-stream at DOWNLOAD_MAXSIZE fails with a bare DownloadCancelledError whose message "
+    "names no size (Scrapy logs the size separately): health.error_kind calls it 'downloadcancelled'",
+)
+def test_a_body_cut_mid_stream_is_counted_too_large(crawled: dict[str, Any]) -> None:
+    errors = crawled["health"]["huge"]["errors"]
+    if errors.get("timeout"):
+        pytest.skip("a 50 MB page timed out (busy reactor) before DOWNLOAD_MAXSIZE cut it")
+    assert errors == {"too_large": 2}
+
+
+# faults: what the crawl did ----------------------------------------------------------------------------
+def test_failures_are_retried_a_bounded_number_of_times(crawled: dict[str, Any]) -> None:
+    server: FaultServer = crawled["server"]
+    answers = {path: [h.answer for h in server.hits_of(path)] for path in server.routes}
+    assert answers["/burst/feed.xml"] == ["503", "200"]
+    assert answers["/burst/article-after-burst"] == ["500", "502", "200"]
+    assert answers["/truncated/article-cut-once"] == ["truncated", "200"]
+    assert answers["/reset/article-reset-once"][-1] == "200"
+    attempts = RETRY_TIMES + 1
+    assert answers["/slow/article-too-slow"].count("stalled") == attempts
+    assert answers["/truncated/article-cut-short"] == ["truncated"] * attempts
+    # Twisted retries a request once by itself when a reused connection fails: at most two tries an attempt
+    assert attempts <= len(answers["/reset/article-always-reset"]) <= 2 * attempts
+    for path in ("/http-errors/article-forbidden", "/http-errors/article-missing", "/http-errors/article-gone"):
+        assert len(answers[path]) == 1, "4xx are not retried"
+
+
+def test_retry_after_is_honoured_and_a_long_one_is_not_waited_for(crawled: dict[str, Any]) -> None:
+    server: FaultServer = crawled["server"]
+    first, second = server.hits_of("/ratelimit/article-retry-after")
+    assert (first.answer, second.answer) == ("429", "200")
+    assert second.time - first.time >= 0.9
+    assert [h.answer for h in server.hits_of("/ratelimit/article-retry-much-later")] == ["429"]
+    stats = _stats(crawled)
+    assert stats["monitor/retry_after_honoured"] == 1 and stats["monitor/retry_after_too_long"] == 1
+
+
+def test_huge_bodies_are_cut_at_download_maxsize(crawled: dict[str, Any]) -> None:
+    server: FaultServer = crawled["server"]
+    for path in ("/huge/article-50mb-streamed", "/huge/article-50mb-declared"):
+        hits = server.hits_of(path)
+        assert 1 <= len(hits) <= RETRY_TIMES + 1, hits  # a timeout is retried, a cut is not
+        for hit in hits:
+            sent = int(hit.answer.removeprefix("streamed "))
+            assert sent < HUGE_PAGE_BYTES // 2, f"{path}: {sent} bytes sent before the crawler hung up"
+    log = crawled["log"]
+    assert "exceeded DOWNLOAD_MAXSIZE" in log and "gzipbomb/article-gzip-bomb" in log
+
+
+def test_redirects_are_bounded_and_never_leave_the_source(crawled: dict[str, Any]) -> None:
+    server: FaultServer = crawled["server"]
+    chain = [p for p in server.counts if p.startswith("/redirects/chain-")]
+    assert len(chain) == MAX_REDIRECTS + 1
+    assert server.counts["/redirects/article-loop-a"] == 1 and server.counts["/redirects/article-loop-b"] == 1
+    assert not [u for u in _articles(crawled) if "elsewhere" in u]
+    assert _stats(crawled).get("offsite/filtered", 0) + _stats(crawled).get("monitor/offsite", 0) == 1
+
+
+def test_big_feed_is_read_whole_but_fetched_within_the_cap(crawled: dict[str, Any]) -> None:
+    server: FaultServer = crawled["server"]
+    fetched = [p for p in server.counts if p.startswith("/bigfeed/item-")]
+    assert len(fetched) == ARTICLE_CAP
+    stats = _stats(crawled)
+    assert stats["monitor/over_source_limit"] == 1
+    assert stats["monitor/feed_links"] >= BIG_FEED_ITEMS
+
+
+def test_hostile_feeds_give_their_links_and_nothing_more(crawled: dict[str, Any]) -> None:
+    server: FaultServer = crawled["server"]
+    assert server.counts["/laughs/article-after-laughs"] == 1  # billion laughs: read, never expanded
+    assert server.counts["/malformed/article-from-broken-feed"] == 1  # recovered from a broken feed
+    assert not [p for p in server.counts if "javascript" in p]
+    assert _stats(crawled)["monitor/extraction_failed"] == 2  # the binary body and the 100,000 nested tags
+
+
+def test_error_kinds_of_the_download_exceptions() -> None:
+    from scrapy.exceptions import DownloadCancelledError, DownloadFailedError
+
+    lost = DownloadFailedError("[<Failure twisted.internet.error.ConnectionLost: Connection lost.>]")
+    assert error_kind(exception=lost) == "connection"
+    too_big = DownloadCancelledError("Received 10490539 bytes which is larger than download max size (10485760)")
+    assert error_kind(exception=too_big) == "too_large"
