@@ -79,8 +79,9 @@ class LanguagePipeline(_Base):
             source = _sources(self.crawler).get(item.source)
             if source is not None and not item.article.declared_language:
                 item.article.declared_language = source.language
-            item.article.language = None
-            Processor.set_language_of(item.article)
+            if item.article.language in (None, "", "und"):  # extraction detected it already; fill only a gap
+                item.article.language = None
+                Processor.set_language_of(item.article)
         return item
 
 
