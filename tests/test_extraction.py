@@ -207,3 +207,24 @@ def test_extraction_is_pure_same_input_same_output() -> None:
     first = extract_article(html, "https://example.fr/a.html").to_json()
     assert extract_article(html, "https://example.fr/a.html").to_json() == first
     assert first["language"] == "fr" and first["page_type"] == "article"
+
+
+def test_language_pipeline_keeps_the_extraction_language_and_fills_only_a_gap() -> None:
+    from types import SimpleNamespace
+
+    from monitor.article import Article
+    from monitor.items import PageItem
+    from monitor.pipelines import LanguagePipeline
+
+    source = SimpleNamespace(language="fr")
+    crawler: Any = SimpleNamespace(spider=SimpleNamespace(sources_by_name={"quotidien": source}), stats=None)
+    pipeline = LanguagePipeline(crawler)
+    english = "Police use of facial recognition worries civil liberties groups in London and Leeds. " * 3
+    assert detect_language(english) == "en"  # re-detecting would say "en"; what extraction said is kept
+    item = PageItem(url="https://q.example/a", source="quotidien", body=b"")
+    item.article = Article(url=item.url, text=english, language="fr")
+    assert pipeline.process_item(item).article.language == "fr"
+    item.article = Article(url=item.url, text="Trop court.", language="und")
+    assert pipeline.process_item(item).article.language == "fr"  # the source's language fills "und"
+    item.article = Article(url=item.url, text=english, language=None)
+    assert pipeline.process_item(item).article.language == detect_language(english)
