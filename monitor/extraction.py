@@ -158,9 +158,16 @@ def _decode(data: bytes) -> str:
     from w3lib.encoding import html_to_unicode
 
     encoding, text = html_to_unicode(None, data, auto_detect_fun=_auto_detect)
-    if encoding == "utf-8" and "\ufffd" in text and not _UTF8_MULTIBYTE.search(data):
-        return data.decode("cp1252", "replace")  # declared UTF-8, but every non-ASCII byte is single-byte text
+    if encoding == "utf-8" and "\ufffd" in text and _mostly_single_byte(data):
+        return data.decode("cp1252", "replace")  # declared UTF-8, written in Latin-1 / Windows-1252
     return text
+
+
+def _mostly_single_byte(data: bytes) -> bool:
+    """More bytes that are not UTF-8 than UTF-8 multibyte characters (``É«`` in Latin-1 reads as one)."""
+    valid = len(_UTF8_MULTIBYTE.findall(data))
+    invalid = len(re.findall(rb"[\x80-\xff]", data)) - len(b"".join(_UTF8_MULTIBYTE.findall(data)))
+    return invalid >= valid
 
 
 def _auto_detect(data: bytes) -> str | None:

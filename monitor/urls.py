@@ -58,11 +58,15 @@ def _unwrap_amp_cache(scheme: str, host: str, path: str) -> tuple[str, str, str]
 
 
 def _strip_amp_path(path: str) -> str:
-    for pattern, replacement in AMP_PATH:
-        new_path = pattern.sub(replacement, path)
-        if new_path != path:
-            return new_path or "/"
-    return path
+    """The path without its AMP markers, until none is left (``/amp/amp`` -> ``/``): each pass shortens it."""
+    while True:
+        for pattern, replacement in AMP_PATH:
+            new_path = pattern.sub(replacement, path) or "/"
+            if new_path != path:
+                path = new_path
+                break
+        else:
+            return path
 
 
 def canonical_url(url: str) -> str:
