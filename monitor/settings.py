@@ -63,6 +63,7 @@ MONITOR_WATCHLISTS_FILE = None  # None: the shipped watchlists
 MONITOR_ALL_TOPICS = False  # keep every article, not only those a watchlist matches
 MONITOR_REFRESH = False  # fetch again articles already in the archive
 MONITOR_STORY_WINDOW_HOURS = 72
+MONITOR_EXTRACT_WORKERS = None  # extraction processes; None: one per CPU; 0: in the crawl process (debugging)
 # The daemon and cron runs (monitor/scheduler.py, docs/deploy.md)
 MONITOR_LOCK_DIR = None  # None: <database file>.locks next to a SQLite database, else under the temp dir
 MONITOR_DAEMON_MAX_CRAWLS = 1  # crawls at a time; 1 keeps stories whole (a crawl sees stories opened before it)

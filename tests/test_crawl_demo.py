@@ -127,13 +127,22 @@ def test_wire_copy_is_stored_twice_the_later_marked_as_copy(crawled: Any, demo_s
 
 
 def test_second_crawl_fetches_no_archived_article(crawled: Any, demo_site: Any) -> None:
+    """An unchanged site: no article request at all, and the feeds answer 304 to conditional requests."""
     db, _ = crawled
     before = db_count(db)
+    seen = {outlet.name: len(demo_site.requests(outlet.name)) for outlet in demo_site.outlets}
     report = _crawl(demo_site, db.url)
     assert report.stats["finish_reason"] == "finished"
     assert report.stats.get("monitor/stored", 0) == 0
-    assert report.stats.get("monitor/already_archived", 0) >= before
+    assert report.stats.get("monitor/extracted", 0) == 0
     assert db_count(db) == before
+    for outlet in demo_site.outlets:
+        second = demo_site.requests(outlet.name)[seen[outlet.name] :]
+        assert second, f"{outlet.name} was not polled again"
+        articles = [path for path in second if path.startswith("/articles/")]
+        assert articles == [], f"{outlet.name}: archived articles requested again: {articles}"
+        assert report.per_source[outlet.name].get("not_modified", 0) >= 1, outlet.name
+    assert report.stats.get("monitor/not_modified", 0) >= len(demo_site.outlets)
 
 
 def db_count(db: Database) -> int:

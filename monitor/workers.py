@@ -1,0 +1,195 @@
+"""Extraction in worker processes: the crawl hands fetched pages to a process pool and awaits the articles.
+
+Extraction (trafilatura, lxml, htmldate, langdetect) is CPU-bound and holds the GIL, so in the crawl
+process it would block Scrapy's reactor and use one core. ``ExtractionPool`` runs ``extract_page`` in
+``workers`` processes (``MONITOR_EXTRACT_WORKERS``, one per CPU by default) and returns an awaitable
+per page; with 0 workers it runs in the calling thread (tests, debugging, profilers).
+
+The workers are started with ``forkserver`` (``spawn`` where there is none): never forked from a
+process that runs Twisted's reactor and threads. Each one ignores SIGINT and SIGTERM (the crawl process
+decides when they stop: ``shutdown`` after the last item), dies with the process that started it
+(Linux ``PR_SET_PDEATHSIG``, so a crawl killed with ``kill -9`` leaves no worker behind) and warms up
+its caches (langdetect profiles, date parsers) once. A worker that dies (a crash in a C library, the
+OOM killer) breaks the pool: it is replaced, the page retried once, then given up as failed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import logging
+import multiprocessing
+import os
+import signal
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from datetime import datetime
+
+from monitor.article import Article
+from monitor.extraction import ExtractionError, extract_article
+
+logger = logging.getLogger(__name__)
+
+WORKER_DIED = "extraction worker died on this page"
+_WARM_UP_PAGE = """<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Essai</title>
+<meta property="article:published_time" content="2020-06-10T18:05:00+02:00"></head><body><article>
+<h1>La reconnaissance faciale en débat</h1><p>Publié le 10 juin 2020 à 18h05</p>
+<p>La police a testé la reconnaissance faciale dans plusieurs villes, et les associations de défense
+des libertés publiques demandent un moratoire sur ces systèmes de surveillance biométrique.</p>
+<p>Facial recognition was tested by the police in several cities, and civil liberties groups are
+asking for a moratorium on these biometric surveillance systems until a law governs their use.</p>
+</article></body></html>"""
+
+
+@dataclass(frozen=True)
+class PageJob:
+    """A fetched page, as sent to a worker (picklable: plain values only)."""
+
+    url: str
+    body: bytes
+    encoding: str | None = None
+    feed_title: str | None = None
+    feed_published: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PageResult:
+    """The article of a page, or why there is none."""
+
+    article: Article | None
+    error: str | None = None
+
+
+def decoded(body: bytes, encoding: str | None) -> str | bytes:
+    """``body`` decoded with the charset the response declared; the bytes (sniffed later) otherwise."""
+    if encoding:
+        try:
+            return body.decode(encoding)
+        except (LookupError, UnicodeDecodeError):
+            pass
+    return body
+
+
+def extract_page(job: PageJob) -> PageResult:
+    """Extract the article of ``job`` (pure); the feed's title and date fill what the page lacks."""
+    try:
+        article = extract_article(decoded(job.body, job.encoding), job.url)
+    except ExtractionError as exc:
+        return PageResult(None, str(exc))
+    if not article.title and job.feed_title:
+        article.title = job.feed_title
+        article.provenance["title"] = "feed"
+    if article.published_at is None and job.feed_published is not None:
+        article.published_at = job.feed_published
+        article.provenance["published_at"] = "feed"
+    return PageResult(article)
+
+
+def default_workers() -> int:
+    """One worker per CPU this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _init_worker() -> None:
+    """Once per worker process: leave signals to the crawl process, die with it, warm the caches."""
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_IGN)
+    _die_with_parent()
+    with contextlib.suppress(ExtractionError):
+        extract_article(_WARM_UP_PAGE, "https://example.org/2020/06/10/warm-up.html")
+
+
+def _die_with_parent() -> None:
+    """Linux: SIGKILL this process when the one that started it exits, however it exits.
+
+    With ``forkserver`` that is the fork server, which itself exits when the crawl process does.
+    """
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the parent died before prctl: this process was handed to init
+        os._exit(1)
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        # the fork server imports the extraction stack once; each worker forked from it starts warm
+        context.set_forkserver_preload(["monitor.workers"])
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+class ExtractionPool:
+    """``extract_page`` in ``workers`` processes (0: in the calling thread), awaited from asyncio.
+
+    Use from one thread (the reactor's); ``shutdown`` waits for the pages in flight and stops the workers.
+    """
+
+    def __init__(self, workers: int) -> None:
+        if workers < 0:
+            raise ValueError(f"workers must be 0 or more, not {workers}")
+        self.workers = workers
+        self.restarts = 0
+        self._executor: concurrent.futures.ProcessPoolExecutor | None = None
+        self._closed = False
+
+    @property
+    def in_process(self) -> bool:
+        return self.workers == 0
+
+    def start(self) -> None:
+        """Start the workers now (else at the first page); they warm up while discovery runs."""
+        if not self.in_process and self._executor is None and not self._closed:
+            self._executor = concurrent.futures.ProcessPoolExecutor(
+                max_workers=self.workers, mp_context=_context(), initializer=_init_worker
+            )
+            # a pool starts its processes at the first submit: submit one no-op per worker
+            for _ in range(self.workers):
+                self._executor.submit(os.getpid)
+
+    async def extract(self, job: PageJob) -> PageResult:
+        """The article of ``job``; a page on which a worker died twice is a failure, not an exception."""
+        if self.in_process:
+            return extract_page(job)
+        for _attempt in range(2):
+            if self._closed:
+                raise RuntimeError("extraction pool is shut down")
+            self.start()
+            executor = self._executor
+            assert executor is not None
+            try:
+                return await asyncio.wrap_future(executor.submit(extract_page, job))
+            except BrokenProcessPool:
+                self._replace(executor)
+        return PageResult(None, WORKER_DIED)
+
+    def _replace(self, broken: concurrent.futures.ProcessPoolExecutor) -> None:
+        if self._executor is broken:  # the first page to see the breakage replaces the pool
+            logger.warning("an extraction worker died; starting new workers")
+            self.restarts += 1
+            self._executor = None
+            broken.shutdown(wait=False, cancel_futures=True)
+
+    def pids(self) -> list[int]:
+        """The worker processes alive now (for tests and monitoring)."""
+        if self._executor is None:
+            return []
+        processes = getattr(self._executor, "_processes", None) or {}
+        return [pid for pid, process in processes.items() if process.is_alive()]
+
+    def shutdown(self) -> None:
+        """Wait for the pages in flight, then stop the workers; idempotent."""
+        self._closed = True
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
