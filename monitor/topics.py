@@ -84,8 +84,13 @@ class Matcher:
         return matches
 
     def _topic_match(self, result: QueryResult, word_count: int) -> TopicMatch:
-        in_title, in_text = result.count("title"), result.count("text")
-        location = "+".join(name for name, count in (("title", in_title), ("text", in_text)) if count)
+        in_title = in_text = 0
+        for hit in result.hits:
+            if hit.field == "title":
+                in_title += hit.count
+            else:
+                in_text += hit.count
+        location = "title+text" if in_title and in_text else "title" if in_title else "text" if in_text else ""
         distinct = result.terms()
         density = 1000.0 * in_text / max(word_count, 1)
         score = round(TITLE_WEIGHT * in_title + density + len(distinct), 3)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from monitor.query.ast import And, Field, Filter, Near, Node, Not, Or, Term, Word, needs_a_term
 from monitor.query.scanner import Found, Scanner, Span
@@ -26,8 +26,7 @@ Hits = dict[tuple[str, str], int]  # (field, term as written) -> occurrences
 TERM, AND, OR, NOT, FIELD, FILTER, NEAR, TERMS = range(8)  # TERMS: consecutive terms of an OR
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):
     field: str
     term: str
     count: int
@@ -118,9 +117,7 @@ class CompiledQueries:
         self, title: str | None, text: str | None, *, language: str | None = None, source: str | None = None
     ) -> list[QueryResult]:
         """The queries that ``title`` and ``text`` satisfy, in the order they were compiled."""
-        return self.match_spaced(
-            spaced_words(title or ""), spaced_words(text or ""), language=language, source=source
-        )
+        return self.match_spaced(spaced_words(title or ""), spaced_words(text or ""), language=language, source=source)
 
     def match_spaced(
         self, title: str, text: str, *, language: str | None = None, source: str | None = None
@@ -155,11 +152,16 @@ class CompiledQueries:
         """The hits that make ``node`` true, or None when it is false (an empty dict is true)."""
         kind = node[0]
         if kind == TERMS:  # as an OR of TERM nodes would, in one loop
-            found_in = [doc.found[f] for f in fields]
+            deferred = self._scanner.deferred
+            in_fields = [(f, doc.found[f]) for f in fields]
             terms_hits: Hits | None = None
             for term_id, raw in node[1]:
-                for f, found_in_field in zip(fields, found_in, strict=True):
-                    count = found_in_field.count(term_id)
+                for f, found in in_fields:
+                    count = found.counts.get(term_id)
+                    if count is None:
+                        if term_id not in deferred:
+                            continue
+                        count = found.count(term_id)
                     if count:
                         if terms_hits is None:
                             terms_hits = {}
@@ -218,8 +220,7 @@ class CompiledQueries:
             left = self._near_spans(left_node, doc, field_name)
             right = self._near_spans(right_node, doc, field_name) if left else []
         return [
-            (min(a[0], b[0]), max(a[1], b[1]), a[2] + b[2])
-            for a, b in _close_pairs(left, right, distance, ordered)
+            (min(a[0], b[0]), max(a[1], b[1]), a[2] + b[2]) for a, b in _close_pairs(left, right, distance, ordered)
         ]
 
 

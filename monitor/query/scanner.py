@@ -40,7 +40,8 @@ class Scanner:
 
     def __init__(self, terms: Sequence[Sequence[Word]], deferred: Collection[int] = ()) -> None:
         self.term_count = len(terms)
-        self._deferred: dict[int, tuple[list[str], int]] = {}  # term id -> (patterns, step to the next find)
+        # deferred term id -> (" " + what all its forms start with, its forms; None for a wildcard)
+        self._deferred: dict[int, tuple[str, frozenset[str] | None]] = {}
         # units are what the automaton finds: the terms spelt as patterns, then the single words of
         # the phrases checked word by word (ids from term_count on)
         self._unit_length = [len(term) for term in terms]  # words in each unit
@@ -48,16 +49,18 @@ class Scanner:
         by_pattern: dict[str, list[int]] = {}
         extra: dict[Word, int] = {}
         for term_id, term in enumerate(terms):
-            patterns = _patterns(term)
-            if term_id in deferred and len(term) == 1 and patterns:
-                # an occurrence of " form " may share its last space with the next one
-                self._deferred[term_id] = (patterns, 0 if term[0].prefix else -1)
+            if term_id in deferred and len(term) == 1:
+                word = term[0]
+                forms = None if word.prefix else frozenset(surface_forms(word.text))
+                self._deferred[term_id] = (" " + (word.text if forms is None else _common_start(forms)), forms)
                 continue
+            patterns = _patterns(term)
             if patterns is None:
                 self._pieced[term_id] = tuple(self._word_unit(word, extra, by_pattern, len(terms)) for word in term)
                 continue
             for pattern in patterns:
                 by_pattern.setdefault(pattern, []).append(term_id)
+        self.deferred = frozenset(self._deferred)
         # pattern value: (units it stands for, pattern length)
         self._automaton: ahocorasick.Automaton | None = None
         if by_pattern:
@@ -97,19 +100,16 @@ class Scanner:
         return Found(self, spaced, starts)
 
     def find(self, term_id: int, spaced: str) -> list[int]:
-        """The offsets of deferred term ``term_id`` in ``spaced``, in text order."""
-        patterns, step = self._deferred[term_id]
+        """The offsets of deferred term ``term_id`` in ``spaced``, in text order: one ``str.find`` loop
+        over the start that its forms share, each word found there checked against the forms."""
+        head, forms = self._deferred[term_id]
+        find = spaced.find
         offsets: list[int] = []
-        for pattern in patterns:
-            start = spaced.find(pattern)
-            if start >= 0:
-                skip = len(pattern) + step
-                find = spaced.find
-                while start >= 0:
-                    offsets.append(start)
-                    start = find(pattern, start + skip)
-        if len(patterns) > 1:
-            offsets.sort()
+        start = find(head)
+        while start >= 0:
+            if forms is None or spaced[start + 1 : find(" ", start + 1)] in forms:
+                offsets.append(start)
+            start = find(head, start + len(head))  # the next word starts after this one's last space
         return offsets
 
 
@@ -121,28 +121,29 @@ class Found:
         self._spaced = spaced
         self._starts = starts  # unit -> character offsets of the space before each occurrence
         self._spans: dict[int, list[Span]] = {}
-        self._counts: dict[int, int] = {unit: len(offsets) for unit, offsets in starts.items()}
+        # occurrences of the terms found (deferred ones once looked for): ``count`` is the full answer
+        self.counts: dict[int, int] = {unit: len(offsets) for unit, offsets in starts.items()}
         pieced = scanner._pieced
         if pieced:
             for term_id, units in pieced.items():
                 if all(unit in starts for unit in units):
                     spans = self.spans(term_id)
                     if spans:
-                        self._counts[term_id] = len(spans)
+                        self.counts[term_id] = len(spans)
 
     def count(self, term_id: int) -> int:
         """How many times term ``term_id`` occurs (0 when it does not)."""
-        count = self._counts.get(term_id)
+        count = self.counts.get(term_id)
         if count is None:
-            if term_id not in self._scanner._deferred:
+            if term_id not in self._scanner.deferred:
                 return 0
             offsets = self._starts[term_id] = self._scanner.find(term_id, self._spaced)
-            count = self._counts[term_id] = len(offsets)
+            count = self.counts[term_id] = len(offsets)
         return count
 
     def terms(self) -> list[int]:
         """The ids of the terms found to occur (deferred ones only if looked for)."""
-        return [unit for unit, count in self._counts.items() if count and unit < self._scanner.term_count]
+        return [unit for unit, count in self.counts.items() if count and unit < self._scanner.term_count]
 
     def spans(self, term_id: int) -> list[Span]:
         """The first and last word index of each occurrence of term ``term_id``, in text order (cached)."""
@@ -180,6 +181,14 @@ class Found:
             for p in first
             if all(p + k in positions for k, positions in enumerate(following, start=1))
         ]
+
+
+def _common_start(forms: frozenset[str]) -> str:
+    first, last = min(forms), max(forms)  # the others sort between them, so share what these two share
+    length = 0
+    while length < min(len(first), len(last)) and first[length] == last[length]:
+        length += 1
+    return first[:length]
 
 
 def _patterns(term: Sequence[Word]) -> list[str] | None:

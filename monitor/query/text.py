@@ -29,18 +29,29 @@ _WORD_BYTE_SET = frozenset([*range(48, 58), *range(97, 123), *range(0x80, 0x80 +
 _WORD_BYTES = bytes(c if c in _WORD_BYTE_SET else 32 for c in range(256))
 _ELIDED_END = re.compile(rb"(?<![a-z0-9\x80-\x9f])(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu)\Z")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
+# a character beyond ASCII and the Latin letters that fold to ASCII letters and accents (é, ç, ő...)
+_FOLDING_TO_ASCII = "".join(
+    re.escape(char)
+    for char in map(chr, range(0xC0, 0x250))
+    if _COMBINING.sub("", unicodedata.normalize("NFKD", char)).isascii()
+)
+_BEYOND_ACCENTS = re.compile(f"[^\\x00-\\x7f{_FOLDING_TO_ASCII}]")
 _SPACES = re.compile(b"  +")
 
 
 def fold(text: str) -> str:
     """Lower case, accents removed, typographic apostrophes plain, ligatures spelt out, fancy quotes spaces."""
-    for old, new in _REPLACEMENTS:
-        if old in text:
-            text = text.replace(old, new)
-    text = text.lower()
+    text = _lowered(text)
     if text.isascii():
         return text
     return _COMBINING.sub("", unicodedata.normalize("NFKD", text))
+
+
+def _lowered(text: str) -> str:
+    for old, new in _REPLACEMENTS:
+        if old in text:
+            text = text.replace(old, new)
+    return text.lower()
 
 
 def words(text: str) -> list[str]:
@@ -55,7 +66,12 @@ def spaced_words(text: str) -> str:
     """
     # ASCII text folds by lower-casing alone: ``fold`` only replaces other characters, and "_", which
     # is a space to the word rule anyway
-    folded = text.lower() if text.isascii() else fold(text)
+    lowered = text.lower() if text.isascii() else _lowered(text)
+    if lowered.isascii():
+        return _spaced(lowered.encode("ascii")).decode("ascii")
+    if not _BEYOND_ACCENTS.search(lowered):  # what ``fold`` does, but dropping the accents as bytes
+        return _spaced(unicodedata.normalize("NFKD", lowered).encode("ascii", "ignore")).decode("ascii")
+    folded = _COMBINING.sub("", unicodedata.normalize("NFKD", lowered))
     if folded.isascii():
         return _spaced(folded.encode("ascii")).decode("ascii")
     converted = _as_bytes(folded)
