@@ -180,3 +180,51 @@ def test_bad_watchlist_files_are_clear_errors(tmp_path: Path) -> None:
             load_watchlists(path)
     with pytest.raises(WatchlistError, match="cannot read"):
         load_watchlists(tmp_path / "missing.toml")
+
+
+def _stored_topics(db_url: str) -> dict[str, list[str]]:
+    from sqlalchemy import select
+
+    from monitor.db.models import Article, ArticleTopic
+
+    database = Database(db_url)
+    try:
+        with database.session() as session:
+            rows = session.execute(
+                select(Article.external_id, ArticleTopic.topic)
+                .outerjoin(ArticleTopic, ArticleTopic.article_id == Article.id)
+                .order_by(Article.external_id, ArticleTopic.topic)
+            ).all()
+    finally:
+        database.dispose()
+    found: dict[str, list[str]] = {}
+    for external_id, topic in rows:
+        found.setdefault(external_id, []).extend([topic] if topic else [])
+    return found
+
+
+def test_ingest_uses_file_and_database_watchlists(runner: CliRunner, db_url: str, tmp_path: Path) -> None:
+    records = tmp_path / "records.jsonl"
+    records.write_text("\n".join(json.dumps(r) for r in RECORDS) + "\n", "utf-8")
+    added = runner.invoke(main, ["topics", "add", "drones", "drone* NEAR/5 (police OR officers)", "--db", db_url])
+    assert added.exit_code == 0, added.output
+    result = runner.invoke(main, ["ingest", str(records), "--db", db_url])
+    assert result.exit_code == 0, result.output
+    assert "2 stored" in result.output and "1 off topic" in result.output
+    # a1 by the shipped watchlist, a2 by the database one; a3 (rugby) by neither
+    assert _stored_topics(db_url) == {"a1": [DEFAULT_WATCHLIST], "a2": ["drones"]}
+
+
+def test_ingest_with_a_watchlists_file_and_a_broken_one(runner: CliRunner, db_url: str, tmp_path: Path) -> None:
+    records = tmp_path / "records.jsonl"
+    records.write_text("\n".join(json.dumps(r) for r in RECORDS) + "\n", "utf-8")
+    mine = tmp_path / "mine.toml"
+    mine.write_text('[[watchlist]]\nname = "rugby"\nquery = "\\"xv de france\\" OR rugby"\n', "utf-8")
+    result = runner.invoke(main, ["ingest", str(records), "--watchlists", str(mine), "--db", db_url])
+    assert result.exit_code == 0, result.output
+    assert _stored_topics(db_url) == {"a3": ["rugby"]}  # the file replaces the shipped watchlist
+
+    mine.write_text('[[watchlist]]\nname = "rugby"\nquery = "rugby NEAR"\n', "utf-8")
+    broken = runner.invoke(main, ["ingest", str(records), "--watchlists", str(mine), "--db", db_url])
+    assert broken.exit_code == 1 and "NEAR needs a distance" in broken.output
+    assert "Traceback" not in broken.output
