@@ -8,7 +8,9 @@ costs well under a millisecond per article, less than sending the article back a
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Self
@@ -71,6 +73,8 @@ class ExtractionPipeline(_Base):
             return item
         job = PageJob(item.url, item.body, item.encoding, item.feed_title, item.feed_published)
         result = await self.pool.extract(job)
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value("monitor/extraction_cpu_seconds", result.cpu_seconds)
         if result.article is None:
             self._inc("extraction_failed")
             logger.warning("extraction failed for %s: %s", item.url, result.error)
@@ -146,12 +150,19 @@ class TopicPipeline(_Base):
 
 
 class StoragePipeline(_Base):
+    """Dedup, copies, stories and the article's transaction (``Archive.add``), in one storage thread.
+
+    The archive (its session, its in-memory indexes) is built, used and closed on that thread only, one
+    article at a time in the order they come; the reactor thread awaits it and goes on fetching.
+    """
+
     def __init__(self, crawler: Crawler, database_url: str | None, settings: ArchiveSettings) -> None:
         super().__init__(crawler)
         self.database_url = database_url
         self.archive_settings = settings
         self.archive: Archive | None = None
         self.database: Database | None = None
+        self._thread: ThreadPoolExecutor | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -162,15 +173,22 @@ class StoragePipeline(_Base):
         return cls(crawler, settings.get("MONITOR_DATABASE_URL"), ArchiveSettings(story_window=timedelta(hours=hours)))
 
     def open_spider(self, spider: Spider | None = None) -> None:
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="monitor-storage")
+        self._thread.submit(self._open).result()
+
+    def _open(self) -> None:
         self.database = Database(self.database_url)
         self.archive = Archive(self.database, self.archive_settings)
 
     def close_spider(self, spider: Spider | None = None) -> None:
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.shutdown(wait=True)  # the articles in flight are committed first
         if self.database is not None:
             self.database.dispose()
 
-    def process_item(self, item: Any, spider: Spider | None = None) -> Any:
-        if not isinstance(item, PageItem) or item.article is None or self.archive is None:
+    async def process_item(self, item: Any, spider: Spider | None = None) -> Any:
+        if not isinstance(item, PageItem) or item.article is None or self.archive is None or self._thread is None:
             return item
         source = _sources(self.crawler).get(item.source)
         ref = SourceRef(
@@ -180,7 +198,8 @@ class StoragePipeline(_Base):
             source.homepage if source else None,
         )
         raw = RawHtml(item.body, item.encoding, item.content_type, item.status)
-        outcome = self.archive.add(item.article, ref, item.topics, raw)
+        added = self._thread.submit(self.archive.add, item.article, ref, item.topics, raw)
+        outcome = await asyncio.wrap_future(added) if is_asyncio_reactor_installed() else added.result()
         if outcome.status == "duplicate":
             self._inc("duplicates")
             raise DropItem(f"already archived as article {outcome.article_id}: {item.url}")

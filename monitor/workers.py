@@ -22,6 +22,7 @@ import logging
 import multiprocessing
 import os
 import signal
+import time
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime
@@ -59,6 +60,7 @@ class PageResult:
 
     article: Article | None
     error: str | None = None
+    cpu_seconds: float = 0.0  # spent on it by the process that extracted it
 
 
 def decoded(body: bytes, encoding: str | None) -> str | bytes:
@@ -73,17 +75,18 @@ def decoded(body: bytes, encoding: str | None) -> str | bytes:
 
 def extract_page(job: PageJob) -> PageResult:
     """Extract the article of ``job`` (pure); the feed's title and date fill what the page lacks."""
+    started = time.process_time()
     try:
         article = extract_article(decoded(job.body, job.encoding), job.url)
     except ExtractionError as exc:
-        return PageResult(None, str(exc))
+        return PageResult(None, str(exc), time.process_time() - started)
     if not article.title and job.feed_title:
         article.title = job.feed_title
         article.provenance["title"] = "feed"
     if article.published_at is None and job.feed_published is not None:
         article.published_at = job.feed_published
         article.provenance["published_at"] = "feed"
-    return PageResult(article)
+    return PageResult(article, None, time.process_time() - started)
 
 
 def default_workers() -> int:
