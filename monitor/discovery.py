@@ -103,8 +103,27 @@ def _without_entity_declarations(body: bytes) -> bytes:
     return re.sub(rb"&([\w.:-]+);", lambda m: b"&#xFFFD;" if m.group(1) in names else m.group(0), rest)
 
 
+def _local(tag: str) -> str:
+    """The local name of a tag, ``{ns}name`` or an undeclared ``prefix:name`` from a recovered document
+    (``etree.QName`` raises ValueError on the latter)."""
+    return tag.rpartition("}")[2].rpartition(":")[2]
+
+
 def _usable(url: str) -> bool:
-    return urlsplit(url).scheme in ("http", "https") and "\ufffd" not in url
+    """An http(s) URL with a host, nothing unreadable (U+FFFD) and no control character."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "http://[not an address" and the like
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and "\ufffd" not in url and url.isprintable()
+
+
+def _join(base: str | None, href: str) -> str | None:
+    """``href`` resolved against ``base``; None when either cannot be parsed as a URL."""
+    try:
+        return urljoin(base, href) if base else href
+    except ValueError:
+        return None
 
 
 # feeds ------------------------------------------------------------------------------------------------
@@ -114,15 +133,21 @@ def parse_feed(body: bytes, base_url: str) -> list[Link]:
     Raises ``DiscoveryError`` when nothing can be read; an empty list is a well-formed empty feed.
     """
     body = _without_entity_declarations(body)
-    parsed = feedparser.parse(body, sanitize_html=False, resolve_relative_uris=False)
+    try:
+        parsed = feedparser.parse(body, sanitize_html=False, resolve_relative_uris=False)
+    except ValueError as exc:  # feedparser on a hostile XML declaration (a non-ASCII encoding name)
+        recovered = _recover_feed(body, base_url)
+        if not recovered:
+            raise DiscoveryError(f"not a feed: {exc}") from exc
+        return recovered
     base = parsed.feed.get("link") if isinstance(parsed.feed.get("link"), str) else None
     links: list[Link] = []
     for entry in parsed.entries:
         href = _entry_href(entry)
         if not href:
             continue
-        url = urljoin(urljoin(base_url, base or ""), href.strip())
-        if _usable(url):
+        url = _join(_join(base_url, base or ""), href.strip())
+        if url and _usable(url):
             links.append(Link(url, _clean(entry.get("title")), _entry_date(entry), _lang(entry.get("language"))))
     if not links and parsed.get("bozo"):
         links = _recover_feed(body, base_url)
@@ -136,24 +161,24 @@ def _recover_feed(body: bytes, base_url: str) -> list[Link]:
     parser = etree.XMLParser(resolve_entities=False, no_network=True, recover=True, load_dtd=False)
     try:
         root = etree.fromstring(body, parser=parser)
-    except etree.XMLSyntaxError:
+    except (etree.XMLSyntaxError, ValueError):
         return []
     if root is None:
         return []
     links: list[Link] = []
     for node in root.iter():
-        if not isinstance(node.tag, str) or etree.QName(node).localname not in ("item", "entry"):
+        if not isinstance(node.tag, str) or _local(node.tag) not in ("item", "entry"):
             continue
         href = title = None
         for child in node:
             if not isinstance(child.tag, str):
                 continue
-            name = etree.QName(child).localname
+            name = _local(child.tag)
             if name == "link":
                 href = href or child.get("href") or (child.text or "").strip() or None
             elif name == "title":
                 title = child.text
-        url = urljoin(base_url, href.strip()) if href else None
+        url = _join(base_url, href.strip()) if href else None
         if url and _usable(url):
             links.append(Link(url, _clean(title)))
     return links
@@ -205,11 +230,11 @@ def parse_sitemap(body: bytes, base_url: str | None = None) -> tuple[Literal["in
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, recover=True, load_dtd=False)
     try:
         root = etree.fromstring(stripped, parser=parser)
-    except etree.XMLSyntaxError as exc:
+    except (etree.XMLSyntaxError, ValueError) as exc:
         raise DiscoveryError(f"malformed sitemap: {exc}") from exc
     if root is None or not isinstance(root.tag, str):
         raise DiscoveryError("empty or malformed sitemap")
-    kind = etree.QName(root).localname.lower()
+    kind = _local(root.tag).lower()
     if kind not in ("sitemapindex", "urlset"):
         raise DiscoveryError(f"not a sitemap: root element <{kind}>")
     links: list[Link] = []
@@ -219,12 +244,12 @@ def parse_sitemap(body: bytes, base_url: str | None = None) -> tuple[Literal["in
         fields: dict[str, str] = {}
         for child in node.iter():
             if isinstance(child.tag, str) and child.text and child.text.strip():
-                fields.setdefault(etree.QName(child).localname.lower(), child.text.strip())
+                fields.setdefault(_local(child.tag).lower(), child.text.strip())
         loc = fields.get("loc")
         if not loc:
             continue
-        url = urljoin(base_url, loc) if base_url else loc
-        if not _usable(url):
+        url = _join(base_url, loc)
+        if not url or not _usable(url):
             continue
         date = fields.get("publication_date") or fields.get("lastmod")
         links.append(
@@ -244,8 +269,8 @@ def _aware(value: datetime | None) -> datetime | None:
 
 
 def _text_sitemap(body: bytes) -> list[Link]:
-    lines = body.decode("utf-8", "replace").splitlines()
-    return [Link(line.strip()) for line in lines if line.strip().startswith(("http://", "https://"))]
+    lines = (line.strip() for line in body.decode("utf-8", "replace").splitlines())
+    return [Link(line) for line in lines if " " not in line and _usable(line)]
 
 
 def fresh(links: list[Link], since: datetime | None) -> list[Link]:
@@ -290,8 +315,8 @@ def section_links(body: bytes | str, base_url: str, allowed_hosts: list[str]) ->
         href = (anchor.get("href") or "").strip()
         if not href or href.startswith(("#", "mailto:", "javascript:", "tel:")):
             continue
-        url = urljoin(base, href).split("#", 1)[0]
-        if allowed_hosts and not host_allowed(url, allowed_hosts):
+        url = (_join(base, href) or "").split("#", 1)[0]
+        if not _usable(url) or (allowed_hosts and not host_allowed(url, allowed_hosts)):
             continue
         if url not in found and looks_like_article(url, base_url):
             found[url] = Link(url, _clean(anchor.text_content()))
@@ -310,7 +335,7 @@ def _html_tree(body: bytes | str) -> Any:
 def _base_href(tree: Any, url: str) -> str:
     for base in tree.iter("base"):
         if base.get("href"):
-            return urljoin(url, base.get("href").strip())
+            return _join(url, base.get("href").strip()) or url
     return url
 
 
