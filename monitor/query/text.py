@@ -27,7 +27,11 @@ _WORDS = re.compile(rf"(?<![^\W_]){_ELIDED}(?=[^\W_])|([^\W_]+)")
 _PLACEHOLDERS = 32
 _WORD_BYTE_SET = frozenset([*range(48, 58), *range(97, 123), *range(0x80, 0x80 + _PLACEHOLDERS)])
 _WORD_BYTES = bytes(c if c in _WORD_BYTE_SET else 32 for c in range(256))
-_ELIDED_END = re.compile(rb"(?<![a-z0-9\x80-\x9f])(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu)\Z")
+# an elided word, reversed: "'" after a word byte, then "l", "d"... "qu" (uq), "jusqu" (uqsuj)... not
+# followed by a word byte: "l'arret" is "tterra'l" reversed
+_ELISION_REVERSED = re.compile(
+    rb"'(?<=[a-z0-9\x80-\x9f]')(?:l|d|j|m|n|s|t|c|uq|uqsuj|uqsrol|uqsiup)(?![a-z0-9\x80-\x9f])"
+)
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 # a character beyond ASCII and the Latin letters that fold to ASCII letters and accents (é, ç, ő...)
 _FOLDING_TO_ASCII = "".join(
@@ -109,15 +113,9 @@ def _spaced(data: bytes) -> bytes:
 
 
 def _blank_elisions(data: bytes) -> bytes:
-    """``l'``, ``qu'``... before a word blanked, looking only at the apostrophes (the fast path of ``_WORDS``)."""
-    parts = data.split(b"'")
-    for index in range(len(parts) - 1):
-        part, following = parts[index], parts[index + 1]
-        if following[:1] and following[0] in _WORD_BYTE_SET:
-            elided = _ELIDED_END.search(part, max(0, len(part) - 6))
-            if elided:
-                parts[index] = part[: elided.start()]
-    return b" ".join(parts)
+    """``l'``, ``qu'``... before a word blanked (the fast path of ``_WORDS``). The rule is run on the
+    reversed bytes, where it starts with the apostrophe, which the regex engine finds fast."""
+    return _ELISION_REVERSED.sub(b" ", data[::-1])[::-1]
 
 
 def words_with_offsets(text: str) -> list[tuple[str, int, int]]:
