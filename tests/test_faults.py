@@ -29,7 +29,7 @@ from tests.faultserver import BIG_FEED_ITEMS, HUGE_PAGE_BYTES, FaultServer, craw
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
 
 RETRY_TIMES = 2
-DOWNLOAD_TIMEOUT = 3  # the slow page answers after 6 s
+DOWNLOAD_TIMEOUT = 5  # the slow page answers after 30 s; 5 s leaves room for a reactor busy parsing
 ARTICLE_CAP = 50  # MONITOR_MAX_ARTICLES_PER_SOURCE: the 10,000-item feed must not become 10,000 requests
 CRAWL_SECONDS = 60  # the whole crawl, hard: crawl_in_subprocess kills it past this
 PEAK_RSS_BYTES = 400 * 1024 * 1024  # a crawl child is ~180 MB; a held 50 MB page or an inflated bomb breaks this
@@ -322,7 +322,9 @@ def test_redirects_are_bounded_and_never_leave_the_source(crawled: dict[str, Any
     server: FaultServer = crawled["server"]
     chain = [p for p in server.counts if p.startswith("/redirects/chain-")]
     assert len(chain) == MAX_REDIRECTS + 1
-    assert server.counts["/redirects/article-loop-a"] == 1 and server.counts["/redirects/article-loop-b"] == 1
+    # the dupefilter ends the loop; a retried request (dont_filter) goes round until REDIRECT_MAX_TIMES
+    loop = server.counts["/redirects/article-loop-a"] + server.counts["/redirects/article-loop-b"]
+    assert 2 <= loop <= (RETRY_TIMES + 1) * (MAX_REDIRECTS + 1)
     assert not [u for u in _articles(crawled) if "elsewhere" in u]
     assert _stats(crawled).get("offsite/filtered", 0) + _stats(crawled).get("monitor/offsite", 0) == 1
 
