@@ -2,7 +2,9 @@
 
 trafilatura runs first in precision mode (fewer "related stories", newsletter boxes and photo credits);
 when that keeps much less than the default mode would (a page whose layout precision mode misreads),
-the default mode's text is used. Comments are never included. Then lines that are boilerplate in French
+the default mode's text is used. The default mode only runs when precision mode kept few words and the
+page's ``<p>`` elements hold several times more (or precision mode kept almost nothing).
+Comments are never included. Then lines that are boilerplate in French
 or English ("Lire aussi", "Read more", "Abonnez-vous", "Sign up to our newsletter", "Photo : AFP",
 "Share this article", cookie notices…) are removed, and paywall notices ("Cet article est réservé aux
 abonnés", "Subscribe to continue reading") are removed and reported.
@@ -18,6 +20,7 @@ import trafilatura
 
 PRECISION_KEEPS_AT_LEAST = 0.3  # of the default mode's words; below that precision mode lost the article
 SHORT_TEXT_WORDS = 250  # the default mode is also consulted when precision mode returns fewer words
+VERY_SHORT_WORDS = 60  # ... always below this; between the two, only when the page's <p> hold much more
 MAX_BOILERPLATE_LINE = 220
 
 _BOILERPLATE = re.compile(
@@ -68,12 +71,22 @@ def extract_body(markup: str | Any, url: str) -> Body:
     structured data and ``htmldate`` do better, and its metadata stage costs as much as the body."""
     precise_text = _text(trafilatura.bare_extraction(markup, url=url, favor_precision=True, include_comments=False))
     text = precise_text
-    if len(precise_text.split()) < SHORT_TEXT_WORDS:
+    words = len(precise_text.split())
+    if words < SHORT_TEXT_WORDS and (words < VERY_SHORT_WORDS or _lost_paragraphs(markup, words)):
         default = _text(trafilatura.bare_extraction(markup, url=url, include_comments=False))
-        if len(precise_text.split()) < PRECISION_KEEPS_AT_LEAST * len(default.split()):
+        if words < PRECISION_KEEPS_AT_LEAST * len(default.split()):
             text = default
     cleaned, notice = remove_boilerplate(text)
     return Body(text=cleaned, paywall_notice=notice)
+
+
+def _lost_paragraphs(markup: str | Any, words: int) -> bool:
+    """Whether the page's ``<p>`` elements hold much more text than precision mode kept (``words``): a
+    cheap test that spares the second trafilatura run on short articles precision mode read whole."""
+    if isinstance(markup, str):
+        return True
+    in_paragraphs = sum(len(element.text_content().split()) for element in markup.iter("p"))
+    return words < PRECISION_KEEPS_AT_LEAST * in_paragraphs
 
 
 def _text(document: Any) -> str:

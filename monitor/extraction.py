@@ -21,11 +21,13 @@ gives an ``Article`` or raises ``ExtractionError``; the work is bounded by ``MAX
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from lxml import html as lxml_html
+from lxml import etree as lxml_etree
+from trafilatura.utils import load_html
 
 from monitor.article import Article
 from monitor.dates import labelled_dates, parse_iso, parse_text_date
@@ -68,7 +70,7 @@ VIDEO_PATH = re.compile(r"/(?:videos?|watch|player)(?:/|$)", re.IGNORECASE)
 LIVE_PATH = re.compile(r"/(?:live|direct|en-direct|live-news|live-updates)(?:/|-|$)", re.IGNORECASE)
 SHORT_PAGE_WORDS = 120
 MIN_TEASERS = 4
-LANGUAGE_SLICE_CHARS = 700
+LANGUAGE_SLICE_CHARS = 300
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 
 
@@ -91,14 +93,14 @@ def extract_article(html: str | bytes, url: str) -> Article:
 
 
 def _extract(markup: str, url: str) -> Article:
-    try:
-        tree = lxml_html.fromstring(markup)
-    except (ValueError, lxml_html.etree.ParserError) as exc:
+    try:  # parsed once, as trafilatura parses (comments dropped); trafilatura works on its own copy
+        tree = load_html(markup)
+    except (ValueError, lxml_etree.ParserError) as exc:
         raise ExtractionError(f"not parseable as HTML: {exc}") from exc
     if tree is None or not isinstance(tree.tag, str):
         raise ExtractionError("not parseable as HTML")
     data = read_page_data(tree)
-    body = extract_body(markup, url)
+    body = extract_body(tree, url)
     if not body.text:
         raise ExtractionError("no article body found")
     structured = data.structured
@@ -126,8 +128,7 @@ def _extract(markup: str, url: str) -> Article:
         or body.paywall_notice
         or (data.first("article:content_tier") or "").lower() in ("locked", "metered")
     )
-    teasers = int(tree.xpath("count(//h2[.//a] | //h3[.//a])"))
-    article.page_type = _page_type(data, article, url, teasers)
+    article.page_type = _page_type(data, article, url, lambda: int(tree.xpath("count(//h2[.//a] | //h3[.//a])")))
     article.provenance["body"] = "trafilatura"
     return article
 
@@ -179,13 +180,19 @@ def _auto_detect(data: bytes) -> str | None:
 
 
 def _canonical(tree: Any, data: PageData, url: str) -> str:
-    for href in tree.xpath('//link[@rel="canonical"]/@href')[:3]:
+    head = tree.find("head")
+    hrefs = _canonical_links(head) if head is not None else []
+    for href in (hrefs or _canonical_links(tree))[:3]:
         if href.strip().startswith(("http://", "https://")):
             return str(href.strip())
     og_url = data.first("og:url")
     if og_url and og_url.startswith(("http://", "https://")):
         return og_url
     return url
+
+
+def _canonical_links(element: Any) -> list[str]:
+    return [e.get("href") or "" for e in element.iter("link") if (e.get("rel") or "").strip().lower() == "canonical"]
 
 
 def _language_sample(text: str) -> str:
@@ -272,7 +279,7 @@ def _declared_language(tree: Any, data: PageData) -> str | None:
     return code if code.isalpha() else None
 
 
-def _page_type(data: PageData, article: Article, url: str, teasers: int) -> str:
+def _page_type(data: PageData, article: Article, url: str, teasers: Callable[[], int]) -> str:
     """``article``, or ``liveblog``, ``video`` or ``index`` (tag, section and home pages): not articles.
 
     An index has no article structured data and either an index-like path (``/tag/…``, ``/``), or is an
@@ -287,7 +294,7 @@ def _page_type(data: PageData, article: Article, url: str, teasers: int) -> str:
         ("videoobject" in types or VIDEO_PATH.search(path)) and not data.structured.types and words < SHORT_PAGE_WORDS
     ):
         return "video"
-    short_website = og_type == "website" and (words < SHORT_PAGE_WORDS or teasers >= MIN_TEASERS)
+    short_website = og_type == "website" and (words < SHORT_PAGE_WORDS or teasers() >= MIN_TEASERS)
     looks_like_index = path in ("", "/") or bool(INDEX_PATH.search(path)) or short_website
     if not data.structured.types and og_type != "article" and looks_like_index:
         return "index"

@@ -11,6 +11,7 @@ UNDETERMINED = "und"
 MIN_LETTERS = 40
 SLICE_CHARS = 2_000
 SEED = 0
+TRIALS = 3  # langdetect's random trials averaged (its default is 7): a 3rd of the time, same answers on news text
 
 
 @lru_cache(maxsize=1)
@@ -32,6 +33,7 @@ def detect_language(text: str, declared: str | None = None) -> str:
         return declared or UNDETERMINED
     try:
         detector = _factory().create()
+        detector.n_trial = TRIALS
         detector.append(sample)
         ranked = detector.get_probabilities()
     except LangDetectException:
