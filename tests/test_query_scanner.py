@@ -135,7 +135,7 @@ def reference_match(queries: list[Node], title: str, text: str, lang: str | None
 
 def fast_match(queries: list[Node], title: str, text: str, lang: str | None) -> list[tuple[int, list]]:
     found = CompiledQueries(queries).match(title, text, language=lang)
-    return [(r.index, [tuple(hit) for hit in r.hits]) for r in found]
+    return [(r.index, [(hit.field, hit.term, hit.count) for hit in r.hits]) for r in found]
 
 
 # -- generated queries and texts from a small vocabulary, so that most terms occur ----------------------
@@ -241,7 +241,8 @@ def test_words_that_trigger_nothing_are_found_when_needed_even_repeated_or_as_pr
     compiled = CompiledQueries([parse('the ONEAR/0 "face recognition"'), parse("bank NEAR/1 ban")])
     assert compiled._scanner.deferred  # "the" and one side of the second NEAR are not in the automaton
     (result,) = compiled.match("", "the the face recognition")
-    assert [tuple(hit) for hit in result.hits] == [("text", "the", 1), ("text", '"face recognition"', 1)]
+    hits = [(hit.field, hit.term, hit.count) for hit in result.hits]
+    assert hits == [("text", "the", 1), ("text", '"face recognition"', 1)]
     assert [r.index for r in compiled.match("", "banks bans")] == [1]
     assert compiled.match("", "bank banana") == [] and compiled.match("", "bankrupt ban") == []
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 from monitor.query.ast import And, Field, Filter, Near, Node, Not, Or, Term, Word, needs_a_term
 from monitor.query.scanner import Found, Scanner, Span
@@ -26,7 +26,8 @@ Hits = dict[tuple[str, str], int]  # (field, term as written) -> occurrences
 TERM, AND, OR, NOT, FIELD, FILTER, NEAR, TERMS = range(8)  # TERMS: consecutive terms of an OR
 
 
-class Hit(NamedTuple):
+@dataclass(slots=True)
+class Hit:
     field: str
     term: str
     count: int
@@ -156,12 +157,12 @@ class CompiledQueries:
             in_fields = [(f, doc.found[f]) for f in fields]
             terms_hits: Hits | None = None
             for term_id, raw in node[1]:
-                for f, found in in_fields:
-                    count = found.counts.get(term_id)
+                for f, found_in in in_fields:
+                    count = found_in.counts.get(term_id)
                     if count is None:
                         if term_id not in deferred:
                             continue
-                        count = found.count(term_id)
+                        count = found_in.count(term_id)
                     if count:
                         if terms_hits is None:
                             terms_hits = {}
