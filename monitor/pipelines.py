@@ -8,8 +8,8 @@ costs well under a millisecond per article, less than sending the article back a
 
 from __future__ import annotations
 
-import asyncio
 import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
@@ -19,7 +19,6 @@ from scrapy import Spider
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.settings import Settings
-from scrapy.utils.reactor import is_asyncio_reactor_installed
 
 from monitor.archive import Archive, ArchiveSettings, RawHtml, SourceRef
 from monitor.db import Database
@@ -27,7 +26,7 @@ from monitor.db.topics_queries import list_watchlists
 from monitor.items import PageItem
 from monitor.processing import Processor
 from monitor.topics import Matcher, combine, from_database, load_watchlists
-from monitor.workers import ExtractionPool, PageJob, default_workers
+from monitor.workers import ExtractionPool, PageJob, default_workers, wait_for
 
 logger = logging.getLogger(__name__)
 
@@ -52,29 +51,33 @@ class ExtractionPipeline(_Base):
     def __init__(self, crawler: Crawler, workers: int) -> None:
         super().__init__(crawler)
         self.pool = ExtractionPool(workers)
+        self._cpu_at_open = 0.0
+        self._extraction_cpu = 0.0  # CPU seconds the pages took where they were extracted
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler, extract_workers(crawler.settings))
 
     def open_spider(self, spider: Spider | None = None) -> None:
-        if not self.pool.in_process and not is_asyncio_reactor_installed():
-            logger.warning("extraction runs in the crawl process: worker processes need the asyncio reactor")
-            self.pool = ExtractionPool(0)
         self.pool.start()
+        self._cpu_at_open = time.process_time()
 
     def close_spider(self, spider: Spider | None = None) -> None:
         self.pool.shutdown()
-        if self.pool.restarts and self.crawler.stats is not None:
-            self.crawler.stats.set_value("monitor/extraction_worker_restarts", self.pool.restarts)
+        stats = self.crawler.stats
+        if stats is not None:
+            # the crawl process's own CPU (all its threads) beside the workers' extraction_cpu_seconds
+            stats.set_value("monitor/crawl_process_cpu_seconds", round(time.process_time() - self._cpu_at_open, 3))
+            stats.set_value("monitor/extraction_cpu_seconds", round(self._extraction_cpu, 3))
+            if self.pool.restarts:
+                stats.set_value("monitor/extraction_worker_restarts", self.pool.restarts)
 
     async def process_item(self, item: Any, spider: Spider | None = None) -> Any:
         if not isinstance(item, PageItem):
             return item
         job = PageJob(item.url, item.body, item.encoding, item.feed_title, item.feed_published)
         result = await self.pool.extract(job)
-        if self.crawler.stats is not None:
-            self.crawler.stats.inc_value("monitor/extraction_cpu_seconds", result.cpu_seconds)
+        self._extraction_cpu += result.cpu_seconds
         if result.article is None:
             self._inc("extraction_failed")
             logger.warning("extraction failed for %s: %s", item.url, result.error)
@@ -199,7 +202,7 @@ class StoragePipeline(_Base):
         )
         raw = RawHtml(item.body, item.encoding, item.content_type, item.status)
         added = self._thread.submit(self.archive.add, item.article, ref, item.topics, raw)
-        outcome = await asyncio.wrap_future(added) if is_asyncio_reactor_installed() else added.result()
+        outcome = await wait_for(added)
         if outcome.status == "duplicate":
             self._inc("duplicates")
             raise DropItem(f"already archived as article {outcome.article_id}: {item.url}")

@@ -5,11 +5,12 @@ process it would block Scrapy's reactor and use one core. ``ExtractionPool`` run
 ``workers`` processes (``MONITOR_EXTRACT_WORKERS``, one per CPU by default) and returns an awaitable
 per page; with 0 workers it runs in the calling thread (tests, debugging, profilers).
 
-The workers are started with ``forkserver`` (``spawn`` where there is none): never forked from a
-process that runs Twisted's reactor and threads. Each one ignores SIGINT and SIGTERM (the crawl process
-decides when they stop: ``shutdown`` after the last item), dies with the process that started it
-(Linux ``PR_SET_PDEATHSIG``, so a crawl killed with ``kill -9`` leaves no worker behind) and warms up
-its caches (langdetect profiles, date parsers) once. A worker that dies (a crash in a C library, the
+The workers are started with ``spawn``: never forked from a process that runs Twisted's reactor and
+threads, and children of the crawl process itself (a ``forkserver`` would outlive it: its children
+keep it alive). Each one ignores SIGINT and SIGTERM (the crawl process decides when they stop:
+``shutdown`` after the last item), dies with the crawl process (Linux ``PR_SET_PDEATHSIG``, so a crawl
+killed with ``kill -9`` leaves no worker behind) and warms up its caches (langdetect profiles, date
+parsers) once. A worker that dies (a crash in a C library, the
 OOM killer) breaks the pool: it is replaced, the page retried once, then given up as failed.
 """
 
@@ -26,11 +27,13 @@ import time
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from monitor.article import Article
 from monitor.extraction import ExtractionError, extract_article
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 WORKER_DIED = "extraction worker died on this page"
 _WARM_UP_PAGE = """<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Essai</title>
@@ -107,10 +110,7 @@ def _init_worker() -> None:
 
 
 def _die_with_parent() -> None:
-    """Linux: SIGKILL this process when the one that started it exits, however it exits.
-
-    With ``forkserver`` that is the fork server, which itself exits when the crawl process does.
-    """
+    """Linux: SIGKILL this process when the crawl process that started it exits, however it exits."""
     try:
         import ctypes
 
@@ -123,19 +123,22 @@ def _die_with_parent() -> None:
         os._exit(1)
 
 
-def _context() -> multiprocessing.context.BaseContext:
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        context = multiprocessing.get_context("forkserver")
-        # the fork server imports the extraction stack once; each worker forked from it starts warm
-        context.set_forkserver_preload(["monitor.workers"])
-        return context
-    return multiprocessing.get_context("spawn")
+async def wait_for(future: concurrent.futures.Future[T]) -> T:
+    """The result of ``future``, awaited on the running asyncio loop (Scrapy's default reactor runs one);
+    without one (another Twisted reactor, a plain call) it is waited for."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return future.result()
+    return await asyncio.wrap_future(future)
 
 
 class ExtractionPool:
     """``extract_page`` in ``workers`` processes (0: in the calling thread), awaited from asyncio.
 
     Use from one thread (the reactor's); ``shutdown`` waits for the pages in flight and stops the workers.
+    Without a running asyncio loop (a crawl on another Twisted reactor) a page is still extracted in a
+    worker, but waited for.
     """
 
     def __init__(self, workers: int) -> None:
@@ -154,7 +157,7 @@ class ExtractionPool:
         """Start the workers now (else at the first page); they warm up while discovery runs."""
         if not self.in_process and self._executor is None and not self._closed:
             self._executor = concurrent.futures.ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=_context(), initializer=_init_worker
+                max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker
             )
             # a pool starts its processes at the first submit: submit one no-op per worker
             for _ in range(self.workers):
@@ -171,7 +174,7 @@ class ExtractionPool:
             executor = self._executor
             assert executor is not None
             try:
-                return await asyncio.wrap_future(executor.submit(extract_page, job))
+                return await wait_for(executor.submit(extract_page, job))
             except BrokenProcessPool:
                 self._replace(executor)
         return PageResult(None, WORKER_DIED)

@@ -1,0 +1,229 @@
+"""The extraction pool and the pipelines around it: worker processes, their failures, their end."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from scrapy.exceptions import DropItem
+from scrapy.utils.test import get_crawler
+from sqlalchemy import select
+
+from monitor.article import Article
+from monitor.db import Database
+from monitor.db.models import Article as ArticleRow
+from monitor.demo.server import site_root
+from monitor.items import PageItem
+from monitor.pipelines import ExtractionPipeline, StoragePipeline, extract_workers
+from monitor.workers import WORKER_DIED, ExtractionPool, PageJob, default_workers, extract_page
+
+URL = "https://www.example.org/articles/amazon-rekognition-police-moratorium.html"
+NO_TITLE = (
+    "<html><body><div><p>"
+    + "Police forces in several cities tested facial recognition cameras at football matches this season. " * 8
+    + "</p></div></body></html>"
+)
+
+
+def _page() -> bytes:
+    path = site_root() / "daily-courier" / "articles" / "amazon-rekognition-police-moratorium.html"
+    return path.read_bytes().replace(b"{{BASE}}", b"https://www.example.org")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    status = Path(f"/proc/{pid}/stat")
+    return not (status.exists() and status.read_text().rsplit(")", 1)[1].split()[0] == "Z")
+
+
+def _wait_dead(pids: list[int], seconds: float = 20.0) -> list[int]:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and any(_alive(p) for p in pids):
+        time.sleep(0.1)
+    return [p for p in pids if _alive(p)]
+
+
+def test_extract_page_is_pure_and_fills_title_and_date_from_the_feed() -> None:
+    published = datetime(2021, 3, 4, 5, 6, tzinfo=UTC)
+    result = extract_page(
+        PageJob(URL, NO_TITLE.encode(), "utf-8", feed_title="From the feed", feed_published=published)
+    )
+    assert result.error is None and result.article is not None
+    assert result.article.title == "From the feed" and result.article.provenance["title"] == "feed"
+    assert result.article.published_at == published and result.article.provenance["published_at"] == "feed"
+    assert result.cpu_seconds > 0
+    page = extract_page(PageJob(URL, _page(), "utf-8", feed_title="ignored"))
+    assert page.article is not None and page.article.title != "ignored" and page.article.language == "en"
+
+
+def test_extract_page_reports_failures_instead_of_raising() -> None:
+    for body in (b"", b"\x00\x01\x02" * 100, b"<html><body></body></html>"):
+        result = extract_page(PageJob(URL, body, "utf-8"))
+        assert result.article is None and result.error
+    bad_charset = extract_page(PageJob(URL, _page(), "no-such-charset"))  # falls back to sniffing the bytes
+    assert bad_charset.article is not None
+
+
+def test_worker_count_setting() -> None:
+    assert extract_workers(get_crawler(settings_dict={}).settings) == default_workers() >= 1
+    assert extract_workers(get_crawler(settings_dict={"MONITOR_EXTRACT_WORKERS": "0"}).settings) == 0
+    assert extract_workers(get_crawler(settings_dict={"MONITOR_EXTRACT_WORKERS": 3}).settings) == 3
+    with pytest.raises(ValueError, match="0 or more"):
+        extract_workers(get_crawler(settings_dict={"MONITOR_EXTRACT_WORKERS": -1}).settings)
+    with pytest.raises(ValueError):
+        ExtractionPool(-1)
+
+
+def test_in_process_pool_gives_what_extract_page_gives() -> None:
+    pool = ExtractionPool(0)
+    result = asyncio.run(pool.extract(PageJob(URL, _page(), "utf-8")))
+    assert result.article is not None and pool.pids() == []
+    assert result.article.text == extract_page(PageJob(URL, _page(), "utf-8")).article.text  # type: ignore[union-attr]
+
+
+@pytest.mark.slow
+def test_pool_extracts_in_other_processes_concurrently_and_stops_them() -> None:
+    pool = ExtractionPool(2)
+
+    async def run() -> list[Any]:
+        jobs = [PageJob(f"{URL}?n={i}", _page(), "utf-8") for i in range(6)]
+        jobs.append(PageJob(URL, b"\x00" * 10, None))
+        return list(await asyncio.gather(*(pool.extract(job) for job in jobs)))
+
+    try:
+        results = asyncio.run(run())
+        pids = pool.pids()
+    finally:
+        pool.shutdown()
+    assert len(pids) == 2 and os.getpid() not in pids
+    assert [r.article is not None for r in results] == [True] * 6 + [False]
+    assert results[0].article.text == extract_page(PageJob(URL, _page(), "utf-8")).article.text  # type: ignore[union-attr]
+    assert _wait_dead(pids) == []
+    with pytest.raises(RuntimeError, match="shut down"):
+        asyncio.run(pool.extract(PageJob(URL, _page(), "utf-8")))
+
+
+@pytest.mark.slow
+def test_a_dead_worker_is_replaced_and_signals_are_left_to_the_crawl() -> None:
+    pool = ExtractionPool(1)
+    job = PageJob(URL, _page(), "utf-8")
+    try:
+        assert asyncio.run(pool.extract(job)).article is not None
+        (worker,) = pool.pids()
+        os.kill(worker, signal.SIGINT)  # a terminal's Ctrl-C reaches the whole process group: ignored
+        os.kill(worker, signal.SIGTERM)
+        assert asyncio.run(pool.extract(job)).article is not None
+        assert pool.restarts == 0 and pool.pids() == [worker]
+        os.kill(worker, signal.SIGKILL)  # a crash, the OOM killer
+        assert _wait_dead([worker]) == []
+        assert asyncio.run(pool.extract(job)).article is not None
+        assert pool.restarts == 1 and worker not in pool.pids()
+    finally:
+        pool.shutdown()
+    assert WORKER_DIED  # the message a page gets when workers die on it twice
+
+
+CHILD = textwrap.dedent(
+    """
+    import asyncio, sys, time
+    from monitor.workers import ExtractionPool
+
+    if __name__ == "__main__":
+        pool = ExtractionPool(2)
+        pool.start()
+        while len(pool.pids()) < 2:
+            time.sleep(0.05)
+        print(" ".join(map(str, pool.pids())), flush=True)
+        time.sleep(120)
+    """
+)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM])
+def test_no_worker_outlives_the_crawl_process(tmp_path: Path, signum: int) -> None:
+    script = tmp_path / "crawl_process.py"
+    script.write_text(CHILD, "utf-8")
+    child = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout is not None
+        pids = [int(p) for p in child.stdout.readline().split()]
+        assert len(pids) == 2 and all(_alive(p) for p in pids)
+        child.send_signal(signum)
+        child.wait(30)
+        assert _wait_dead(pids) == [], "orphan extraction workers"
+    finally:
+        if child.poll() is None:
+            child.kill()
+
+
+def _item(body: bytes, url: str = URL) -> PageItem:
+    return PageItem(url, "daily-courier", body, "utf-8", "text/html; charset=utf-8")
+
+
+def test_extraction_pipeline_counts_and_drops_failures() -> None:
+    crawler = get_crawler(settings_dict={"MONITOR_EXTRACT_WORKERS": 0})
+    crawler.stats.open_spider()
+    pipeline = ExtractionPipeline.from_crawler(crawler)
+    pipeline.open_spider()
+    try:
+        item = asyncio.run(pipeline.process_item(_item(_page())))
+        assert item.article is not None and item.article.language == "en"
+        with pytest.raises(DropItem, match="extraction failed"):
+            asyncio.run(pipeline.process_item(_item(b"<html></html>")))
+        assert asyncio.run(pipeline.process_item({"not": "a page"})) == {"not": "a page"}
+    finally:
+        pipeline.close_spider()
+    stats = crawler.stats.get_stats()
+    assert stats["monitor/extracted"] == 1 and stats["monitor/extraction_failed"] == 1
+    assert stats["monitor/extraction_cpu_seconds"] > 0 and "monitor/crawl_process_cpu_seconds" in stats
+
+
+def test_storage_runs_on_one_thread_of_its_own(db_url: str) -> None:
+    crawler = get_crawler(settings_dict={"MONITOR_DATABASE_URL": db_url})
+    crawler.stats.open_spider()
+    pipeline = StoragePipeline.from_crawler(crawler)
+    pipeline.open_spider()
+    threads: set[str] = set()
+    assert pipeline.archive is not None
+    add = pipeline.archive.add
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        threads.add(threading.current_thread().name)
+        return add(*args, **kwargs)
+
+    pipeline.archive.add = spy  # type: ignore[method-assign]
+    try:
+        for n in range(3):
+            item = _item(b"<html>...</html>", f"{URL}?n={n}")
+            item.article = Article(url=item.url, text=f"Article number {n}. " * 40, title=f"Title {n}", language="en")
+            stored = asyncio.run(pipeline.process_item(item))
+            assert stored.article_id is not None and stored.story_id is not None
+        again = _item(b"<html>...</html>", f"{URL}?n=0")
+        again.article = Article(url=again.url, text="Article number 0. " * 40, title="Title 0", language="en")
+        with pytest.raises(DropItem, match="already archived"):
+            asyncio.run(pipeline.process_item(again))
+    finally:
+        pipeline.close_spider()
+    assert len(threads) == 1 and threading.current_thread().name not in threads
+    stats = crawler.stats.get_stats()
+    assert stats["monitor/stored"] == 3 and stats["monitor/duplicates"] == 1
+    database = Database(db_url)
+    try:
+        with database.session() as session:
+            assert len(list(session.scalars(select(ArticleRow.id)))) == 3
+    finally:
+        database.dispose()
