@@ -65,6 +65,20 @@ _AGENCY = re.compile(r"^(?:the\s+)?(?:" + "|".join(AGENCIES.values()) + r")$")
 _NAME_WORDS = r"([^\W\d_][\w'’.-]*(?:\s[^\W\d_][\w'’.-]*)?)"
 _LAST_FIRST = re.compile(rf"^{_NAME_WORDS},\s*{_NAME_WORDS}$")
 
+MAX_TEXT_BYLINE_CHARS = 80
+TEXT_BYLINE_LINES = 3
+_SENTENCE_MARKS = re.compile(r"[.!?:;\"“”«»()…]")
+# fmt: off
+_NOT_NAME_WORDS = frozenset({  # capitalised words of bold intertitles, never of names
+    "the", "an", "key", "what", "how", "why", "who", "when", "where", "update", "updated", "live", "breaking",
+    "top", "new", "our", "your", "read", "more", "watch", "listen", "video", "photo", "summary", "background",
+    "analysis", "opinion", "editorial", "comment", "exclusive", "latest", "related", "contents", "introduction",
+    "conclusion", "facts", "points", "takeaways", "highlights", "quick", "notes", "ce", "ces", "quoi", "pourquoi",
+    "qui", "quand", "où", "nos", "vos", "notre", "votre", "direct", "dernière", "dernières", "infos", "essentiel",
+    "retenir",
+})
+# fmt: on
+
 
 @dataclass
 class Byline:
@@ -177,3 +191,37 @@ def _title_case(name: str) -> str:
 
 def _compact(value: str) -> str:
     return re.sub(r"[\W_]+", "", unicodedata.normalize("NFKD", value.casefold()))
+
+
+def text_byline(tree: Any, text: str, site_names: set[str]) -> tuple[list[str], int | None]:
+    """A byline printed as one of the first lines of the body: "By Jane Smith", or names alone in bold
+    ("<p><strong>Jane Smith/John Doe</strong></p>"). Returns the persons and the line's index (None: none).
+
+    A line of names alone is only read as a byline when the page prints it in bold, every piece is a
+    person name of two to four words and the line has no sentence punctuation.
+    """
+    lines = text.split("\n")[:TEXT_BYLINE_LINES]
+    bold: set[str] | None = None
+    for index, line in enumerate(lines):
+        line = squash(line)
+        if not line or len(line) > MAX_TEXT_BYLINE_CHARS:
+            continue
+        prefixed = bool(re.match(r"(?:by|par)\s+\S", line, re.IGNORECASE))
+        if not prefixed:
+            if _SENTENCE_MARKS.search(line):
+                continue
+            if bold is None:
+                bold = {squash(e.text_content()) for e in tree.iter("strong", "b")}
+            if line not in bold:
+                continue
+        pieces = classify(line, site_names)
+        persons = [name for name, is_person in pieces if is_person]
+        words = [word.casefold() for name in persons for word in name.split()]
+        if (
+            persons
+            and len(persons) == len(pieces)
+            and all(2 <= len(name.split()) <= 4 for name in persons)
+            and not _NOT_NAME_WORDS.intersection(words)
+        ):
+            return persons, index
+    return [], None

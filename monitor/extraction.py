@@ -32,7 +32,7 @@ from trafilatura.utils import load_html
 from monitor.article import Article
 from monitor.dates import labelled_dates, parse_iso, parse_text_date
 from monitor.dedup import agency_credit
-from monitor.extract_authors import read_byline, split_authors
+from monitor.extract_authors import read_byline, split_authors, text_byline
 from monitor.extract_body import extract_body
 from monitor.extract_meta import PageData, read_page_data
 from monitor.extract_title import choose_title, clean_title, compact, headline_candidates, site_name_forms
@@ -112,6 +112,12 @@ def _extract(markup: str, url: str) -> Article:
     _set_dates(article, tree, data, markup, header)
     site_names = site_name_forms(site_name, url) | {compact(n) for n in (structured.publisher,) if n}
     byline = read_byline(tree, data, site_names)
+    printed, line = text_byline(tree, article.text, site_names)
+    if line is not None and (not byline.authors or set(printed) <= set(byline.authors)):
+        if not byline.authors:
+            byline.authors, byline.origin = printed, "text"
+        if article.text.count("\n"):  # the byline line is not body text
+            article.text = "\n".join(part for index, part in enumerate(article.text.split("\n")) if index != line)
     article.authors = byline.authors
     article.credits = byline.credits
     if byline.origin:

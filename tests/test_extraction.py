@@ -228,3 +228,20 @@ def test_language_pipeline_keeps_the_extraction_language_and_fills_only_a_gap() 
     assert pipeline.process_item(item).article.language == "fr"  # the source's language fills "und"
     item.article = Article(url=item.url, text=english, language=None)
     assert pipeline.process_item(item).article.language == detect_language(english)
+
+
+def test_a_bold_line_of_names_opening_the_body_is_a_byline_but_not_a_bold_intertitle() -> None:
+    from lxml import html as lxml_html
+
+    from monitor.extract_authors import text_byline
+
+    tree = lxml_html.fromstring(
+        "<html><body><p><strong>Mathatisi Sebusi/Mohalenyane Phakela</strong></p><p><b>Key Points</b></p>"
+        "<p>Jane Smith</p></body></html>"
+    )
+    text = "Mathatisi Sebusi/Mohalenyane Phakela\nA quarry company has come under heavy criticism."
+    assert text_byline(tree, text, set()) == (["Mathatisi Sebusi", "Mohalenyane Phakela"], 0)
+    assert text_byline(tree, "Key Points\nA long paragraph follows here.", set()) == ([], None)
+    assert text_byline(tree, "Jane Smith\nNot in bold: a name alone is not a byline.", set()) == ([], None)
+    assert text_byline(tree, "Intro line.\nBy Jane Smith and John Doe\nText.", set()) == (["Jane Smith", "John Doe"], 1)
+    assert text_byline(tree, "Le Monde\nText.", {"lemonde"}) == ([], None)  # the outlet: a credit
