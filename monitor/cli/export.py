@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import click
 
 from monitor.cli.common import db_option, open_db
 from monitor.db.queries import ARTICLE_COLUMNS, STORY_COLUMNS, ArticleFilter
+from monitor.db.session import Database
 from monitor.timeparse import parse_when
 
 
@@ -53,7 +54,7 @@ def export(
         monitor export stories --format jsonl -o stories.jsonl
         monitor export story 12 -o story-12.csv
     """
-    from monitor.db.queries import count_articles, iter_articles, iter_stories
+    from monitor.db.queries import count_articles, iter_stories
     from monitor.export import write_csv, write_jsonl
 
     if kind == "story":
@@ -71,19 +72,26 @@ def export(
         story_id=story,
     )
     database = open_db(db_url)
-    if kind == "stories":
-        columns, rows = STORY_COLUMNS, iter_stories(database, flt)
-    else:
-        columns, rows = ARTICLE_COLUMNS, iter_articles(database, flt)
-        if sys.stderr.isatty():
-            rows = _with_progress(rows, count_articles(database, flt))
     partial = Path(f"{output}.part")  # written whole, then renamed: a failed export leaves no half file
     try:
         handle = sys.stdout if output == "-" else partial.open("w", encoding="utf-8", newline="")
     except OSError as exc:
         raise click.ClickException(f"cannot write {output}: {exc.strerror}") from exc
     try:
-        count = write_jsonl(handle, columns, rows) if fmt == "jsonl" else write_csv(handle, columns, rows, excel)
+        if kind == "stories":
+            rows = iter_stories(database, flt)
+            count = (
+                write_jsonl(handle, STORY_COLUMNS, rows)
+                if fmt == "jsonl"
+                else write_csv(handle, STORY_COLUMNS, rows, excel)
+            )
+        elif sys.stderr.isatty():
+            with click.progressbar(
+                length=count_articles(database, flt), label="exporting", file=sys.stderr, show_pos=True
+            ) as bar:
+                count = export_articles(database, flt, handle, fmt, excel, progress=bar.update)
+        else:
+            count = export_articles(database, flt, handle, fmt, excel)
         if kind == "story" and count == 0:
             raise click.ClickException(f"no story {story}")
     except BaseException:
@@ -100,9 +108,31 @@ def export(
         click.echo(f"wrote {count} {'stories' if kind == 'stories' else 'articles'} to {output}", err=True)
 
 
-def _with_progress(rows: Iterator[dict[str, Any]], total: int) -> Iterator[dict[str, Any]]:
-    """A progress bar on the terminal (stderr) while the rows stream out; nothing when stderr is a file."""
-    with click.progressbar(length=total, label="exporting", file=sys.stderr, show_pos=True) as bar:
-        for row in rows:
-            yield row
-            bar.update(1)
+def export_articles(
+    database: Database,
+    flt: ArticleFilter,
+    out: IO[str],
+    fmt: str = "csv",
+    excel: bool = False,
+    progress: Callable[[int], Any] | None = None,
+) -> int:
+    """Write the articles of ``flt`` to ``out`` as CSV (``excel``: French Excel) or JSON Lines (``fmt="jsonl"``);
+    returns how many. The CSV cells come out of the query as text (formula-like cells escaped, NULL as '',
+    numbers as the writer wants them), so that Python does one join per row. ``progress(n)`` after each batch."""
+    from monitor.db.queries import TextCells, iter_article_rows
+    from monitor.export import FORMULA_STARTS, float_text, write_csv_cells, write_jsonl
+
+    if fmt == "jsonl":
+        batches = _counted(iter_article_rows(database, flt), progress)
+        return write_jsonl(out, ARTICLE_COLUMNS, (row for rows in batches for row in rows))
+    cells = TextCells(escape=FORMULA_STARTS, prefix="'", number=float_text(excel))
+    return write_csv_cells(out, ARTICLE_COLUMNS, _counted(iter_article_rows(database, flt, cells), progress), excel)
+
+
+def _counted(
+    batches: Iterable[list[tuple[Any, ...]]], progress: Callable[[int], Any] | None
+) -> Iterator[list[tuple[Any, ...]]]:
+    for rows in batches:
+        yield rows
+        if progress is not None:
+            progress(len(rows))

@@ -1,17 +1,43 @@
-"""Read-side queries for the CLI and the exports: rows streamed as dicts."""
+"""Read-side queries for the CLI and the exports, streamed.
+
+The article export is one streaming query (a server-side cursor on PostgreSQL, an autocommit read on SQLite that
+holds no lock) whose SQL already joins the source, story, copy and topics and formats the dates, so that the
+Python work per row is one tuple: rows come in batches of tuples in ``ARTICLE_COLUMNS`` order. For CSV the
+same query returns text cells only (``TextCells``): NULL as '', numbers as text, formula-like cells escaped.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, String, func, select, type_coerce
+from sqlalchemy import (
+    Connection,
+    DateTime,
+    Select,
+    String,
+    Text,
+    and_,
+    case,
+    cast,
+    create_engine,
+    func,
+    literal,
+    or_,
+    select,
+    type_coerce,
+)
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import aliased
+from sqlalchemy.pool import NullPool
+from sqlalchemy.sql.elements import ColumnElement
 
 from monitor.db.models import Article, ArticleTopic, Copy, Source, Story, StoryArticle
-from monitor.db.session import Database
+from monitor.db.session import SQLITE_BUSY_TIMEOUT_MS, Database
 
 ARTICLE_COLUMNS = [
     "id",
@@ -33,6 +59,7 @@ ARTICLE_COLUMNS = [
     "content_hash",
 ]
 STORY_COLUMNS = ["id", "title", "first_seen", "last_seen", "article_count", "outlet_count", "outlets", "languages"]
+DECODED_CACHE_SIZE = 10_000  # distinct author lists / topic sets remembered while one export runs
 
 
 @dataclass(frozen=True)
@@ -45,78 +72,151 @@ class ArticleFilter:
     story_id: int | None = None
 
 
+@dataclass(frozen=True)
+class TextCells:
+    """Rows made of text cells only, for writers of text (CSV).
+
+    NULL becomes '', integers their decimal text, floats ``number(value)``; a text cell that starts with one of
+    ``escape`` gets ``prefix`` in front of it (the spreadsheet formula guard). Dates start with a digit and are
+    escaped only when the stored value itself starts with one of ``escape``.
+    """
+
+    escape: tuple[str, ...] = ()
+    prefix: str = "'"
+    number: Callable[[float], str] = repr
+
+
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def _raw(column: Any) -> Any:
-    """The column as the driver returns it: no per-row JSON or datetime processing (the export's hot path)."""
-    return type_coerce(column, String).label(column.key)
+# the article rows: SQL --------------------------------------------------------------------------------
+def _iso8601(column: Any, dialect: str) -> ColumnElement[Any]:
+    """ISO 8601 in UTC (``2020-06-10T09:00:00+00:00``, ``.ffffff`` when there are microseconds), as
+    ``datetime.isoformat`` writes it; SQLite stores ``2020-06-10 09:00:00.000000`` text."""
+    if dialect == "postgresql":
+        utc = func.timezone("UTC", column)
+        fraction = case((func.date_trunc("second", column) == column, ""), else_=func.to_char(utc, ".US"))
+        return func.to_char(utc, 'YYYY-MM-DD"T"HH24:MI:SS') + fraction + "+00:00"
+    raw = type_coerce(column, String)  # the stored text, no datetime processing
+    digits = func.substr(raw, 21, 6)
+    fraction = case(
+        (func.rtrim(digits, "0") == "", "+00:00"), else_="." + func.substr(digits + "00000", 1, 6) + "+00:00"
+    )
+    seconds = func.substr(raw, 1, 10) + "T" + func.substr(raw, 12, 8)
+    # whole seconds (most publication dates) first: one comparison instead of the fraction's three functions
+    return case((func.substr(raw, 20) == ".000000", seconds + "+00:00"), else_=seconds + fraction)
 
 
-def _iso_raw(value: Any) -> str | None:
-    """ISO 8601 (UTC) of a raw timestamp: SQLite's ``2020-06-10 09:00:00.000000`` text or a datetime."""
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value.isoformat()
-    text = str(value)
-    fraction = text[20:26].rstrip("0")
-    return f"{text[:10]}T{text[11:19]}{'.' + fraction.ljust(6, '0') if fraction else ''}+00:00"
+def _json_text(column: Any, dialect: str) -> ColumnElement[Any]:
+    """A JSON column as its JSON text (parsed once per distinct value in Python, not once per row)."""
+    return cast(column, Text) if dialect == "postgresql" else type_coerce(column, String)
 
 
-def _names(value: Any, cache: dict[Any, str]) -> str:
-    """``a; b`` from a raw JSON list of authors (a str on SQLite, a list on PostgreSQL), memoised per batch."""
-    if isinstance(value, list):
-        return "; ".join(value)
-    found = cache.get(value)
-    if found is None:
-        if len(cache) > 10_000:
-            cache.clear()
-        found = cache[value] = "; ".join(json.loads(value) or []) if value else ""
-    return found
+def _topic_pair(topics: Any, dialect: str) -> ColumnElement[Any]:
+    """``"topic",["term", ...]`` of one match; aggregated with ',' they decode as one JSON array."""
+    if dialect == "postgresql":
+        return cast(func.to_json(topics.topic), Text) + "," + cast(topics.terms, Text)
+    return func.json_quote(topics.topic) + "," + type_coerce(topics.terms, String)
 
 
-def _terms(value: Any, cache: dict[Any, list[str]]) -> list[str]:
-    if isinstance(value, list):
+def _escaped(column: Any, text: TextCells, dialect: str) -> ColumnElement[Any]:
+    """A text cell: '' for NULL, ``prefix + value`` when the value starts with one of ``text.escape``."""
+    value = func.coalesce(column, "")
+    if not text.escape:
         return value
-    found = cache.get(value)
-    if found is None:
-        if len(cache) > 10_000:
-            cache.clear()
-        found = cache[value] = list(json.loads(value) or []) if value else []
-    return found
+    escaped = (func.substr(column, 1, 1).in_(text.escape), literal(text.prefix) + column)
+    if dialect == "postgresql" or not _below_a(text.escape):
+        return case(escaped, else_=value)
+    return case((_plain_start(column), column), escaped, else_=value)
 
 
-def _article_query(flt: ArticleFilter) -> Select[Any]:
-    """The article columns of the export (not the text), filtered, in id order."""
+def _below_a(starts: tuple[str, ...]) -> bool:
+    """Every start is one character below 'A' and not a digit (true of the formula starts)."""
+    return all(len(c) == 1 and c < "A" and not "0" <= c <= "9" for c in starts)
+
+
+def _plain_start(stored: Any) -> ColumnElement[Any]:
+    """SQLite: the text starts with 'A' or above, or a digit, so with no character below 'A' but digits: two
+    or three comparisons in BINARY (byte) order, cheaper than ``substr(...) IN (...)`` on every cell."""
+    return or_(stored >= "A", and_(stored >= "0", stored < ":"))
+
+
+def _article_rows_query(flt: ArticleFilter, dialect: str, text: TextCells | None) -> Select[Any]:
+    """One row per article in id order: 16 columns, ``authors`` and the topics still JSON (see ``_Decoder``)."""
+    published = _iso8601(Article.published_at, dialect)
+    fetched = _iso8601(Article.fetched_at, dialect)
+    matched = aliased(ArticleTopic, name="matched")
+    if dialect == "postgresql":  # correlated subqueries: no GROUP BY (a sort) before the first row
+        of_article = matched.article_id == Article.id
+        topics: Any = select(func.string_agg(_topic_pair(matched, dialect), ",")).where(of_article).scalar_subquery()
+        relevance: Any = select(func.max(matched.score)).where(of_article).scalar_subquery()
+    else:  # SQLite groups the join in id order as it scans, cheaper than two lookups per row
+        topics, relevance = func.group_concat(_topic_pair(matched, dialect), ","), func.max(matched.score)
+    ids: list[Any] = [Article.id, StoryArticle.story_id, Copy.original_id]
+    texts: list[Any] = [Article.external_id, Article.url, Article.canonical_url, Source.name, Article.title]
+    texts += [Article.language, Copy.agency, Article.content_hash]
+    if text is not None:
+        ids = [func.coalesce(cast(column, String), "") for column in ids]
+        texts = [_escaped(column, text, dialect) for column in texts]
+        if dialect != "postgresql" and text.escape:  # a date cell starts as the stored text does
+            published = _escaped_prefix(Article.published_at, text) + published
+            fetched = _escaped_prefix(Article.fetched_at, text) + fetched
+        published, fetched = func.coalesce(published, ""), func.coalesce(fetched, "")
+    external_id, url, canonical_url, source, title, language, agency, content_hash = texts
     query: Select[Any] = (
         select(
-            Article.id,
-            Article.external_id,
-            Article.url,
-            Article.canonical_url,
-            Source.name,
-            Article.title,
-            _raw(Article.published_at),
-            Article.language,
-            _raw(Article.authors),
-            StoryArticle.story_id,
-            Copy.original_id,
-            Copy.agency,
-            _raw(Article.fetched_at),
-            Article.content_hash,
+            ids[0],
+            external_id,
+            url,
+            canonical_url,
+            source,
+            title,
+            published,
+            language,
+            _json_text(Article.authors, dialect),
+            ids[1],
+            ids[2],
+            agency,
+            topics,
+            relevance,
+            fetched,
+            content_hash,
         )
         .join(Source, Source.id == Article.source_id)
         .outerjoin(StoryArticle, StoryArticle.article_id == Article.id)
         .outerjoin(Copy, Copy.article_id == Article.id)
         .order_by(Article.id)
     )
+    if dialect != "postgresql":
+        query = query.outerjoin(matched, matched.article_id == Article.id).group_by(Article.id)
+    return _filtered(query, flt, dialect)
+
+
+def _escaped_prefix(stored: Any, text: TextCells) -> ColumnElement[Any]:
+    """SQLite: ``prefix`` when the stored text starts with one of ``text.escape``, else ''."""
+    raw = type_coerce(stored, String)
+    escaped = (func.substr(raw, 1, 1).in_(text.escape), text.prefix)
+    if not _below_a(text.escape):
+        return case(escaped, else_="")
+    return case((_plain_start(raw), ""), escaped, else_="")
+
+
+def _moment(value: datetime, dialect: str) -> ColumnElement[Any]:
+    """``value`` as the driver compares it with a stored timestamp, needing no SQLAlchemy processing (the
+    export runs its compiled SQL on the DBAPI cursor): SQLite stores UTC text, ``2020-06-10 09:00:00.000000``."""
+    utc = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
+    if dialect == "postgresql":
+        return literal(utc, DateTime(timezone=True))
+    return literal(utc.strftime("%Y-%m-%d %H:%M:%S.%f"), String)
+
+
+def _filtered(query: Select[Any], flt: ArticleFilter, dialect: str) -> Select[Any]:
     when = func.coalesce(Article.published_at, Article.fetched_at)
     if flt.since:
-        query = query.where(when >= flt.since)
+        query = query.where(when >= _moment(flt.since, dialect))
     if flt.until:
-        query = query.where(when < flt.until)
+        query = query.where(when < _moment(flt.until, dialect))
     if flt.language:
         query = query.where(Article.language == flt.language)
     if flt.sources:
@@ -132,69 +232,122 @@ def _article_query(flt: ArticleFilter) -> Select[Any]:
     return query
 
 
-def count_articles(db: Database, flt: ArticleFilter) -> int:
-    """How many articles ``iter_articles`` will yield (for a progress bar)."""
-    with db.session() as session:
-        return session.scalar(select(func.count()).select_from(_article_query(flt).order_by(None).subquery())) or 0
+class _Decoded(dict[Any, Any]):
+    """``raw value -> decoded cells``, decoded once per distinct value: the memo of one export, bounded."""
+
+    def __init__(self, decode: Callable[[Any], Any]) -> None:
+        super().__init__()
+        self.decode = decode
+
+    def __missing__(self, key: Any) -> Any:
+        if len(self) >= DECODED_CACHE_SIZE:
+            self.clear()
+        value = self[key] = self.decode(key)
+        return value
+
+
+def _authors_text(raw: str | None) -> str:
+    """``A; B`` of a JSON list of names."""
+    return "; ".join(json.loads(raw) or []) if raw else ""
+
+
+def _topics_text(raw: str | None) -> tuple[str, str]:
+    """``(topics, matched_terms)`` of ``_topics_json``: topics in code point order (SQLite's BINARY order),
+    ``;``-separated; the terms of each in that order, each term once."""
+    if raw is None:
+        return "", ""
+    items = json.loads(f"[{raw}]")
+    pairs = sorted(zip(items[::2], items[1::2], strict=True), key=lambda pair: pair[0])
+    terms = dict.fromkeys(term for _, found in pairs for term in found or [])
+    return ";".join(topic for topic, _ in pairs), ";".join(terms)
+
+
+def _escape(value: str, text: TextCells) -> str:
+    return text.prefix + value if text.escape and value.startswith(text.escape) else value
+
+
+@contextmanager
+def _reading(db: Database) -> Iterator[Connection]:
+    """A connection for one long read. On an SQLite file, a connection of its own in autocommit and query-only
+    mode: the read sees one snapshot and takes no write lock (the app's connections ``BEGIN IMMEDIATE``), so a
+    crawl goes on writing while an export runs (WAL). On PostgreSQL, a pooled connection (one transaction)."""
+    url = make_url(db.url)
+    if db.dialect != "sqlite" or url.database in (None, "", ":memory:"):
+        with db.engine.connect() as connection:
+            yield connection
+        return
+    engine = create_engine(
+        url, poolclass=NullPool, connect_args={"isolation_level": None, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+    )
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA query_only = ON")
+            yield connection
+    finally:
+        engine.dispose()
+
+
+def _driver_rows(connection: Connection, query: Select[Any], batch: int) -> Iterator[list[tuple[Any, ...]]]:
+    """The rows of ``query`` as the driver returns them (tuples, without SQLAlchemy's row objects), ``batch`` at a
+    time; from a server-side cursor on PostgreSQL. The query's parameters must need no type processing."""
+    compiled = query.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
+    params: Any = compiled.params
+    if compiled.positiontup is not None:
+        params = tuple(params[name] for name in compiled.positiontup)
+    dbapi = connection.connection
+    cursor = dbapi.cursor(name="monitor_export") if connection.dialect.name == "postgresql" else dbapi.cursor()
+    try:
+        cursor.execute(str(compiled), params)
+        while rows := cursor.fetchmany(batch):
+            yield list(rows)
+    finally:
+        cursor.close()
+
+
+def iter_article_rows(
+    db: Database, flt: ArticleFilter, text: TextCells | None = None, batch: int = 2000
+) -> Iterator[list[tuple[Any, ...]]]:
+    """Article rows in id order, ``batch`` tuples at a time (values in ``ARTICLE_COLUMNS`` order), from one
+    streaming query: memory stays flat at any size. With ``text``, every value is a text cell (``TextCells``);
+    without, ids are ints, relevance a float, and NULL is None."""
+    dialect = db.dialect
+    query = _article_rows_query(flt, dialect, text)
+    if text is None:
+        authors, topics = _Decoded(_authors_text), _Decoded(_topics_text)
+    else:
+        cells = text
+        authors = _Decoded(lambda raw: _escape(_authors_text(raw), cells))
+        topics = _Decoded(lambda raw: tuple(_escape(cell, cells) for cell in _topics_text(raw)))
+    with _reading(db) as connection:
+        stream = _driver_rows(connection, query, batch)
+        if text is None:
+            for rows in stream:
+                yield [(*r[:8], authors[r[8]], r[9], r[10], r[11], *topics[r[12]], *r[13:]) for r in rows]
+            return
+        number = text.number
+        numbers = _Decoded(lambda value: "" if value is None else number(value))
+        for rows in stream:
+            yield [
+                (*r[:8], authors[r[8]], r[9], r[10], r[11], *topics[r[12]], numbers[r[13]], r[14], r[15]) for r in rows
+            ]
 
 
 def iter_articles(db: Database, flt: ArticleFilter, batch: int = 2000) -> Iterator[dict[str, Any]]:
-    """Article rows in id order, a batch at a time (keyset pagination): memory stays flat at any size."""
-    last_id = 0
-    base = _article_query(flt)
-    matched = select(ArticleTopic.article_id, ArticleTopic.topic, _raw(ArticleTopic.terms), ArticleTopic.score)
-    seen_terms: dict[Any, list[str]] = {}
-    seen_authors: dict[Any, str] = {}
-    while True:
-        with db.engine.connect() as connection:
-            rows = connection.execute(base.where(Article.id > last_id).limit(batch)).all()
-            if not rows:
-                return
-            ids = [row[0] for row in rows]
-            topics: dict[int, list[tuple[str, list[str], float]]] = {}
-            in_batch = ArticleTopic.article_id.between(ids[0], ids[-1])  # ids are sorted: a range, not a long IN
-            for article_id, topic, terms, score in connection.execute(
-                matched.where(in_batch).order_by(ArticleTopic.article_id, ArticleTopic.topic)
-            ):
-                topics.setdefault(article_id, []).append((topic, _terms(terms, seen_terms), score))
+    """Article rows in id order as dicts (``ARTICLE_COLUMNS``), streamed."""
+    for rows in iter_article_rows(db, flt, batch=batch):
+        for row in rows:
+            yield dict(zip(ARTICLE_COLUMNS, row, strict=True))
 
-        for (
-            article_id,
-            external_id,
-            url,
-            canonical_url,
-            source,
-            title,
-            published_at,
-            language,
-            authors,
-            story_id,
-            copy_of,
-            agency,
-            fetched_at,
-            content_hash,
-        ) in rows:
-            found = topics.get(article_id, ())
-            yield {
-                "id": article_id,
-                "external_id": external_id,
-                "url": url,
-                "canonical_url": canonical_url,
-                "source": source,
-                "title": title,
-                "published_at": _iso_raw(published_at),
-                "language": language,
-                "authors": _names(authors, seen_authors),
-                "story_id": story_id,
-                "copy_of": copy_of,
-                "agency": agency,
-                "topics": ";".join(t[0] for t in found),
-                "matched_terms": ";".join(dict.fromkeys(term for t in found for term in t[1])),
-                "relevance": max((t[2] for t in found), default=None),
-                "fetched_at": _iso_raw(fetched_at),
-                "content_hash": content_hash,
-            }
-        last_id = ids[-1]
+
+def count_articles(db: Database, flt: ArticleFilter) -> int:
+    """How many articles ``iter_article_rows`` will yield (for a progress bar)."""
+    query = (
+        select(func.count(Article.id))
+        .join(Source, Source.id == Article.source_id)
+        .outerjoin(StoryArticle, StoryArticle.article_id == Article.id)
+    )
+    with _reading(db) as connection:
+        return connection.scalar(_filtered(query, flt, db.dialect)) or 0
 
 
 def iter_stories(db: Database, flt: ArticleFilter, min_articles: int = 1, batch: int = 500) -> Iterator[dict[str, Any]]:
