@@ -1,7 +1,8 @@
 """Downloader middlewares of the project: incremental crawling and per-source counts.
 
-- ``SourceStatsMiddleware`` counts, per source, discovery documents fetched and failed, articles fetched,
-  and errors by kind (403, 404, 5xx, timeout, robots…) in the crawl stats; no database.
+- ``SourceStatsMiddleware`` counts, per source, discovery documents fetched, articles fetched and HTTP
+  errors by status (403, 404, 5xx…) in the crawl stats; no database. Download errors are the spider's
+  errback's to count (``monitor/faults.py``); this middleware marks the pages cut at ``DOWNLOAD_MAXSIZE``.
 - ``ConditionalRequestMiddleware`` sends ``If-None-Match`` / ``If-Modified-Since`` for feeds, sitemaps and
   section pages from the validators stored by the last finished crawl; a 304, or a body identical to the
   last one, ends there. Optionally skips sources whose adaptive polling says they are not due.
@@ -12,29 +13,24 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import weakref
 from datetime import UTC, datetime
 from typing import Any, Self
 
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
 from monitor.db import Database
 from monitor.db.feeds import FeedStore, Polling, SourceInfo, Validators, ValidatorUpdate
 from monitor.db.store import Store
-from monitor.health import DISCOVERY_KINDS, error_key, error_kind, stat_key
+from monitor.faults import CUT_AT_MAXSIZE, OffSource, Skipped, attempts, first_url, record_fault
+from monitor.health import DISCOVERY_KINDS, error_kind, stat_key
 from monitor.urls import canonical_url
 
+__all__ = ["ArchivedUrlMiddleware", "ConditionalRequestMiddleware", "OffSource", "Skipped", "SourceStatsMiddleware"]
 logger = logging.getLogger(__name__)
-
-
-class Skipped(IgnoreRequest):
-    """A request deliberately not made (already archived, not modified, not due): not an error."""
-
-
-class OffSource(IgnoreRequest):
-    """A request outside the hosts its source allows."""
 
 
 def _inc(crawler: Crawler, key: str, value: int = 1) -> None:
@@ -43,38 +39,44 @@ def _inc(crawler: Crawler, key: str, value: int = 1) -> None:
 
 
 class SourceStatsMiddleware:
-    """Per-source counts of what the downloader did, in ``monitor/source/<name>/…`` stats."""
+    """Per-source counts of what the downloader did, in ``monitor/source/<name>/…`` stats.
 
-    def __init__(self, crawler: Crawler) -> None:
+    It also follows the bytes of each download: a page passing ``DOWNLOAD_MAXSIZE`` is marked
+    (``meta[CUT_AT_MAXSIZE]``), so that the bare ``DownloadCancelledError`` Scrapy then raises counts as
+    ``too_large``.
+    """
+
+    def __init__(self, crawler: Crawler, maxsize: int = 0) -> None:
         self.crawler = crawler
+        self.maxsize = maxsize
+        self.received: weakref.WeakKeyDictionary[Request, int] = weakref.WeakKeyDictionary()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler)
+        middleware = cls(crawler, crawler.settings.getint("DOWNLOAD_MAXSIZE"))
+        crawler.signals.connect(middleware.bytes_received, signal=signals.bytes_received)
+        return middleware
+
+    def bytes_received(self, data: bytes, request: Request, spider: Spider | None = None) -> None:
+        maxsize = request.meta.get("download_maxsize", self.maxsize)
+        if not maxsize or CUT_AT_MAXSIZE in request.meta:
+            return
+        received = self.received.get(request, 0) + len(data)
+        self.received[request] = received
+        if received > maxsize:
+            request.meta[CUT_AT_MAXSIZE] = received
 
     def process_response(self, request: Request, response: Response, spider: Spider | None = None) -> Response:
         source, kind = request.meta.get("source"), request.meta.get("kind")
+        self.received.pop(request, None)
         if not source:
             return response
         if response.status < 300:
             _inc(self.crawler, stat_key(source, "fetched" if kind in DISCOVERY_KINDS else "articles_fetched"))
         elif response.status >= 400:
-            self._failure(request, source, kind, error_kind(status=response.status))
+            error = error_kind(status=response.status)
+            record_fault(self.crawler.stats, source, kind, first_url(request), error, attempts(request))
         return response
-
-    def process_exception(self, request: Request, exception: Exception, spider: Spider | None = None) -> None:
-        source = request.meta.get("source")
-        if not source or isinstance(exception, Skipped):
-            return None
-        kind = "offsite" if isinstance(exception, OffSource) else error_kind(exception=exception)
-        self._failure(request, source, request.meta.get("kind"), kind)
-        return None
-
-    def _failure(self, request: Request, source: str, kind: str | None, error: str) -> None:
-        logger.info("source %s: %s error on %s %s", source, error, kind or "request", request.url)
-        _inc(self.crawler, error_key(source, error))
-        if kind in DISCOVERY_KINDS:
-            _inc(self.crawler, stat_key(source, "failed"))
 
 
 class ConditionalRequestMiddleware:
@@ -129,7 +131,7 @@ class ConditionalRequestMiddleware:
         if state is not None and state.next_poll_at is not None and state.next_poll_at > datetime.now(UTC):
             _inc(self.crawler, stat_key(source, "not_due"))
             raise Skipped(f"{source} not due before {state.next_poll_at:%Y-%m-%d %H:%M}Z: {request.url}")
-        known = self.known.get(_first_url(request))
+        known = self.known.get(first_url(request))
         if known is not None:
             if known.etag and b"If-None-Match" not in request.headers:
                 request.headers[b"If-None-Match"] = known.etag
@@ -141,7 +143,7 @@ class ConditionalRequestMiddleware:
         kind, source = request.meta.get("kind"), request.meta.get("source")
         if kind not in DISCOVERY_KINDS or not source:
             return response
-        url = _first_url(request)
+        url = first_url(request)
         if response.status == 304:
             _inc(self.crawler, stat_key(source, "not_modified"))
             _inc(self.crawler, "monitor/not_modified")
@@ -162,11 +164,6 @@ class ConditionalRequestMiddleware:
             _inc(self.crawler, "monitor/unchanged")
             raise Skipped(f"unchanged since the last crawl: {request.url}")
         return response
-
-
-def _first_url(request: Request) -> str:
-    redirects = request.meta.get("redirect_urls")
-    return str(redirects[0]) if redirects else request.url
 
 
 def _header(response: Response, name: bytes) -> str | None:

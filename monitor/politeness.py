@@ -29,7 +29,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
 
-from monitor.middlewares import OffSource
+from monitor.faults import OffSource
 from monitor.urls import host_allowed
 
 logger = logging.getLogger(__name__)
@@ -146,7 +146,8 @@ class RetryAfterMiddleware(RetryMiddleware):
             return response
         wait = retry_after_seconds(response.headers.get(b"Retry-After"))
         if wait is not None and wait > self.retry_after_max:
-            logger.warning("not retrying %s: Retry-After %.0f s exceeds %.0f s", request, wait, self.retry_after_max)
+            # the fault itself is logged once, as a warning, by SourceStatsMiddleware
+            logger.info("not retrying %s: Retry-After %.0f s exceeds %.0f s", request, wait, self.retry_after_max)
             self._stat("monitor/retry_after_too_long")
             return response
         retry = super().process_response(request, response)

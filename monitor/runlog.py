@@ -79,7 +79,11 @@ def emit(record: RunRecord, fmt: str = "text", stream: TextIO | None = None) -> 
 
 class QuietLogFormatter(LogFormatter):
     """Scrapy's log formatter, but a dropped item (off topic, already archived) is one INFO line naming
-    the reason, not a WARNING holding the whole page: a daemon's log stays readable."""
+    the reason, not a WARNING holding the whole page: a daemon's log stays readable. A ``DropItem`` with
+    its own ``log_level`` keeps it (an extraction failure, already logged as a fault: ``DEBUG``)."""
 
     def dropped(self, item: Any, exception: BaseException, response: Any, spider: Any) -> Any:
-        return {"level": logging.INFO, "msg": "Dropped: %(exception)s", "args": {"exception": exception}}
+        level = getattr(exception, "log_level", None) or logging.INFO
+        if isinstance(level, str):
+            level = logging.getLevelName(level.upper())
+        return {"level": level, "msg": "Dropped: %(exception)s", "args": {"exception": exception}}

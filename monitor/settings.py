@@ -23,6 +23,7 @@ DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 RETRY_ENABLED = True
 RETRY_TIMES = 2
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+RETRY_GIVE_UP_LOG_LEVEL = "DEBUG"  # the spider's errback logs the fault once, with its kind (monitor/faults.py)
 REDIRECT_MAX_TIMES = 5
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
@@ -42,6 +43,7 @@ DOWNLOADER_MIDDLEWARES = {
     "monitor.middlewares.ArchivedUrlMiddleware": 50,
     # discovery and politeness (monitor/middlewares.py, monitor/politeness.py, docs/discovery.md)
     "monitor.politeness.SourceDomainsMiddleware": 30,
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,  # SourceDomainsMiddleware: per source, counted
     "monitor.middlewares.SourceStatsMiddleware": 45,
     "monitor.middlewares.ConditionalRequestMiddleware": 60,
     "scrapy.downloadermiddlewares.useragent.UserAgentMiddleware": None,

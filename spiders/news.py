@@ -2,7 +2,8 @@
 
 It never touches the database: conditional requests, archived-URL skips and source health are the
 middlewares' and extensions' job (``monitor/middlewares.py``, ``monitor/extensions.py``). What it
-finds wrong with a document it counts in the stats, per source (``monitor/source/<name>/error/<kind>``).
+finds wrong with a document it counts in the stats, per source (``monitor/source/<name>/error/<kind>``),
+and so does its errback with every request that fails (``monitor/faults.py``): one count, one log line.
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from scrapy import Request, Spider
+from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 from scrapy.utils.gz import gunzip
+from twisted.python.failure import Failure
 
 from monitor.discovery import (
     DiscoveryError,
@@ -27,6 +29,7 @@ from monitor.discovery import (
     section_links,
     sniff,
 )
+from monitor.faults import attempts, failure_kind, first_url, is_redirect_loop, record_fault
 from monitor.health import error_key, stat_key
 from monitor.items import PageItem
 from monitor.sources import Source, load_sources, select_sources
@@ -59,6 +62,7 @@ class NewsSpider(Spider):
         spider.horizon = timedelta(days=days) if days > 0 else None
         spider.max_sitemap_depth = settings.getint("MONITOR_SITEMAP_MAX_DEPTH", 3)
         spider.max_articles = settings.getint("MONITOR_MAX_ARTICLES_PER_SOURCE", 0)
+        crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
         return spider
 
     async def start(self) -> Any:  # Scrapy >= 2.13
@@ -72,11 +76,14 @@ class NewsSpider(Spider):
         for source in self.sources:
             meta = {"source": source.name}
             for url in source.feeds:
-                yield Request(url, self.parse_feed, meta={**meta, "kind": "feed"}, priority=1000)
+                yield Request(url, self.parse_feed, errback=self.on_error, meta={**meta, "kind": "feed"}, priority=1000)
             for url in source.sitemaps:
-                yield Request(url, self.parse_sitemap, meta={**meta, "kind": "sitemap", "depth": 0}, priority=1000)
+                meta_sitemap = {**meta, "kind": "sitemap", "depth": 0}
+                yield Request(url, self.parse_sitemap, errback=self.on_error, meta=meta_sitemap, priority=1000)
             for url in source.sections:
-                yield Request(url, self.parse_section, meta={**meta, "kind": "section"}, priority=900)
+                yield Request(
+                    url, self.parse_section, errback=self.on_error, meta={**meta, "kind": "section"}, priority=900
+                )
 
     # discovery ----------------------------------------------------------------------------------
     def parse_feed(self, response: Response) -> Iterator[Request]:
@@ -126,7 +133,7 @@ class NewsSpider(Spider):
                 if link.url == response.url or not self._allowed(response, link.url):
                     continue  # an index that lists itself, or a sitemap elsewhere
                 meta = {"source": response.meta["source"], "kind": "sitemap", "depth": depth}
-                yield Request(link.url, self.parse_sitemap, meta=meta, priority=1000 - depth)
+                yield Request(link.url, self.parse_sitemap, errback=self.on_error, meta=meta, priority=1000 - depth)
             return
         if links and not recent:
             return
@@ -162,7 +169,7 @@ class NewsSpider(Spider):
                 return
             self.requested[name] = self.requested.get(name, 0) + 1
             meta = {"source": name, "kind": "article", "feed_title": link.title, "feed_published": link.published}
-            yield Request(url, self.parse_article, meta=meta, priority=-rank)
+            yield Request(url, self.parse_article, errback=self.on_error, meta=meta, priority=-rank)
 
     def _allowed(self, response: Response, url: str) -> bool:
         source = self.sources_by_name[response.meta["source"]]
@@ -188,6 +195,26 @@ class NewsSpider(Spider):
             feed_title=response.meta.get("feed_title"),
             feed_published=response.meta.get("feed_published"),
         )
+
+    # failures ------------------------------------------------------------------------------------
+    def on_error(self, failure: Failure) -> None:
+        """Every failed request: a fault of its source, counted and logged once (``monitor/faults.py``).
+
+        Handled here, the failure is not logged again by Scrapy ("Error downloading", with a traceback).
+        """
+        request: Request = failure.request  # type: ignore[attr-defined]
+        kind = failure_kind(failure.value, request) if failure.value is not None else None
+        source = request.meta.get("source")
+        if kind is None or not source:
+            self.logger.debug("not a fault of a source: %s: %r", request.url, failure.value)
+            return
+        record_fault(self.crawler.stats, source, request.meta.get("kind"), first_url(request), kind, attempts(request))
+
+    def request_dropped(self, request: Request, spider: Spider | None = None) -> None:
+        """The dupefilter dropped a request: a redirect back into its own chain is a redirect loop."""
+        source = request.meta.get("source")
+        if source and is_redirect_loop(request):
+            record_fault(self.crawler.stats, source, request.meta.get("kind"), first_url(request), "redirect_loop")
 
     # stats ---------------------------------------------------------------------------------------
     def _count(self, key: str, value: int = 1) -> None:
