@@ -23,6 +23,7 @@ from scrapy.settings import Settings
 from monitor.archive import Archive, ArchiveSettings, RawHtml, SourceRef
 from monitor.db import Database
 from monitor.db.topics_queries import list_watchlists
+from monitor.faults import record_fault
 from monitor.items import PageItem
 from monitor.processing import Processor
 from monitor.topics import Matcher, combine, from_database, load_watchlists
@@ -80,8 +81,8 @@ class ExtractionPipeline(_Base):
         self._extraction_cpu += result.cpu_seconds
         if result.article is None:
             self._inc("extraction_failed")
-            logger.warning("extraction failed for %s: %s", item.url, result.error)
-            raise DropItem(f"extraction failed: {result.error}")
+            record_fault(self.crawler.stats, item.source, "article", item.url, "extraction_failed", result.error)
+            raise DropItem(f"extraction failed: {result.error}", log_level="DEBUG")  # logged once, as a fault
         item.article = result.article
         self._inc("extracted")
         return item

@@ -74,16 +74,15 @@ HEALTH = {
     # ends in the dupefilter (request_dropped), the other host in SourceDomainsMiddleware
     "gzipbomb": {"too_large": 1},
     "redirects": {"redirect_loop": 1, "too_many_redirects": 1, "offsite": 1},
-}
-# items the extraction pipeline drops, counted for their source
-EXTRACTION_FAILURES = {
+    # pages the extraction pipeline drops, counted for their source
     "binary": {"extraction_failed": 1},
     "nested": {"extraction_failed": 1},
 }
 # A download running while the reactor is busy (a big feed being parsed) may time out before it reaches
 # DOWNLOAD_MAXSIZE: a 50 MB page then counts as a timeout rather than as too large.
 TOO_LARGE = {"too_large", "timeout"}
-# (source, kind, path) of the faults SourceStatsMiddleware or the spider's errback count: one log line each
+# (source, kind, path) of the faults SourceStatsMiddleware, the spider's errback or ExtractionPipeline count:
+# one WARNING line each
 LOGGED = [
     ("slow", "timeout", "/slow/article-too-slow"),
     ("reset", "connection", "/reset/article-always-reset"),
@@ -98,6 +97,8 @@ LOGGED = [
     ("redirects", "too_many_redirects", "/redirects/chain-0"),
     ("redirects", "redirect_loop", "/redirects/article-loop-a"),
     ("redirects", "offsite", "/redirects/article-elsewhere"),
+    ("binary", "extraction_failed", "/binary/article-binary-body"),
+    ("nested", "extraction_failed", "/nested/article-deep-nesting"),
 ]
 SPIDER_LOGGED = [  # the spider's own warnings: the document's URL and what is wrong with it
     ("garbage", "not a feed", "/garbage/feed.xml"),
@@ -220,19 +221,7 @@ def test_stored_text_is_correct_with_accents_intact(crawled: dict[str, Any], pat
 # faults: counted and logged ------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("source", "errors"),
-    [
-        *HEALTH.items(),
-        *(
-            pytest.param(
-                source,
-                errors,
-                marks=pytest.mark.xfail(
-                    strict=True, reason="ExtractionPipeline counts monitor/extraction_failed globally, not per source"
-                ),
-            )
-            for source, errors in EXTRACTION_FAILURES.items()
-        ),
-    ],
+    list(HEALTH.items()),
 )
 def test_each_fault_is_counted_in_its_source_health(crawled: dict[str, Any], source: str, errors: dict) -> None:
     row = crawled["health"][source]
