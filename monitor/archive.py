@@ -1,5 +1,9 @@
 """The archive service: dedup, copies and stories around the store, shared by crawls and ingestion.
 
+Several processes may write at once (daemon crawls, workers, ingest): each article is added under an
+archive-wide write lock, after indexing what the other processes stored since, so that they all group
+stories and find copies as one process would.
+
 Three levels, each a relation, none deleting anything: the same article (one canonical URL, or the
 same normalised text from one source) is not stored twice; a copy (a near-duplicate text, a wire story
 republished) is stored with a ``copies`` row pointing at the earliest publication and the agency
@@ -71,6 +75,7 @@ class Archive:
         self.copies = CopyIndex(threshold=self.settings.copy_threshold)
         self.stories = StoryIndex(window=self.settings.story_window)
         self._added = 0
+        self._seen_id = self.store.max_article_id()  # every article up to this id is in the indexes
         self._load_window()
 
     def _load_window(self) -> None:
@@ -84,6 +89,15 @@ class Archive:
                 features = self.features.extract(row.title, row.text, row.language)
                 self.stories.add(facets.get(row.id, row.story_id), features, when)
         self._expire()
+
+    def _catch_up(self, session: Any) -> None:
+        """Index the articles other processes stored since this one last looked (under the write lock)."""
+        for row in self.store.articles_after(session, self._seen_id):
+            when = as_aware(row.when)
+            self.copies.add(row.id, row.text, when)
+            if row.story_id is not None:
+                self.stories.add(row.story_id, self.features.extract(row.title, row.text, row.language), when)
+            self._seen_id = max(self._seen_id, row.id)
 
     def _expire(self) -> None:
         """Close the stories and forget the texts that fell out of the window."""
@@ -149,6 +163,8 @@ class Archive:
         language = article.language or "und"
         features = self.features.extract(article.title, article.text, language)
         with self.store.db.session() as session:
+            self.store.lock_writes(session)
+            self._catch_up(session)
             source_id = self.store.ensure_source(session, source.name, source.title, source.language, source.homepage)
             existing = self.store.existing_article(session, canonical, source_id, digest, external_id)
             if existing is not None:
@@ -186,6 +202,7 @@ class Archive:
             if story_id is None:
                 story_id = self.store.open_story(session, article.title or article.text[:120], when)
             story_id = self.store.link_story(session, article_id, story_id, when, assignment.similarity)
+        self._seen_id = max(self._seen_id, article_id)  # committed under the lock: no other id in between
         self.copies.add(article_id, article.text, when)
         self.stories.add(assignment.story_id or story_id, features, when)  # the facet it matched
         self._added += 1

@@ -51,7 +51,9 @@ def test_sigterm_mid_crawl_commits_what_was_fetched_and_the_next_run_fetches_the
     db_url = f"sqlite:///{tmp_path / 'archive.db'}"
     archive = Archive(db_url)
     with growing_site(tmp_path) as site:
-        site.add(8)
+        # enough pages that fetching (one at a time, 0.25 s apart) outlasts the extraction workers'
+        # start-up even on a loaded machine: the stop must come while pages are still being fetched
+        site.add(30)
         sources = site.sources_file(tmp_path / "sources.toml", every="1h")
         daemon = monitor_process("daemon", "--db", db_url, "--sources", str(sources), *SLOW, log=tmp_path / "d.log")
         try:

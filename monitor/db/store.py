@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -25,6 +25,9 @@ class WindowArticle:
     language: str
     when: datetime
     story_id: int | None
+
+
+ARCHIVE_WRITE_LOCK = 7263542  # PostgreSQL advisory lock key of archive writers
 
 
 def utcnow() -> datetime:
@@ -193,6 +196,31 @@ class Store:
                 for article_id in fix.article_ids:
                     facets[article_id] = fix.other_story_id
         return facets
+
+    def lock_writes(self, session: Session) -> None:
+        """Serialise archive writers across processes until the transaction ends.
+
+        On SQLite the transaction began with BEGIN IMMEDIATE and already holds the write lock; on
+        PostgreSQL a transaction-level advisory lock does the same, so that each writer sees every
+        article committed before its own and the story and copy indexes of all processes agree.
+        """
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ARCHIVE_WRITE_LOCK})
+
+    def max_article_id(self) -> int:
+        with self.db.session() as session:
+            return session.scalar(select(func.max(Article.id))) or 0
+
+    def articles_after(self, session: Session, after_id: int) -> list[WindowArticle]:
+        """Articles stored (by other processes) since ``after_id``, in id order."""
+        when = func.coalesce(Article.published_at, Article.fetched_at)
+        query = (
+            select(Article.id, Article.title, Article.text, Article.language, when, StoryArticle.story_id)
+            .outerjoin(StoryArticle, StoryArticle.article_id == Article.id)
+            .where(Article.id > after_id)
+            .order_by(Article.id)
+        )
+        return [WindowArticle(*row) for row in session.execute(query)]
 
     def window_articles(self, span: timedelta, limit: int = 50_000) -> Iterator[WindowArticle]:
         """The articles published within ``span`` of the latest one (never later than now), oldest first.
