@@ -1,0 +1,54 @@
+"""Several archive writers (daemon crawls, workers, ingest) group stories and find copies as one would."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from monitor.archive import Archive, SourceRef
+from monitor.article import Article
+from monitor.db.models import Copy, StoryArticle
+from tests.test_cli import AMAZON_EN, AMAZON_FR
+
+WIRE = (
+    "PARIS (AFP) - La Commission nationale de l'informatique et des libertés a infligé jeudi une amende de "
+    "20 millions d'euros à la société américaine Clearview AI, spécialisée dans la reconnaissance faciale, "
+    "et lui a ordonné de cesser de collecter et de supprimer les données des personnes se trouvant en France. "
+) * 5
+
+
+def _article(url: str, title: str, text: str, language: str, day: int) -> Article:
+    return Article(
+        url=url, title=title, text=text, language=language, published_at=datetime(2020, 6, day, 9, 0, tzinfo=UTC)
+    )
+
+
+def test_two_writers_share_stories_and_copies(database: Any) -> None:
+    first, second = Archive(database), Archive(database)  # as two processes: each its own indexes
+    fr = first.add(
+        _article("https://a.example/fr", "Amazon suspend Rekognition pour un an", AMAZON_FR, "fr", 11),
+        SourceRef("gazette"),
+        [],
+    )
+    en = second.add(
+        _article("https://b.example/en", "Amazon pauses police use of Rekognition", AMAZON_EN, "en", 10),
+        SourceRef("courier"),
+        [],
+    )
+    assert fr.status == en.status == "stored"
+    assert en.story_id == fr.story_id, "the second writer did not see the first writer's story"
+    original = first.add(
+        _article("https://c.example/w1", "La Cnil sanctionne Clearview AI", WIRE, "fr", 20), SourceRef("radio"), []
+    )
+    copy = second.add(
+        _article("https://d.example/w2", "Clearview AI condamnée à 20 millions", WIRE + " Fin.", "fr", 21),
+        SourceRef("ouest"),
+        [],
+    )
+    assert copy.copy_of == original.article_id
+    with database.session() as session:
+        assert session.scalar(select(Copy.original_id).where(Copy.article_id == copy.article_id)) == original.article_id
+        links = dict(session.execute(select(StoryArticle.article_id, StoryArticle.story_id)).all())
+    assert links[fr.article_id] == links[en.article_id]
