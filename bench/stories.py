@@ -1,7 +1,7 @@
 """Story grouping and copy detection as the archive grows: articles/s, per-article latency, peak RSS, BCubed.
 
-    python bench/bench_stories.py                       # 1k, 10k, 50k archived articles
-    python bench/bench_stories.py --sizes 1000,10000,100000 --sample 500
+    python bench/stories.py                             # 1k, 10k, 100k archived articles
+    python bench/stories.py --sizes 1000,10000,50000 --sample 500 --skip-archive
 
 A generated stream of French and English articles (about 120 a day, events covered by 1 to 8 outlets
 over up to four days, 5 % republished wire copies) goes, in publication order:
@@ -413,7 +413,7 @@ def labelled_scores() -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", default="1000,10000,50000", help="archive sizes to time at")
+    parser.add_argument("--sizes", default="1000,10000,100000", help="archive sizes to time at")
     parser.add_argument("--sample", type=int, default=500, help="articles timed at each size")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--skip-archive", action="store_true", help="time the grouping alone")
