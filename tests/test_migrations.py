@@ -51,3 +51,8 @@ def test_sqlite_is_in_wal_mode_with_busy_timeout(sqlite_url: str) -> None:
             assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     finally:
         db.dispose()
+
+
+def test_migrations_have_a_single_head() -> None:
+    """`alembic upgrade head` needs one head: parallel branches must be merged by a revision."""
+    assert len(head_revisions()) == 1, f"several heads: {sorted(head_revisions())}"
