@@ -67,8 +67,17 @@ class PageResult:
 
 
 def decoded(body: bytes, encoding: str | None) -> str | bytes:
-    """``body`` decoded with the charset the response declared; the bytes (sniffed later) otherwise."""
+    """``body`` decoded with the charset the response declared; the bytes (sniffed later) otherwise.
+
+    Valid UTF-8 with non-ASCII characters wins over another declared charset: Latin-1 read from UTF-8
+    bytes never fails, it stores mojibake ("Ã©"), while Latin-1 text is almost never valid UTF-8.
+    """
     if encoding:
+        if not body.isascii() and not encoding.lower().replace("_", "-").startswith(("utf-16", "utf-32")):
+            try:
+                return body.decode("utf-8")
+            except UnicodeDecodeError:
+                pass
         try:
             return body.decode(encoding)
         except (LookupError, UnicodeDecodeError):

@@ -191,22 +191,7 @@ def test_recoverable_articles_are_stored_exactly_once(crawled: dict[str, Any]) -
     assert _stats(crawled)["monitor/stored"] == len(RECOVERABLE)
 
 
-@pytest.mark.parametrize(
-    "path",
-    [
-        pytest.param(
-            path,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="UTF-8 bytes under a Latin-1 Content-Type decode without error as cp1252 in "
-                "pipelines._decoded: mojibake ('Ã©') is stored; valid UTF-8 with multibyte sequences should win",
-            ),
-        )
-        if "utf8-declared-latin1" in path
-        else path
-        for path in RECOVERABLE
-    ],
-)
+@pytest.mark.parametrize("path", list(RECOVERABLE))
 def test_stored_text_is_correct_with_accents_intact(crawled: dict[str, Any], path: str) -> None:
     server: FaultServer = crawled["server"]
     article = _articles(crawled)[canonical_url(server.url(path))]
