@@ -153,7 +153,7 @@ def print_first(label: str, run: dict[str, Any], pages: int) -> float:
     print(f"  pages/s {pages / run['elapsed']:.1f}   articles stored/s {rate:.1f}")
     print(
         f"  CPU per page: crawl process {1000 * run['main_cpu'] / max(pages, 1):.0f} ms, "
-        f"extraction workers {1000 * workers_cpu / max(pages, 1):.0f} ms "
+        f"extraction {1000 * workers_cpu / max(pages, 1):.0f} ms "
         f"(crawl process with its start-up: {1000 * run['process_cpu'] / max(pages, 1):.0f} ms)"
     )
     print(f"  peak RSS: crawl process {run['main_rss_mb']:.0f} MB, with its workers {run['tree_mb']:.0f} MB")
@@ -277,7 +277,9 @@ def bench_replay(hosts: int, work: Path, workers: dict[str, Any]) -> None:
         print(f"  RATIO stored/s / bare_extraction pages/s: {rate / bare:.2f} (limit >= {SPEED_LIMIT}: {ok})")
         print(f"  ratio to bare_extraction with_metadata=True: {rate / meta_rate:.2f}")
         stored = max(int(first["stats"].get("monitor/stored", 0)), 1)
-        cpu_per_page = (first["main_cpu"] + float(first["stats"].get("monitor/extraction_cpu_seconds", 0))) / stored
+        in_process = workers.get("MONITOR_EXTRACT_WORKERS") == 0  # then the crawl process's CPU includes it
+        workers_cpu = 0.0 if in_process else float(first["stats"].get("monitor/extraction_cpu_seconds", 0))
+        cpu_per_page = (first["main_cpu"] + workers_cpu) / stored
         cores = len(os.sched_getaffinity(0))
         bound = min(cores / cpu_per_page, 1 / (first["main_cpu"] / stored)) / (1000 / bare_cpu)
         print(
