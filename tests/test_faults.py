@@ -374,3 +374,36 @@ def test_a_download_passing_download_maxsize_is_marked() -> None:
     unlimited = Request("http://a.test/big", meta={"source": "a", "download_maxsize": 0})
     middleware.bytes_received(b"x" * 1000, unlimited)
     assert CUT_AT_MAXSIZE not in unlimited.meta
+
+
+def test_by_default_a_big_feed_gives_its_newest_thousand_articles() -> None:
+    from datetime import UTC, datetime, timedelta
+    from email.utils import format_datetime
+
+    from scrapy import Request
+    from scrapy.http import XmlResponse
+    from scrapy.utils.test import get_crawler
+
+    import monitor.settings
+    from monitor.sources import Source
+    from spiders.news import NewsSpider
+
+    project = {name: getattr(monitor.settings, name) for name in dir(monitor.settings) if name.isupper()}
+    assert project["MONITOR_MAX_ARTICLES_PER_SOURCE"] == 1000
+    crawler = get_crawler(NewsSpider, settings_dict=project)
+    feed = "https://big.example/feed.xml"
+    spider = NewsSpider.from_crawler(crawler, sources=[Source("big", "Big", "fr", feeds=(feed,))])
+    assert crawler.stats is not None
+    start = datetime(2024, 3, 5, tzinfo=UTC)
+    items = "".join(  # oldest first in the document: the cap must still keep the newest
+        f"<item><title>t{i}</title><link>https://big.example/news/item-{i}</link>"
+        f"<pubDate>{format_datetime(start + timedelta(minutes=i))}</pubDate></item>"
+        for i in range(1500)
+    )
+    body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Big</title>{items}</channel></rss>'
+    request = Request(feed, meta={"source": "big", "kind": "feed"})
+    response = XmlResponse(feed, body=body.encode(), request=request)
+    requested = [r.url for r in spider.parse_feed(response)]
+    assert len(requested) == 1000
+    assert requested[0].endswith("/item-1499") and requested[-1].endswith("/item-500")
+    assert crawler.stats.get_value("monitor/over_source_limit") == 1
