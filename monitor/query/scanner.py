@@ -40,6 +40,7 @@ class Scanner:
 
     def __init__(self, terms: Sequence[Sequence[Word]], deferred: Collection[int] = ()) -> None:
         self.term_count = len(terms)
+        deferred = frozenset(deferred)
         # deferred term id -> (" " + what all its forms start with, its forms; None for a wildcard)
         self._deferred: dict[int, tuple[str, frozenset[str] | None]] = {}
         # units are what the automaton finds: the terms spelt as patterns, then the single words of
