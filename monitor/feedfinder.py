@@ -34,6 +34,7 @@ class Found:
     title: str | None = None
     language: str | None = None
     feeds: list[str] = field(default_factory=list)
+    ranks: dict[str, int] = field(default_factory=dict)  # candidate order: answers arrive in any order
     sitemaps: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
@@ -60,8 +61,8 @@ class FeedFinderSpider(Spider):
             return
         self.found.title = html_title(response.body)
         self.found.language = html_language(response.body)
-        for url in feed_candidates(response.body, response.url)[:MAX_CANDIDATES]:
-            yield Request(url, self.check, errback=self.ignored, meta={"candidate": "feed"})
+        for rank, url in enumerate(feed_candidates(response.body, response.url)[:MAX_CANDIDATES]):
+            yield Request(url, self.check, errback=self.ignored, meta={"candidate": "feed", "rank": rank})
         robots = response.urljoin("/robots.txt")
         yield Request(robots, self.parse_robots, errback=self.ignored, dont_filter=True)
 
@@ -78,6 +79,7 @@ class FeedFinderSpider(Spider):
         try:
             if kind == "feed" and parse_feed(response.body, response.url):
                 self.found.feeds.append(url)
+                self.found.ranks.setdefault(url, response.meta.get("rank", MAX_CANDIDATES))
             elif kind == "sitemap" and parse_sitemap(response.body, response.url)[1]:
                 self.found.sitemaps.append(url)
         except DiscoveryError:
@@ -112,10 +114,7 @@ def find_feeds(homepage: str, overrides: dict[str, Any] | None = None) -> Found:
     process = CrawlerProcess(settings, install_root_handler=False)
     process.crawl(FeedFinderSpider, found=found)
     process.start()
-    found.feeds = _ordered(found.feeds)
+    found.feeds = sorted(dict.fromkeys(found.feeds), key=lambda url: found.ranks.get(url, MAX_CANDIDATES))
     found.sitemaps = sorted(dict.fromkeys(found.sitemaps), key=lambda u: 0 if "news" in u.lower() else 1)
     return found
 
-
-def _ordered(urls: list[str]) -> list[str]:
-    return list(dict.fromkeys(urls))
