@@ -243,6 +243,7 @@ OPENERS = (
 )
 BOILERPLATE = " Abonnez-vous à notre lettre d'information. Tous droits réservés. Suivez-nous sur les réseaux sociaux."
 OUTLETS = [f"outlet-{i:02d}" for i in range(40)]
+SUBJECT_GAP = timedelta(days=14)
 
 
 @dataclass(frozen=True)
@@ -252,26 +253,55 @@ class Generated:
     event: int
 
 
+def headline(sentence: str) -> str:
+    """The first sentence, cut at its first ", " when what comes before is a headline (4 words or more).
+
+    "À Lyon, les élus adoptent…" keeps its whole sentence; "10,000" is not a cut.
+    """
+    head = sentence.split(", ")[0]
+    return (head if len(head.split()) >= 4 else sentence).rstrip(".")
+
+
+def headline_subject(action: str, slots: dict[str, str], place: tuple[str, str]) -> tuple[str, ...]:
+    """The action and the names in its English headline (not the number: a second moratorium of one company
+    in a week, of another length, would be a correction, not another event)."""
+    template = ACTIONS[action][1][0].split(", ")[0]
+    named = [slots[key] for key in ("a", "c") if "{" + key + "}" in template]
+    return (action, *named, *([place[1]] if "{p}" in template else []))
+
+
 def generate(count: int, seed: int = 42, per_day: int = 120) -> Iterator[Generated]:
-    """A stream of ``count`` articles in publication order."""
+    """A stream of ``count`` articles in publication order.
+
+    An event's headline subject (the action and the names its headline carries: "Nice bans facial
+    recognition", "EFF fines Avigilon") does not recur within ``SUBJECT_GAP``: a city does not ban facial
+    recognition twice in a week, and outlets would report a repeat as the same event. The same company,
+    place or actor does recur with other actions, several times a week.
+    """
     rng = random.Random(seed)
     start = datetime(2020, 1, 1, tzinfo=UTC)
     pending: list[tuple[datetime, int, Generated]] = []
     made = event = 0
     minutes_between_events = 24 * 60 / (per_day / 4.0)
     clock = start
+    subjects_seen: dict[tuple[str, ...], datetime] = {}
     while made < count:
         event += 1
         clock += timedelta(minutes=rng.expovariate(1 / minutes_between_events))
-        action = rng.choice(list(ACTIONS))
-        slots = {"c": rng.choice(COMPANIES), "a": rng.choice(ACTORS), "n": str(rng.randint(2, 95))}
-        place = rng.choice(PLACES)
+        while True:
+            action = rng.choice(list(ACTIONS))
+            slots = {"c": rng.choice(COMPANIES), "a": rng.choice(ACTORS), "n": str(rng.randint(2, 95))}
+            place = rng.choice(PLACES)
+            subject = headline_subject(action, slots, place)
+            if subject not in subjects_seen or subjects_seen[subject] < clock - SUBJECT_GAP:
+                subjects_seen[subject] = clock
+                break
         wire_text: str | None = None
         for k in range(rng.choice([1, 1, 2, 3, 4, 5, 6, 8])):
             language = rng.choice(["fr", "en"])
             idx = 0 if language == "fr" else 1
             sentences = [s.format(p=place[idx], **slots) for s in ACTIONS[action][idx]]
-            title = sentences[0].split(",")[0].rstrip(".")
+            title = headline(sentences[0])
             tail = sentences[1:]
             rng.shuffle(tail)
             body = [rng.choice(OPENERS[idx]) + sentences[0], *tail]
@@ -319,8 +349,14 @@ class Checkpoint:
 
 
 def timed_stream(
-    stream: Iterator[Generated], step: Callable[[Generated], None], sizes: list[int], sample: int, label: str
+    stream: Iterator[Generated],
+    step: Callable[[Generated], None],
+    sizes: list[int],
+    sample: int,
+    label: str,
+    quality: Callable[[], str] | None = None,
 ) -> list[Checkpoint]:
+    """Time ``sample`` steps after each size; ``quality`` (if given) is printed at each checkpoint."""
     checkpoints: list[Checkpoint] = []
     targets = sorted(sizes)
     started = time.perf_counter()
@@ -341,6 +377,8 @@ def timed_stream(
                     f"total {done + 1} in {time.perf_counter() - started:6.1f} s, peak RSS {peak_rss_mb():.0f} MB",
                     flush=True,
                 )
+                if quality is not None:
+                    print(f"  {label}: at {current.size:>7} archived: {quality()} (the {done + 1} so far)", flush=True)
                 current = None
         if not targets and current is None:
             break
@@ -382,7 +420,10 @@ def grouping_only(sizes: list[int], sample: int, seed: int) -> None:
         predicted[number], truth[number] = story, item.event
 
     total = max(sizes) + sample
-    checkpoints = timed_stream(generate(total, seed), step, sizes, sample, "grouping")
+    def quality() -> str:
+        return f"BCubed {bcubed(predicted, truth)}"
+
+    checkpoints = timed_stream(generate(total, seed), step, sizes, sample, "grouping", quality)
     report_ratio("grouping", checkpoints)
     print(f"  grouping: open stories in the index at the end: {len(index)}; texts in the copy index: {len(copies)}")
     print(f"  grouping: BCubed on the generated stream ({len(truth)} articles): {bcubed(predicted, truth)}")
