@@ -27,8 +27,8 @@ from monitor.db import models
 from monitor.db.session import Database
 from monitor.db.store import Store, utcnow
 from monitor.dedup import CopyIndex, agency_credit
+from monitor.prepared import Prepared, prepare
 from monitor.stories import FeatureExtractor, StoryIndex, load_lexicon
-from monitor.textnorm import content_hash
 from monitor.topics import TopicMatch
 from monitor.urls import canonical_url
 
@@ -106,14 +106,16 @@ class Archive:
             self.stories.expire()
             self.copies.expire(latest - self.settings.copy_window)
 
-    def _record_copy(self, session: Any, article_id: int, article: Article, when: datetime) -> int | None:
+    def _record_copy(
+        self, session: Any, article_id: int, article: Article, prepared: Prepared, when: datetime
+    ) -> int | None:
         """Link a repeated text to the earliest publication of it; returns the original's id.
 
         Crawls do not meet articles in publication order: when the new article was published before
         the texts it repeats, it becomes the original and the earlier-archived copies point to it. When
         it repeats texts that were not yet known as copies of each other, their groups are joined.
         """
-        matches = self.copies.matches(article.text)
+        matches = self.copies.matches_signature(prepared.signature, prepared.word_count)
         if not matches:
             return None
         agency = article.agency or agency_credit(article.text, "; ".join(article.authors))
@@ -154,14 +156,21 @@ class Archive:
         topics: list[TopicMatch],
         raw: RawHtml | None = None,
         external_id: str | None = None,
+        prepared: Prepared | None = None,
     ) -> Outcome:
-        """Store ``article`` (already language-tagged and topic-matched) unless it is there already."""
-        canonical = canonical_url(article.canonical_url or article.url)
-        digest = content_hash(article.text)
+        """Store ``article`` (already language-tagged and topic-matched) unless it is there already.
+
+        ``prepared``: its pure half (``monitor.prepared``) computed beforehand, by an extraction worker;
+        computed here when missing or when it no longer fits the article.
+        """
+        if prepared is None or not prepared.fits(article) or (raw is not None and prepared.raw_zlib is None):
+            prepared = prepare(article, self.features, raw.body if raw else None)
+        canonical = prepared.canonical_url
+        digest = prepared.content_hash
         fetched = utcnow()
         when = as_aware(article.published_at) if article.published_at else fetched
-        language = article.language or "und"
-        features = self.features.extract(article.title, article.text, language)
+        language = prepared.language
+        features = prepared.features
         with self.store.db.session() as session:
             self.store.lock_writes(session)
             self._catch_up(session)
@@ -186,16 +195,17 @@ class Archive:
             article_id = self.store.insert_article(
                 session,
                 row,
-                raw.body if raw else None,
+                None,
                 raw.encoding if raw else None,
                 raw.content_type if raw else None,
                 raw.status if raw else None,
+                raw_zlib=prepared.raw_zlib if raw else None,
             )
             if article_id is None:  # lost a race with another writer: the other row stands
                 existing = self.store.existing_article(session, canonical, source_id, digest, external_id)
                 return Outcome("duplicate", existing or 0)
             self.store.add_topics(session, article_id, [(t.topic, t.location, t.terms, t.score) for t in topics])
-            copy_of = self._record_copy(session, article_id, article, when)
+            copy_of = self._record_copy(session, article_id, article, prepared, when)
             assignment = self.stories.assign(features, when)
             story_id = assignment.story_id
             new_story = story_id is None
@@ -203,7 +213,7 @@ class Archive:
                 story_id = self.store.open_story(session, article.title or article.text[:120], when)
             story_id = self.store.link_story(session, article_id, story_id, when, assignment.similarity)
         self._seen_id = max(self._seen_id, article_id)  # committed under the lock: no other id in between
-        self.copies.add(article_id, article.text, when)
+        self.copies.add_signature(article_id, prepared.signature, prepared.word_count, when)
         self.stories.add(assignment.story_id or story_id, features, when)  # the facet it matched
         self._added += 1
         if self._added % self.settings.expire_every == 0:

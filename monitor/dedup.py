@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from datasketch import MinHash, MinHashLSH
+from datasketch import LeanMinHash, MinHash, MinHashLSH
 
 from monitor.textnorm import words
 
@@ -91,15 +91,24 @@ class CopyMatch:
 
 
 def shingles(text: str, size: int = SHINGLE) -> set[str]:
-    tokens = words(text)
+    return shingles_of_words(words(text), size)
+
+
+def shingles_of_words(tokens: list[str], size: int = SHINGLE) -> set[str]:
+    """The word ``size``-shingles of a text whose ``words`` are ``tokens``."""
     if len(tokens) < size:
         return {" ".join(tokens)} if tokens else set()
     return {" ".join(tokens[i : i + size]) for i in range(len(tokens) - size + 1)}
 
 
 def signature(text: str) -> MinHash:
+    return signature_of_words(words(text))
+
+
+def signature_of_words(tokens: list[str]) -> MinHash:
+    """The MinHash of the shingles of a text whose ``words`` are ``tokens`` (to normalise a text once)."""
     minhash = MinHash(num_perm=NUM_PERM, seed=1)
-    minhash.update_batch([s.encode("utf-8") for s in shingles(text)])
+    minhash.update_batch([s.encode("utf-8") for s in shingles_of_words(tokens)])
     return minhash
 
 
@@ -126,9 +135,15 @@ class CopyIndex:
 
     def matches(self, text: str, exclude: set[int] | None = None) -> list[CopyMatch]:
         """Every indexed text over the threshold, the most similar first (ties: the smallest id)."""
-        if not self._signatures or len(words(text)) < self.min_words:
+        if not self._signatures:
             return []
-        minhash = signature(text)
+        tokens = words(text)
+        return self.matches_signature(signature_of_words(tokens), len(tokens), exclude)
+
+    def matches_signature(self, minhash: MinHash, word_count: int, exclude: set[int] | None = None) -> list[CopyMatch]:
+        """``matches`` of the text of ``word_count`` words whose signature is ``minhash``."""
+        if not self._signatures or word_count < self.min_words:
+            return []
         found = []
         for key in self._lsh.query(minhash):
             if exclude and key in exclude:
@@ -139,9 +154,18 @@ class CopyIndex:
         return sorted(found, key=lambda m: (-m.similarity, m.original_id))
 
     def add(self, article_id: int, text: str, when: datetime | None = None) -> None:
-        if article_id in self._signatures or len(words(text)) < self.min_words:
+        if article_id in self._signatures:
             return
-        minhash = signature(text)
+        tokens = words(text)
+        if len(tokens) >= self.min_words:
+            self.add_signature(article_id, signature_of_words(tokens), len(tokens), when)
+
+    def add_signature(self, article_id: int, minhash: MinHash, word_count: int, when: datetime | None = None) -> None:
+        """``add`` the text of ``word_count`` words whose signature is ``minhash``."""
+        if article_id in self._signatures or word_count < self.min_words:
+            return
+        if not isinstance(minhash, LeanMinHash):
+            minhash = LeanMinHash(minhash)  # its hash values only: a fifth of the memory
         self._lsh.insert(article_id, minhash)
         self._signatures[article_id] = minhash
         if when is not None:

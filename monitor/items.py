@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from monitor.article import Article
+from monitor.prepared import Prepared
 from monitor.topics import TopicMatch
 
 
@@ -24,6 +25,7 @@ class PageItem:
     feed_published: datetime | None = None
     # filled in by the pipelines
     article: Article | None = field(default=None, repr=False)
+    prepared: Prepared | None = field(default=None, repr=False)  # for Archive.add, computed by the worker
     topics: list[TopicMatch] = field(default_factory=list)
     article_id: int | None = None
     story_id: int | None = None

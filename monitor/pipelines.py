@@ -49,15 +49,17 @@ class ExtractionPipeline(_Base):
     discovery) and stops when the spider closes.
     """
 
-    def __init__(self, crawler: Crawler, workers: int) -> None:
+    def __init__(self, crawler: Crawler, workers: int, prepare: bool = True) -> None:
         super().__init__(crawler)
         self.pool = ExtractionPool(workers)
+        self.prepare = prepare  # the workers also compute the pure half of archiving (``monitor.prepared``)
         self._cpu_at_open = 0.0
         self._extraction_cpu = 0.0  # CPU seconds the pages took where they were extracted
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler, extract_workers(crawler.settings))
+        settings = crawler.settings
+        return cls(crawler, extract_workers(settings), prepare=not settings.getbool("MONITOR_STORAGE_DISABLED"))
 
     def open_spider(self, spider: Spider | None = None) -> None:
         self.pool.start()
@@ -76,14 +78,14 @@ class ExtractionPipeline(_Base):
     async def process_item(self, item: Any, spider: Spider | None = None) -> Any:
         if not isinstance(item, PageItem):
             return item
-        job = PageJob(item.url, item.body, item.encoding, item.feed_title, item.feed_published)
+        job = PageJob(item.url, item.body, item.encoding, item.feed_title, item.feed_published, self.prepare)
         result = await self.pool.extract(job)
         self._extraction_cpu += result.cpu_seconds
         if result.article is None:
             self._inc("extraction_failed")
             record_fault(self.crawler.stats, item.source, "article", item.url, "extraction_failed", result.error)
             raise DropItem(f"extraction failed: {result.error}", log_level="DEBUG")  # logged once, as a fault
-        item.article = result.article
+        item.article, item.prepared = result.article, result.prepared
         self._inc("extracted")
         return item
 
@@ -202,7 +204,7 @@ class StoragePipeline(_Base):
             source.homepage if source else None,
         )
         raw = RawHtml(item.body, item.encoding, item.content_type, item.status)
-        added = self._thread.submit(self.archive.add, item.article, ref, item.topics, raw)
+        added = self._thread.submit(self.archive.add, item.article, ref, item.topics, raw, prepared=item.prepared)
         outcome = await wait_for(added)
         if outcome.status == "duplicate":
             self._inc("duplicates")

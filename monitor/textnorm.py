@@ -35,7 +35,12 @@ def normalise_for_hash(text: str) -> str:
 
 def content_hash(text: str) -> str:
     """SHA-256 of the normalised text: the same text under another layout hashes the same."""
-    return hashlib.sha256(normalise_for_hash(text).encode("utf-8")).hexdigest()
+    return hash_words(words(text))
+
+
+def hash_words(tokens: list[str]) -> str:
+    """``content_hash`` of the text whose ``words`` are ``tokens`` (to normalise a text once)."""
+    return hashlib.sha256(" ".join(tokens).encode("utf-8")).hexdigest()
 
 
 def squash(text: str) -> str:

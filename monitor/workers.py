@@ -10,7 +10,9 @@ threads, and children of the crawl process itself (a ``forkserver`` would outliv
 keep it alive). Each one ignores SIGINT and SIGTERM (the crawl process decides when they stop:
 ``shutdown`` after the last item), dies with the crawl process (Linux ``PR_SET_PDEATHSIG``, so a crawl
 killed with ``kill -9`` leaves no worker behind) and warms up its caches (langdetect profiles, date
-parsers) once. A worker that dies (a crash in a C library, the
+parsers, the story lexicon) once. With ``PageJob.prepare`` a worker also computes the pure half of
+archiving the article (``monitor.prepared``: hashes, MinHash, story features, the compressed page), so
+that the crawl process's storage thread only looks up and writes. A worker that dies (a crash in a C library, the
 OOM killer) breaks the pool: it is replaced, the page retried once, then given up as failed.
 """
 
@@ -27,10 +29,13 @@ import time
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import TypeVar
 
 from monitor.article import Article
 from monitor.extraction import ExtractionError, extract_article
+from monitor.prepared import Prepared, prepare
+from monitor.story_features import FeatureExtractor, load_lexicon
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -55,6 +60,7 @@ class PageJob:
     encoding: str | None = None
     feed_title: str | None = None
     feed_published: datetime | None = None
+    prepare: bool = False  # also compute what archiving the article needs (``PageResult.prepared``)
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,7 @@ class PageResult:
     article: Article | None
     error: str | None = None
     cpu_seconds: float = 0.0  # spent on it by the process that extracted it
+    prepared: Prepared | None = None  # with ``PageJob.prepare``: for ``Archive.add``
 
 
 def decoded(body: bytes, encoding: str | None) -> str | bytes:
@@ -98,7 +105,14 @@ def extract_page(job: PageJob) -> PageResult:
     if article.published_at is None and job.feed_published is not None:
         article.published_at = job.feed_published
         article.provenance["published_at"] = "feed"
-    return PageResult(article, None, time.process_time() - started)
+    prepared = prepare(article, _feature_extractor(), job.body) if job.prepare else None
+    return PageResult(article, None, time.process_time() - started, prepared)
+
+
+@cache
+def _feature_extractor() -> FeatureExtractor:
+    """The story feature extractor of this process (the shipped lexicon, as ``Archive`` uses), built once."""
+    return FeatureExtractor(load_lexicon())
 
 
 def default_workers() -> int:
@@ -114,6 +128,7 @@ def _init_worker() -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, signal.SIG_IGN)
     _die_with_parent()
+    _feature_extractor()
     with contextlib.suppress(ExtractionError):
         extract_article(_WARM_UP_PAGE, "https://example.org/2020/06/10/warm-up.html")
 

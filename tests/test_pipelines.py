@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import signal
 import subprocess
@@ -10,6 +11,7 @@ import sys
 import textwrap
 import threading
 import time
+import zlib
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,9 +24,11 @@ from sqlalchemy import select
 from monitor.article import Article
 from monitor.db import Database
 from monitor.db.models import Article as ArticleRow
+from monitor.db.models import RawPage
 from monitor.demo.server import site_root
 from monitor.items import PageItem
 from monitor.pipelines import ExtractionPipeline, StoragePipeline, extract_workers
+from monitor.textnorm import content_hash
 from monitor.workers import WORKER_DIED, ExtractionPool, PageJob, default_workers, extract_page
 
 URL = "https://www.example.org/articles/amazon-rekognition-police-moratorium.html"
@@ -190,6 +194,65 @@ def test_extraction_pipeline_counts_and_drops_failures() -> None:
     stats = crawler.stats.get_stats()
     assert stats["monitor/extracted"] == 1 and stats["monitor/extraction_failed"] == 1
     assert stats["monitor/extraction_cpu_seconds"] > 0 and "monitor/crawl_process_cpu_seconds" in stats
+
+
+def test_extraction_prepares_the_archive_work_unless_storage_is_disabled() -> None:
+    pool = ExtractionPool(0)
+    plain = asyncio.run(pool.extract(PageJob(URL, _page(), "utf-8")))
+    assert plain.prepared is None
+    for settings, expected in (({}, True), ({"MONITOR_STORAGE_DISABLED": True}, False)):
+        crawler = get_crawler(settings_dict={"MONITOR_EXTRACT_WORKERS": 0, **settings})
+        crawler.stats.open_spider()
+        pipeline = ExtractionPipeline.from_crawler(crawler)
+        pipeline.open_spider()
+        try:
+            item = asyncio.run(pipeline.process_item(_item(_page())))
+        finally:
+            pipeline.close_spider()
+        assert (item.prepared is not None) is expected
+        if item.prepared is not None:
+            assert item.prepared.fits(item.article) and item.prepared.content_hash == content_hash(item.article.text)
+            assert item.prepared.raw_zlib is not None and zlib.decompress(item.prepared.raw_zlib) == _page()
+
+
+@pytest.mark.slow
+def test_a_worker_prepares_what_the_crawl_process_would() -> None:
+    pool = ExtractionPool(1)
+    job = PageJob(URL, _page(), "utf-8", prepare=True)
+    try:
+        remote = asyncio.run(pool.extract(job))
+    finally:
+        pool.shutdown()
+    local = extract_page(job)
+    assert remote.prepared is not None and local.prepared is not None
+    assert remote.prepared == dataclasses.replace(local.prepared, signature=remote.prepared.signature)
+    assert list(remote.prepared.signature.hashvalues) == list(local.prepared.signature.hashvalues)
+
+
+def test_storage_stores_what_the_worker_prepared(db_url: str) -> None:
+    crawler = get_crawler(settings_dict={"MONITOR_DATABASE_URL": db_url, "MONITOR_EXTRACT_WORKERS": 0})
+    crawler.stats.open_spider()
+    extraction, storage = ExtractionPipeline.from_crawler(crawler), StoragePipeline.from_crawler(crawler)
+    extraction.open_spider()
+    storage.open_spider()
+    try:
+        item = asyncio.run(extraction.process_item(_item(_page())))
+        prepared = item.prepared
+        assert prepared is not None and prepared.fits(item.article)
+        item.prepared = dataclasses.replace(prepared, content_hash="c" * 64)  # shows that it was used
+        stored = asyncio.run(storage.process_item(item))
+    finally:
+        extraction.close_spider()
+        storage.close_spider()
+    database = Database(db_url)
+    try:
+        with database.session() as session:
+            row = session.get(ArticleRow, stored.article_id)
+            raw = session.scalar(select(RawPage.html_zlib).where(RawPage.article_id == stored.article_id))
+            assert row is not None and row.content_hash == "c" * 64
+            assert raw == prepared.raw_zlib
+    finally:
+        database.dispose()
 
 
 def test_storage_runs_on_one_thread_of_its_own(db_url: str) -> None:

@@ -97,20 +97,26 @@ class Store:
         encoding: str | None = None,
         content_type: str | None = None,
         status: int | None = None,
+        raw_zlib: bytes | None = None,
     ) -> int | None:
-        """Insert; None when a unique constraint says it is already there (another process won)."""
+        """Insert; None when a unique constraint says it is already there (another process won).
+
+        The raw page is given as ``raw_html`` (compressed here) or already zlib-compressed as ``raw_zlib``.
+        """
+        if raw_zlib is None and raw_html is not None:
+            raw_zlib = zlib.compress(raw_html, 6)
         try:
             with session.begin_nested():
                 session.add(article)
                 session.flush()
-                if raw_html is not None:
+                if raw_zlib is not None:
                     session.add(
                         RawPage(
                             article_id=article.id,
                             encoding=encoding,
                             content_type=content_type,
                             status=status,
-                            html_zlib=zlib.compress(raw_html, 6),
+                            html_zlib=raw_zlib,
                         )
                     )
                     session.flush()
