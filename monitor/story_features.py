@@ -36,6 +36,7 @@ january february march april june july august september october november decembe
 STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 CAPITALISED = re.compile(r"(?<![\w'’])([A-ZÀ-ÖØ-Þ][\w’'\-]*[\w]|[A-Z]{2,})")
 NUMBER = re.compile(r"(?<![\w.,])(\d+(?:[.,]\d+)?)(?![\w])")
+THOUSANDS = re.compile(r"\d{1,3}[.,]\d{3}")
 WORD = re.compile(r"[a-z0-9][a-z0-9\-]{2,}")
 ENTITY_PRIOR = 1.5
 NUMBER_PRIOR = 0.6
@@ -82,10 +83,11 @@ def is_title_case(title: str) -> bool:
 
 @dataclass(frozen=True)
 class Lexicon:
-    """Folded phrase -> (concept, weight), matched longest first; folded place names -> weight."""
+    """Folded phrase -> (concept, weight), matched longest first; folded place name -> its one name
+    in both languages ("londres" -> "london")."""
 
     phrases: dict[str, tuple[str, float]]
-    places: frozenset[str] = frozenset()
+    places: dict[str, str] = field(default_factory=dict)
     place_weight: float = 0.8
 
     @property
@@ -106,7 +108,10 @@ def load_lexicon(path: Path | None = None) -> Lexicon:
         for phrase in [*entry.get("fr", []), *entry.get("en", [])]:
             phrases[strip_elision(fold(phrase))] = (concept, weight)
     places = data.get("places", {})
-    names = frozenset(fold(name) for name in places.get("names", []))
+    names: dict[str, str] = {}
+    for entry in places.get("names", []):
+        aliases = [fold(alias.strip()) for alias in entry.split("|")]
+        names.update((alias, aliases[-1]) for alias in aliases)
     return Lexicon(phrases, names, float(places.get("weight", 0.8)))
 
 
@@ -118,7 +123,7 @@ class Features:
     cross: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
     words: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
     priors: dict[str, float] = field(default_factory=dict)
-    title_keys: set[str] = field(default_factory=set)  # entities and specific concepts of the headline
+    title_keys: set[str] = field(default_factory=set)  # names, specific concepts and numbers of the headline
 
 
 class FeatureExtractor:
@@ -137,30 +142,42 @@ class FeatureExtractor:
         return features
 
     def _zone(self, zone: str, boost: float, features: Features, names: set[str], is_title: bool) -> None:
-        for token in CAPITALISED.findall(zone):
-            folded = _possessive(fold(strip_elision(token)))
-            if folded not in names or folded in self.lexicon.phrases:
-                continue  # a capitalised lexicon word ("Police", "Congress") is a concept, below
-            is_place = folded in self.lexicon.places
-            key = f"p:{folded}" if is_place else f"e:{folded}"
-            features.cross[key] += boost
-            features.priors[key] = self.lexicon.place_weight if is_place else ENTITY_PRIOR
-            if is_title:
-                features.title_keys.add(key)
         normal = strip_elision(fold(zone))
+        in_phrases: set[str] = set()  # words of the lexicon phrases found here: "Met" of "Met Police" is no actor
         for match in self._pattern.finditer(normal):
             concept, weight = self.lexicon.phrases[match.group(0)]
+            in_phrases.update(match.group(0).split())
             key = f"c:{concept}"
             features.cross[key] += boost
             features.priors[key] = weight
             if is_title and weight >= ANCHOR_MIN_WEIGHT:
                 features.title_keys.add(key)
+        for token in CAPITALISED.findall(zone):
+            folded = _possessive(fold(strip_elision(token)))
+            if folded not in names or folded in in_phrases or folded in self.lexicon.phrases:
+                continue  # a capitalised lexicon word ("Police", "Congress") is a concept, above
+            place = self.lexicon.places.get(folded)
+            is_place = place is not None
+            key = f"p:{place}" if is_place else f"e:{folded}"
+            features.cross[key] += boost
+            features.priors[key] = self.lexicon.place_weight if is_place else ENTITY_PRIOR
+            if is_title:
+                features.title_keys.add(key)
         for number in NUMBER.findall(zone):
-            value = number.replace(",", ".")
+            value = number_value(number)
             key = f"n:{value}"
             features.cross[key] += boost
             is_year = value.isdigit() and 1900 <= int(value) <= 2100
             features.priors[key] = YEAR_PRIOR if is_year else NUMBER_PRIOR
+            if is_title and not is_year:
+                features.title_keys.add(key)  # "fines Ikea 85 million" is not "fines Ikea 17 million"
         for word in WORD.findall(normal):
             if word not in STOPWORDS and not word.isdigit():
                 features.words[f"{features.language}:{word}"] += boost
+
+
+def number_value(number: str) -> str:
+    """One spelling per value: "18,000" and "18.000" are 18000 (three digits after the separator), "2,5" is 2.5."""
+    if THOUSANDS.fullmatch(number):
+        return number[:-4] + number[-3:]
+    return number.replace(",", ".")

@@ -25,7 +25,8 @@ from datetime import datetime, timedelta
 from monitor.story_features import Features
 
 STRONG_WORD_SCORE = 1.6
-NAME_PREFIXES = ("e:", "p:")  # actors and places
+NAME_PREFIXES = ("e:", "p:", "n:")  # actors, places and numbers: who, where, how much
+NUMBER_PREFIX = "n:"
 
 
 def _norm(vector: dict[str, float]) -> float:
@@ -57,7 +58,7 @@ class StoryIndex:
     def __init__(
         self,
         window: timedelta = timedelta(days=3),
-        cross_threshold: float = 0.34,
+        cross_threshold: float = 0.32,
         word_threshold: float = 0.30,
         candidate_features: int = 12,
         max_span: timedelta = timedelta(days=14),
@@ -141,14 +142,18 @@ class StoryIndex:
         core = {k for k, count in story.title_counts.items() if count * 5 >= story.size}
         agreed = {k for k, n in story.title_counts.items() if n * 2 >= story.size and (n >= 2 or story.size == 1)}
         core_names = {k for k in agreed if k.startswith(NAME_PREFIXES)}
-        newcomers = {k for k in names if k not in story.cross}
-        if newcomers and core_names and not any(k in features.cross for k in core_names):
-            return False  # the headline names someone new and the article ignores whom the story is about
-        actions = keys - names
         core_actions = agreed - core_names
-        new_action = any(k not in story.cross for k in actions)
-        if new_action and core_actions and not any(k in features.cross for k in core_actions):
-            return False  # a new kind of news (a lawsuit, not a moratorium) about the same names
+        newcomers = {k for k in keys if k not in story.cross}
+        if newcomers:
+            if any(k not in features.cross for k in core_names if not k.startswith(NUMBER_PREFIX)):
+                return False  # something new in the headline, and the article ignores whom or where the story is
+            if any(k.startswith(NUMBER_PREFIX) for k in newcomers) and any(
+                k not in features.cross for k in core_names if k.startswith(NUMBER_PREFIX)
+            ):
+                return False  # another amount in the headline ("fines Ikea 85 million", not 17 million)
+            missing_actions = {k for k in core_actions if k not in features.cross}
+            if missing_actions and (missing_actions == core_actions or newcomers - names):
+                return False  # a new kind of news, or something new while the article ignores what happened
         if keys & core:
             return True
         return word_score >= STRONG_WORD_SCORE and any(k in story.cross for k in (names or keys))
