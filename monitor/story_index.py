@@ -41,6 +41,7 @@ class _Story:
     cross: dict[str, float] = field(default_factory=dict)
     words: dict[str, dict[str, float]] = field(default_factory=dict)  # per language
     title_counts: Counter[str] = field(default_factory=Counter)  # headline keys: how many headlines name each
+    doc_counts: Counter[str] = field(default_factory=Counter)  # all keys: how many of its articles have each
     size: int = 0
     cross_norm: float = 1.0
     word_norms: dict[str, float] = field(default_factory=dict)
@@ -165,7 +166,7 @@ class StoryIndex:
 
     def add(self, story_id: int, features: Features, when: datetime) -> None:
         """Record that an article with ``features`` joined ``story_id`` (opened if new)."""
-        self._docs += 1
+        self._docs += 1  # document frequencies count the articles of the open stories only (see ``forget``)
         self._df.update(features.cross.keys())
         self._df.update(features.words.keys())
         cross = self._weigh(features.cross, features.priors)
@@ -177,6 +178,8 @@ class StoryIndex:
         story.last_seen = max(story.last_seen, when)
         story.size += 1
         story.title_counts.update(features.title_keys)
+        story.doc_counts.update(features.cross.keys())
+        story.doc_counts.update(features.words.keys())
         for key, value in cross.items():
             story.cross[key] = story.cross.get(key, 0.0) + value
             self._postings.setdefault(key, set()).add(story_id)
@@ -208,6 +211,13 @@ class StoryIndex:
         story = self._stories.pop(story_id, None)
         if story is None:
             return
+        self._docs -= story.size
+        for key, count in story.doc_counts.items():
+            left = self._df[key] - count
+            if left > 0:
+                self._df[key] = left
+            else:
+                del self._df[key]
         for key in story.cross:
             postings = self._postings.get(key)
             if postings is not None:

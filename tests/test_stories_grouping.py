@@ -6,12 +6,14 @@ import dataclasses
 import random
 import re
 from collections import defaultdict
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from monitor.stories import Member, representative_headlines
 from monitor.story_eval import Labelled, bcubed, link_scores, load_labelled, pairwise, run_pipeline
+from monitor.story_features import FeatureExtractor, load_lexicon, number_value
 
 LABELLED = Path(__file__).parent / "fixtures" / "stories" / "labelled.jsonl"
 BCUBED_F1_FLOOR = 0.90
@@ -106,3 +108,86 @@ def test_representative_headline_per_language() -> None:
     assert list(headlines) == ["en", "fr"]
     assert headlines["en"] == "Amazon pauses police use of Rekognition"
     assert headlines["fr"] == "Amazon suspend Rekognition pour la police"  # the most shared words; not the copy
+
+
+def _record(rid: str, event: str, lang: str, hour: int, title: str, text: str) -> Labelled:
+    when = datetime(2023, 5, 2, tzinfo=UTC) + timedelta(hours=hour)
+    return Labelled(rid, event, f"outlet-{rid}", lang, when, title, text)
+
+
+def _stories_by_event(records: list[Labelled]) -> dict[str, set[int]]:
+    stories = run_pipeline(records).stories
+    by_event: dict[str, set[int]] = defaultdict(set)
+    for record in records:
+        by_event[record.event].add(stories[record.id])
+    return by_event
+
+
+def test_the_same_news_in_two_cities_the_same_day_stays_apart() -> None:
+    """A dense week: two cities ban facial recognition, with the same wire-style headline; sharing the
+    words of a ban is not enough, the places (and companies) differ."""
+    records = [
+        _record(
+            "nice-fr", "nice", "fr", 0,
+            "La ville de Nice interdit la reconnaissance faciale dans l'espace public",
+            "Le conseil municipal de Nice a voté l'interdiction de la reconnaissance faciale par 31 voix. "
+            "Un revers pour Idemia, qui équipait les caméras de la ville depuis 2019.",
+        ),
+        _record(
+            "lyon-en", "lyon", "en", 3,
+            "Lyon bans facial recognition in public spaces",
+            "Lyon's city council voted 40 to 12 to ban facial recognition in public spaces, a blow to Thales, "
+            "which had supplied the city's camera network.",
+        ),
+        _record(
+            "nice-en", "nice", "en", 5,
+            "Nice bans facial recognition in public spaces",
+            "Councillors in Nice voted 31 in favour of a ban on facial recognition in public spaces. Idemia, "
+            "whose software ran on the city's cameras, declined to comment.",
+        ),
+        _record(
+            "lyon-fr", "lyon", "fr", 8,
+            "Lyon à son tour interdit la reconnaissance faciale",
+            "Par 40 voix contre 12, les élus lyonnais ont interdit la reconnaissance faciale dans l'espace "
+            "public. Thales perd ainsi l'un de ses clients.",
+        ),
+    ]
+    by_event = _stories_by_event(records)
+    assert len(by_event["nice"]) == 1 and len(by_event["lyon"]) == 1, by_event
+    assert not by_event["nice"] & by_event["lyon"], "two cities' bans were merged"
+
+
+def test_two_regulators_fining_one_company_the_same_week_stay_apart() -> None:
+    records = [
+        _record(
+            "cnil-fr", "cnil", "fr", 0,
+            "La CNIL inflige une amende de 17 millions d'euros à Ikea",
+            "Le gendarme français des données sanctionne Ikea pour la surveillance de ses salariés par "
+            "reconnaissance faciale. L'entreprise a deux mois pour supprimer les images.",
+        ),
+        _record(
+            "ico-en", "ico", "en", 30,
+            "ICO fines Ikea 85 million euros over staff face scans",
+            "Britain's ICO has fined Ikea 85 million euros for scanning the faces of its staff in its UK "
+            "stores. Ikea said it would appeal.",
+        ),
+        _record(
+            "cnil-en", "cnil", "en", 33,
+            "French watchdog fines Ikea 17 million euros",
+            "France's CNIL fined Ikea 17 million euros for using facial recognition to monitor employees, "
+            "and ordered it to delete the images within two months.",
+        ),
+    ]
+    by_event = _stories_by_event(records)
+    assert len(by_event["cnil"]) == 1, "the French and English coverage of the CNIL fine is split"
+    assert not by_event["cnil"] & by_event["ico"], "two regulators' fines were merged"
+
+
+def test_features_name_one_place_in_both_languages_and_no_actor_inside_a_concept() -> None:
+    extractor = FeatureExtractor(load_lexicon())
+    french = extractor.extract("Londres : la police déploie la reconnaissance faciale", "À Londres, la police...", "fr")
+    english = extractor.extract("Met Police deploy facial recognition in London", "The Met Police said...", "en")
+    assert "p:london" in french.title_keys and "p:london" in english.title_keys
+    assert "c:met_police" in english.cross and "e:met" not in english.cross
+    assert number_value("18,000") == number_value("18000") == "18000"
+    assert number_value("2,5") == "2.5"
