@@ -66,14 +66,11 @@ Progress = Callable[[ReextractReport], None]
 
 
 def _decoded(page: ArchivedPage) -> str | bytes:
-    """The HTML as the crawl decoded it (its recorded encoding), else the bytes for extraction to sniff."""
+    """The HTML decoded as the crawl decodes it (monitor.workers.decoded), else the bytes to sniff."""
+    from monitor.workers import decoded
+
     assert page.html is not None
-    if page.encoding:
-        try:
-            return page.html.decode(page.encoding)
-        except (LookupError, UnicodeDecodeError):
-            pass
-    return page.html
+    return decoded(page.html, page.encoding)
 
 
 def _as_utc(value: datetime | None) -> datetime | None:

@@ -78,14 +78,14 @@ def canonical_url(url: str) -> str:
     parts = urlsplit(url.strip())
     scheme = (parts.scheme or "http").lower()
     host = (parts.hostname or "").lower().rstrip(".")
-    path = parts.path or "/"
+    path = _remove_dot_segments(parts.path or "/")
     port = parts.port if parts.port and DEFAULT_PORTS.get(scheme) != parts.port else None
     if AMP_CACHE_HOST.search(host):
         scheme, host, path = _unwrap_amp_cache(scheme, host, unquote(path))
         port = None
     if VARIANT_HOST.match(host):
         host = VARIANT_HOST.sub("www.", host)
-    path = _strip_amp_path(path)
+    path = _strip_amp_path(_remove_dot_segments(path))  # again: an AMP cache path may carry its own
     netloc = host if port is None else f"{host}:{port}"
     if parts.username:
         netloc = f"{parts.username}@{netloc}"
@@ -93,6 +93,26 @@ def canonical_url(url: str) -> str:
     query = urlencode([(k, v) for k, v in pairs if not is_tracking_param(k) and not _is_amp_param(k, v)])
     rebuilt = urlunsplit((scheme, netloc, path, query, ""))
     return canonicalize_url(rebuilt, keep_fragments=False)
+
+
+def _remove_dot_segments(path: str) -> str:
+    """RFC 3986 5.2.4: "/a/./b/../c" -> "/a/c", before any rule looks at the segments."""
+    output: list[str] = []
+    segments = path.split("/")
+    for index, segment in enumerate(segments):
+        if segment == ".":
+            if index == len(segments) - 1:
+                output.append("")
+            continue
+        if segment == "..":
+            if len(output) > 1:
+                output.pop()
+            if index == len(segments) - 1:
+                output.append("")
+            continue
+        output.append(segment)
+    result = "/".join(output)
+    return result if result.startswith("/") else "/" + result
 
 
 def host_of(url: str) -> str:
