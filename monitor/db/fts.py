@@ -14,7 +14,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import ColumnElement, Select, func, select
 
-from monitor.db.models import Article, ArticleTopic, Source, StoryArticle
+from monitor.db.models import Article, Source, StoryArticle
+from monitor.db.queries import article_conditions
 from monitor.db.session import Database
 from monitor.search import AnyOf, Node, Term
 
@@ -87,22 +88,7 @@ def to_tsquery(node: Node, config: str) -> ColumnElement[Any]:
 
 # The query --------------------------------------------------------------------------------------------
 def _filters(query: Select[Any], flt: SearchFilter) -> Select[Any]:
-    when = func.coalesce(Article.published_at, Article.fetched_at)
-    if flt.since:
-        query = query.where(when >= flt.since)
-    if flt.until:
-        query = query.where(when < flt.until)
-    if flt.language:
-        query = query.where(Article.language == flt.language)
-    if flt.sources:
-        query = query.where(Source.name.in_(flt.sources))
-    if flt.topic:
-        query = query.where(
-            select(ArticleTopic.article_id)
-            .where(ArticleTopic.article_id == Article.id, ArticleTopic.topic == flt.topic)
-            .exists()
-        )
-    return query
+    return query.where(*article_conditions(flt))
 
 
 def _base(*extra: ColumnElement[Any]) -> Select[Any]:

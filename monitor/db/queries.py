@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import (
     Connection,
@@ -211,24 +211,49 @@ def _moment(value: datetime, dialect: str) -> ColumnElement[Any]:
     return literal(utc.strftime("%Y-%m-%d %H:%M:%S.%f"), String)
 
 
-def _filtered(query: Select[Any], flt: ArticleFilter, dialect: str) -> Select[Any]:
+class ArticleWindow(Protocol):
+    """What every article filter has: the window in article time, language, sources, watchlist."""
+
+    @property
+    def since(self) -> datetime | None: ...
+    @property
+    def until(self) -> datetime | None: ...
+    @property
+    def language(self) -> str | None: ...
+    @property
+    def sources(self) -> tuple[str, ...]: ...
+    @property
+    def topic(self) -> str | None: ...
+
+
+def article_conditions(
+    flt: ArticleWindow, moment: Callable[[datetime], Any] = lambda value: value
+) -> list[ColumnElement[bool]]:
+    """The WHERE conditions of ``flt`` on ``Article`` (joined with ``Source``), for every query that filters
+    articles (exports, search, the report's timeline); ``moment`` renders a bound date-time."""
     when = func.coalesce(Article.published_at, Article.fetched_at)
+    conditions: list[ColumnElement[bool]] = []
     if flt.since:
-        query = query.where(when >= _moment(flt.since, dialect))
+        conditions.append(when >= moment(flt.since))
     if flt.until:
-        query = query.where(when < _moment(flt.until, dialect))
+        conditions.append(when < moment(flt.until))
     if flt.language:
-        query = query.where(Article.language == flt.language)
+        conditions.append(Article.language == flt.language)
     if flt.sources:
-        query = query.where(Source.name.in_(flt.sources))
-    if flt.story_id is not None:
-        query = query.where(StoryArticle.story_id == flt.story_id)
+        conditions.append(Source.name.in_(flt.sources))
     if flt.topic:
-        query = query.where(
+        conditions.append(
             select(ArticleTopic.article_id)
             .where(ArticleTopic.article_id == Article.id, ArticleTopic.topic == flt.topic)
             .exists()
         )
+    return conditions
+
+
+def _filtered(query: Select[Any], flt: ArticleFilter, dialect: str) -> Select[Any]:
+    query = query.where(*article_conditions(flt, lambda value: _moment(value, dialect)))
+    if flt.story_id is not None:
+        query = query.where(StoryArticle.story_id == flt.story_id)
     return query
 
 
@@ -414,21 +439,11 @@ def story_articles(db: Database, story_id: int) -> list[dict[str, Any]]:
 def articles_per_day(db: Database, flt: ArticleFilter) -> dict[tuple[str, str], int]:
     """``{(day, language): articles}`` of the articles seen in the filter's window (days in UTC, ISO)."""
     when = func.coalesce(Article.published_at, Article.fetched_at)
-    query = select(when, Article.language).join(Source, Source.id == Article.source_id)
-    if flt.since:
-        query = query.where(when >= flt.since)
-    if flt.until:
-        query = query.where(when < flt.until)
-    if flt.language:
-        query = query.where(Article.language == flt.language)
-    if flt.sources:
-        query = query.where(Source.name.in_(flt.sources))
-    if flt.topic:
-        query = query.where(
-            select(ArticleTopic.article_id)
-            .where(ArticleTopic.article_id == Article.id, ArticleTopic.topic == flt.topic)
-            .exists()
-        )
+    query = (
+        select(when, Article.language)
+        .join(Source, Source.id == Article.source_id)
+        .where(*article_conditions(flt))
+    )
     counts: dict[tuple[str, str], int] = {}
     with db.engine.connect() as connection:
         for seen, language in connection.execute(query).yield_per(2000):
