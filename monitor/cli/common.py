@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import click
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -36,3 +39,43 @@ def open_db(db_url: str | None) -> Any:
         return Database(db_url)
     except Exception as exc:  # a wrong URL, a server down: one clear line, not a traceback
         raise click.ClickException(f"cannot open the database: {str(exc).splitlines()[0]}") from exc
+
+
+all_topics_option = click.option(
+    "--all-topics", is_flag=True, help="Keep every article, not only those a watchlist matches."
+)
+watchlists_option = click.option(
+    "--watchlists",
+    "watchlists_file",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="TOML file of watchlists (default: the shipped facial-recognition watchlist).",
+)
+log_level_option = click.option(
+    "--log-level",
+    default="INFO",
+    show_default=True,
+    type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
+)
+
+
+def settings_option(example: str) -> Callable[[F], F]:
+    """``-s NAME=VALUE`` (repeatable): a Scrapy or ``MONITOR_`` setting for this run; read with ``parse_settings``."""
+    return click.option(
+        "-s",
+        "--set",
+        "settings",
+        multiple=True,
+        metavar="NAME=VALUE",
+        help=f"Override a Scrapy or MONITOR_ setting, e.g. {example} (repeatable).",
+    )
+
+
+def parse_settings(pairs: tuple[str, ...]) -> dict[str, str]:
+    overrides: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"{pair!r}: expected NAME=VALUE", param_hint="--set")
+        overrides[name.strip()] = value
+    return overrides

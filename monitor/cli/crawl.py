@@ -7,28 +7,26 @@ import sys
 
 import click
 
-from monitor.cli.common import db_option, open_db, sources_option
+from monitor.cli.common import (
+    all_topics_option,
+    db_option,
+    log_level_option,
+    open_db,
+    parse_settings,
+    settings_option,
+    sources_option,
+    watchlists_option,
+)
 
 
 @click.command()
 @db_option
 @sources_option
 @click.option("--source", "source_names", multiple=True, metavar="NAME", help="Crawl only this source (repeatable).")
-@click.option("--all-topics", is_flag=True, help="Keep every article, not only those a watchlist matches.")
+@all_topics_option
 @click.option("--refresh", is_flag=True, help="Fetch again articles that are already archived.")
-@click.option(
-    "--watchlists",
-    "watchlists_file",
-    type=click.Path(exists=True, dir_okay=False),
-    default=None,
-    help="TOML file of watchlists (default: the shipped facial-recognition watchlist).",
-)
-@click.option(
-    "--log-level",
-    default="INFO",
-    show_default=True,
-    type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
-)
+@watchlists_option
+@log_level_option
 @click.option(
     "--log-format",
     default="text",
@@ -49,14 +47,7 @@ from monitor.cli.common import db_option, open_db, sources_option
     help="Share the request queue and seen URLs with `monitor worker` processes through Redis "
     "($MONITOR_REDIS_URL, docs/distributed.md); ends when the shared queue stayed empty for 10 s.",
 )
-@click.option(
-    "-s",
-    "--set",
-    "settings",
-    multiple=True,
-    metavar="NAME=VALUE",
-    help="Override a Scrapy or MONITOR_ setting, e.g. -s DOWNLOAD_DELAY=2 (repeatable).",
-)
+@settings_option("-s DOWNLOAD_DELAY=2")
 def crawl(
     db_url: str | None,
     sources_file: str | None,
@@ -131,13 +122,3 @@ def crawl(
     statuses = {r.source: r.status for r in outcome.records}
     click.echo(json.dumps({"sources": len(sources), "runs": statuses, **summary}, default=str))
     sys.exit(outcome.exit_status)
-
-
-def parse_settings(pairs: tuple[str, ...]) -> dict[str, str]:
-    overrides: dict[str, str] = {}
-    for pair in pairs:
-        name, sep, value = pair.partition("=")
-        if not sep or not name.strip():
-            raise click.BadParameter(f"{pair!r}: expected NAME=VALUE", param_hint="--set")
-        overrides[name.strip()] = value
-    return overrides

@@ -7,8 +7,15 @@ import sys
 
 import click
 
-from monitor.cli.common import db_option, open_db, sources_option
-from monitor.cli.crawl import parse_settings
+from monitor.cli.common import (
+    all_topics_option,
+    db_option,
+    open_db,
+    parse_settings,
+    settings_option,
+    sources_option,
+    watchlists_option,
+)
 
 
 @click.command()
@@ -16,14 +23,8 @@ from monitor.cli.crawl import parse_settings
 @sources_option
 @click.option("--source", "source_names", multiple=True, metavar="NAME", help="Schedule only this source (repeatable).")
 @click.option("--once", is_flag=True, help="Run every due source once (a new source is due), then exit.")
-@click.option("--all-topics", is_flag=True, help="Keep every article, not only those a watchlist matches.")
-@click.option(
-    "--watchlists",
-    "watchlists_file",
-    type=click.Path(exists=True, dir_okay=False),
-    default=None,
-    help="TOML file of watchlists (default: the shipped facial-recognition watchlist).",
-)
+@all_topics_option
+@watchlists_option
 @click.option(
     "--log-format",
     default="text",
@@ -45,14 +46,7 @@ from monitor.cli.crawl import parse_settings
     envvar="MONITOR_LOCK_DIR",
     help="Folder of the per-source lock files (default: <database file>.locks next to a SQLite database).",
 )
-@click.option(
-    "-s",
-    "--set",
-    "settings",
-    multiple=True,
-    metavar="NAME=VALUE",
-    help="Override a Scrapy or MONITOR_ setting, e.g. -s MONITOR_DAEMON_MAX_CRAWLS=4 (repeatable).",
-)
+@settings_option("-s MONITOR_DAEMON_MAX_CRAWLS=4")
 @click.option(
     "--coordinator",
     is_flag=True,

@@ -198,7 +198,7 @@ def add(
         monitor sources add https://www.numerama.com/ --sources my-outlets.toml --language fr
         monitor sources add https://www.theregister.com/ --dry-run
     """
-    from monitor.cli.crawl import parse_settings
+    from monitor.cli.common import parse_settings
     from monitor.feedfinder import find_feeds
     from monitor.sources import SourcesError, check_sources, read_sources_file, url_problem
 

@@ -7,7 +7,15 @@ import sys
 
 import click
 
-from monitor.cli.common import db_option, open_db
+from monitor.cli.common import (
+    all_topics_option,
+    db_option,
+    log_level_option,
+    open_db,
+    parse_settings,
+    settings_option,
+    watchlists_option,
+)
 
 redis_option = click.option(
     "--redis",
@@ -38,28 +46,10 @@ prefix_option = click.option(
     metavar="SECONDS",
     help="Exit after the shared queue stayed empty this long; 0: run until SIGTERM.",
 )
-@click.option("--all-topics", is_flag=True, help="Keep every article, not only those a watchlist matches.")
-@click.option(
-    "--watchlists",
-    "watchlists_file",
-    type=click.Path(exists=True, dir_okay=False),
-    default=None,
-    help="TOML file of watchlists (default: the shipped facial-recognition watchlist).",
-)
-@click.option(
-    "--log-level",
-    default="INFO",
-    show_default=True,
-    type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
-)
-@click.option(
-    "-s",
-    "--set",
-    "settings",
-    multiple=True,
-    metavar="NAME=VALUE",
-    help="Override a Scrapy or MONITOR_ setting, e.g. -s CONCURRENT_REQUESTS=32 (repeatable).",
-)
+@all_topics_option
+@watchlists_option
+@log_level_option
+@settings_option("-s CONCURRENT_REQUESTS=32")
 @click.option("--status", "show_status", is_flag=True, help="Print the shared queue's state as JSON and exit.")
 @click.option("--reset", is_flag=True, help="Delete the queue, the seen URLs and the sources of the prefix, and exit.")
 def worker(
@@ -89,7 +79,6 @@ def worker(
         monitor worker --status                         # pending requests, seen articles, running workers
         monitor worker --prefix newsroom-test --reset   # forget that deployment's queue and seen URLs
     """
-    from monitor.cli.crawl import parse_settings
     from monitor.crawl import CrawlOptions, crawl
     from monitor.distributed import (
         DistributedConfig,
