@@ -219,5 +219,10 @@ class CrawlDelayExtension:
         floor = self.floors.get(key)
         engine = self.crawler.engine
         slot = engine.downloader.slots.get(key) if floor and engine is not None else None
-        if slot is not None and floor is not None and slot.delay < floor:
-            slot.delay = floor
+        if slot is not None and floor is not None:
+            # Scrapy draws each wait from delay × (1 ± jitter): the delay is raised so that even the
+            # shortest draw keeps the Crawl-delay.
+            jitter = float(getattr(slot, "jitter", 0.5 if getattr(slot, "randomize_delay", False) else 0.0))
+            needed = floor / (1.0 - jitter) if 0.0 <= jitter < 1.0 else floor
+            if slot.delay < needed:
+                slot.delay = needed
