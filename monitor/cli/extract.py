@@ -32,6 +32,8 @@ def extract(file: str, url: str, with_language: bool) -> None:
         article = extract_article(data, url)
     except ExtractionError as exc:
         raise click.ClickException(f"{file}: {exc}") from exc
-    if with_language:
+    if not with_language:
+        article.language = None
+    elif not article.language or article.language == "und":  # extraction detects it already
         Processor.set_language_of(article)
     click.echo(json.dumps(article.to_json(), ensure_ascii=False, indent=2))

@@ -257,28 +257,6 @@ class Store:
             for article_id, title, text, language, at, story_id in session.execute(query).yield_per(1000):
                 yield WindowArticle(article_id, title, text, language, at, story_id)
 
-    def recent_articles(self, touched_within: timedelta, limit: int = 50_000) -> Iterator[WindowArticle]:
-        """Articles of the stories touched lately and articles fetched lately, oldest first."""
-        since = utcnow() - touched_within
-        with self.db.session() as session:
-            story_ids = select(Story.id).where(Story.updated_at >= since)
-            query = (
-                select(Article, StoryArticle.story_id)
-                .outerjoin(StoryArticle, StoryArticle.article_id == Article.id)
-                .where((Article.fetched_at >= since) | StoryArticle.story_id.in_(story_ids))
-                .order_by(Article.id)
-                .limit(limit)
-            )
-            for article, story_id in session.execute(query):
-                yield WindowArticle(
-                    id=article.id,
-                    title=article.title,
-                    text=article.text,
-                    language=article.language,
-                    when=article.published_at or article.fetched_at,
-                    story_id=story_id,
-                )
-
     def counts(self) -> dict[str, int]:
         with self.db.session() as session:
             return {
