@@ -79,3 +79,19 @@ def parse_settings(pairs: tuple[str, ...]) -> dict[str, str]:
             raise click.BadParameter(f"{pair!r}: expected NAME=VALUE", param_hint="--set")
         overrides[name.strip()] = value
     return overrides
+
+
+log_format_option = click.option(
+    "--log-format",
+    default="text",
+    show_default=True,
+    type=click.Choice(["text", "json"]),
+    help="Format of the run log lines (one per run per source, on standard error).",
+)
+lock_dir_option = click.option(
+    "--lock-dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    envvar="MONITOR_LOCK_DIR",
+    help="Folder of the per-source lock files (default: <database file>.locks next to a SQLite database).",
+)

@@ -10,6 +10,8 @@ import click
 from monitor.cli.common import (
     all_topics_option,
     db_option,
+    lock_dir_option,
+    log_format_option,
     log_level_option,
     open_db,
     parse_settings,
@@ -27,20 +29,8 @@ from monitor.cli.common import (
 @click.option("--refresh", is_flag=True, help="Fetch again articles that are already archived.")
 @watchlists_option
 @log_level_option
-@click.option(
-    "--log-format",
-    default="text",
-    show_default=True,
-    type=click.Choice(["text", "json"]),
-    help="Format of the run log lines (one per source, on standard error).",
-)
-@click.option(
-    "--lock-dir",
-    type=click.Path(file_okay=False),
-    default=None,
-    envvar="MONITOR_LOCK_DIR",
-    help="Folder of the per-source lock files (default: <database file>.locks next to a SQLite database).",
-)
+@log_format_option
+@lock_dir_option
 @click.option(
     "--distributed",
     is_flag=True,

@@ -10,6 +10,8 @@ import click
 from monitor.cli.common import (
     all_topics_option,
     db_option,
+    lock_dir_option,
+    log_format_option,
     open_db,
     parse_settings,
     settings_option,
@@ -25,13 +27,7 @@ from monitor.cli.common import (
 @click.option("--once", is_flag=True, help="Run every due source once (a new source is due), then exit.")
 @all_topics_option
 @watchlists_option
-@click.option(
-    "--log-format",
-    default="text",
-    show_default=True,
-    type=click.Choice(["text", "json"]),
-    help="Format of the run log lines (one per run per source, on standard error).",
-)
+@log_format_option
 @click.option(
     "--log-level",
     default="INFO",
@@ -39,13 +35,7 @@ from monitor.cli.common import (
     type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
     help="Level of the daemon's messages; the crawls log at WARNING unless DEBUG.",
 )
-@click.option(
-    "--lock-dir",
-    type=click.Path(file_okay=False),
-    default=None,
-    envvar="MONITOR_LOCK_DIR",
-    help="Folder of the per-source lock files (default: <database file>.locks next to a SQLite database).",
-)
+@lock_dir_option
 @settings_option("-s MONITOR_DAEMON_MAX_CRAWLS=4")
 @click.option(
     "--coordinator",
