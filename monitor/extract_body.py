@@ -1,9 +1,12 @@
 """The article body: trafilatura, then French and English boilerplate removed (pure).
 
-trafilatura runs first in precision mode (fewer "related stories", newsletter boxes and photo credits);
-when that keeps much less than the default mode would (a page whose layout precision mode misreads),
-the default mode's text is used. The default mode only runs when precision mode kept few words and the
-page's ``<p>`` elements hold several times more (or precision mode kept almost nothing).
+trafilatura runs first in precision mode (fewer "related stories", newsletter boxes and photo credits),
+in its fast form: its own extractor alone, without the comparison with readability and jusText. That
+comparison (the slowest part of trafilatura, and in precision mode it prunes the whole raw page once
+more) only changes the result on pages where the fast run keeps almost nothing, so it runs when the fast
+run kept few words or much less than the page's ``<p>`` elements hold. When precision mode then still keeps
+much less than the default mode would (a page whose layout precision mode misreads), the default mode's
+text is used; that third run is only tried on short results, under the same conditions.
 Comments are never included. Then lines that are boilerplate in French
 or English ("Lire aussi", "Read more", "Abonnez-vous", "Sign up to our newsletter", "Photo : AFP",
 "Share this article", cookie notices…) are removed, and paywall notices ("Cet article est réservé aux
@@ -69,15 +72,24 @@ class Body:
 def extract_body(markup: str | Any, url: str) -> Body:
     """The body; ``text`` is empty when trafilatura finds none. trafilatura's metadata is not asked for:
     structured data and ``htmldate`` do better, and its metadata stage costs as much as the body."""
-    precise_text = _text(trafilatura.bare_extraction(markup, url=url, favor_precision=True, include_comments=False))
-    text = precise_text
+    precise_text = _precise(markup, url, fast=True)
     words = len(precise_text.split())
+    if words < VERY_SHORT_WORDS or _lost_paragraphs(markup, words):
+        precise_text = _precise(markup, url, fast=False)  # with readability and jusText to compare
+        words = len(precise_text.split())
+    text = precise_text
     if words < SHORT_TEXT_WORDS and (words < VERY_SHORT_WORDS or _lost_paragraphs(markup, words)):
         default = _text(trafilatura.bare_extraction(markup, url=url, include_comments=False))
         if words < PRECISION_KEEPS_AT_LEAST * len(default.split()):
             text = default
     cleaned, notice = remove_boilerplate(text)
     return Body(text=cleaned, paywall_notice=notice)
+
+
+def _precise(markup: str | Any, url: str, fast: bool) -> str:
+    return _text(
+        trafilatura.bare_extraction(markup, url=url, favor_precision=True, include_comments=False, fast=fast)
+    )
 
 
 def _lost_paragraphs(markup: str | Any, words: int) -> bool:
