@@ -36,6 +36,8 @@ def _without_mark(match: re.Match[str]) -> str:
 
 def strip_elision(text: str) -> str:
     """French elided articles removed: "l'identification" -> "identification"."""
+    if "'" not in text and "’" not in text:
+        return text
     return _ELISION.sub("", text)
 
 
