@@ -31,6 +31,9 @@ REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 LOG_FORMATTER = "monitor.runlog.QuietLogFormatter"  # a dropped item: one line, not the whole page
+# Per-response costs of the crawl process (docs/discovery.md, "Throughput"):
+CONCURRENT_ITEMS = 1  # Scrapy starts this many tasks per response; the spider yields at most one item per response
+WARN_ON_GENERATOR_RETURN_VALUE = False  # a development check that re-reads the callbacks' source (ast) while crawling
 
 ITEM_PIPELINES = {
     "monitor.pipelines.ExtractionPipeline": 100,
