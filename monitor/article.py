@@ -13,7 +13,8 @@ class Article:
 
     ``provenance`` says where title, date and authors came from (``json-ld``, ``meta``, ``h1``,
     ``trafilatura``, ``htmldate``, ``feed``, ``record``).
-    ``authors`` are person names; ``credits`` the organisation and desk credits of the byline as printed
+    ``authors`` are person names, or the organisation byline when it names no person ("BBC News", provenance
+    ``<source>:organisation``); ``credits`` the organisation and desk credits of the byline as printed
     ("Le Monde", "BBC News", "Guardian staff"); ``agency`` the wire agency credited ("AFP", "AP", "Reuters").
     ``page_type`` is ``article``, or ``liveblog``, ``video``, ``index`` for pages that are not articles.
     """

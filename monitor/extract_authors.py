@@ -4,9 +4,17 @@ Sources, first that gives a person wins: JSON-LD ``author`` (``Person`` apart fr
 author ``<meta>`` tags (``author``, ``article:author``, ``dc.creator``, ``citation_author``,
 ``parsely-author``…), ``itemprop="author"``, byline elements (``rel="author"``, ``class="byline"``…),
 and the first lines of the text. Each byline is cleaned: "By"/"Par" dropped, cut before dates and job titles,
-split on "," / "and" / "et" / "&"; "Dupont, Marie" in a one-person field becomes "Marie Dupont".
-Names of the site, of desks ("Staff", "La rédaction", "Gear Team") and of agencies ("Le Monde avec AFP",
-"Associated Press") are kept as credits, not authors.
+split on "," / "and" / "et" / "&", a trailing place dropped ("Associated Press in Valencia");
+"Dupont, Marie" in a one-person field becomes "Marie Dupont"; "Tom Davies Associated Press" gives the
+person and the agency. Names of the site, of desks ("Staff", "La rédaction", "Gear Team") and of agencies
+("Le Monde avec AFP", "Associated Press") are kept as credits, not persons.
+
+When no source names a person, the byline is the organisation's: ``Byline.organisation`` holds the credits
+of the first source that gives any ("BBC News", "Associated Press", "MND Staff"), as printed, an agency
+named twice kept once in its long form, and ``use_organisation`` makes them the authors (provenance
+``<source>:organisation``). Never an organisation byline: generic desk words alone ("Staff", "La
+rédaction", "The Editors"), and joint credits ("Le Monde avec AFP", "Staff and agencies", an outlet and
+an agency side by side), which only credit the agency.
 """
 
 from __future__ import annotations
@@ -56,12 +64,32 @@ _DESK = re.compile(  # organisations and desks: kept as credits
     r"gazette|radio|tv|television|channel|editorial|wire|wires)\b",
     re.IGNORECASE,
 )
-_TRAILING_MONTH = re.compile(  # "By Associated PressApril 28, 2023" cut before the digits
-    r"(?:January|February|March|April|May|June|July|August|September|October|November|December|"
+_MONTHS = (
+    r"January|February|March|April|May|June|July|August|September|October|November|December|"
     r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec|janvier|février|mars|avril|mai|juin|juillet|août|"
-    r"septembre|octobre|novembre|décembre|Le|On|le|on)\.?\s*$"
+    r"septembre|octobre|novembre|décembre"
 )
-_AGENCY = re.compile(r"^(?:the\s+)?(?:" + "|".join(AGENCIES.values()) + r")$")
+_TRAILING_MONTH = re.compile(  # left before the cut digits: "By Associated PressApril 28, 2023", "STAFF NOVEMBER 13"
+    rf"(?:(?<=[a-z])(?=[A-Z])(?:{_MONTHS})|\b(?i:{_MONTHS}|le|on))\.?\s*$"
+)
+_AGENCY = re.compile(r"^(?:[Tt]he\s+)?(?:" + "|".join(AGENCIES.values()) + r")$")
+_AGENCY_NAMES = tuple((name, re.compile(rf"(?:[Tt]he\s+)?(?:{forms})")) for name, forms in AGENCIES.items())
+_TRAILING_AGENCY = re.compile(r"^(\S+(?:\s+\S+)+?)\s+((?:[Tt]he\s+)?(?:" + "|".join(AGENCIES.values()) + r"))$")
+_PLACE = re.compile(r"\s+(?:in|à)\s+[A-ZÀ-Þ][\w'’.-]*(?:\s+[A-ZÀ-Þ][\w'’.-]*){0,2}$")  # "… in Valencia"
+_TITLE_ARTICLE = re.compile(r"^(?:The|Le|La)\s+(?=\S)|^L['’](?=[^\W\d_])")
+_JOINT = re.compile(r"\s(?:&|\+|and|et|avec|with)\s", re.IGNORECASE)
+_WORD = re.compile(r"[^\W\d_]+")
+# fmt: off
+_GENERIC_WORDS = frozenset({  # bylines made only of these name no one: "Staff", "La rédaction", "The Editors"
+    "staff", "staffs", "team", "teams", "desk", "newsroom", "redaction", "redac", "editors", "editor", "editorial",
+    "board", "news", "web", "online", "digital", "service", "services", "bureau", "wire", "wires", "agency",
+    "agencies", "agence", "agences", "report", "reports", "reporter", "reporters", "writer", "writers", "equipe",
+    "journalist", "journalists", "journaliste", "journalistes", "redacteur", "redacteurs", "contributor",
+    "contributors", "correspondent", "correspondents", "admin", "administrator", "author", "authors", "auteur",
+    "auteurs", "anonymous", "anonyme", "guest", "sponsored", "content", "partner", "partners", "members",
+    "the", "la", "le", "les", "l", "our", "notre", "nos", "de", "du", "des", "d", "a", "an", "and", "et", "by", "par",
+})
+# fmt: on
 _NAME_WORDS = r"([^\W\d_][\w'’.-]*(?:\s[^\W\d_][\w'’.-]*)?)"
 _LAST_FIRST = re.compile(rf"^{_NAME_WORDS},\s*{_NAME_WORDS}$")
 
@@ -82,11 +110,20 @@ _NOT_NAME_WORDS = frozenset({  # capitalised words of bold intertitles, never of
 
 @dataclass
 class Byline:
-    """Persons (in byline order), organisation/desk credits as printed, and where the persons came from."""
+    """Persons (in byline order), organisation/desk credits as printed, and where the persons came from;
+    ``organisation``: the organisation byline to use as authors when no person is named."""
 
     authors: list[str] = field(default_factory=list)
     credits: list[str] = field(default_factory=list)
     origin: str | None = None
+    organisation: list[str] = field(default_factory=list)
+    organisation_origin: str | None = None
+
+    def use_organisation(self) -> None:
+        """No person named: the organisation byline becomes the authors, provenance ``<source>:organisation``."""
+        if not self.authors and self.organisation:
+            self.authors = list(self.organisation)
+            self.origin = f"{self.organisation_origin}:organisation"
 
 
 def read_byline(tree: Any, data: PageData, site_names: set[str]) -> Byline:
@@ -100,21 +137,54 @@ def read_byline(tree: Any, data: PageData, site_names: set[str]) -> Byline:
         ("itemprop", lambda: data.all("itemprop:author"), False),
         ("byline", lambda: _byline_texts(tree), False),
     ]
-    for organisation in structured.organisations:
-        _add_credit(found, organisation)
+    organisations = [name for name in (squash(o) for o in structured.organisations) if name]
+    looking = True  # for the organisation byline: the first source with credits decides
     for origin, read, per_person in sources:
         persons: list[str] = []
+        credits = list(organisations) if origin == "json-ld" else []
+        joint = False
         for value in read():
-            for piece, is_person in classify(value, site_names, per_person=per_person):
-                if is_person:
-                    persons.append(piece)
-                else:
-                    _add_credit(found, piece)
+            pieces = classify(value, site_names, per_person=per_person)
+            persons += [piece for piece, is_person in pieces if is_person]
+            credits += [piece for piece, is_person in pieces if not is_person]
+            joint = joint or (len(pieces) > 0 and is_joint(value))
+        for credit in credits:
+            _add_credit(found, credit)
         if persons:
             found.authors = list(dict.fromkeys(persons))
             found.origin = origin
             break
+        if looking and credits:
+            found.organisation = [] if joint else organisation_byline(credits)
+            found.organisation_origin = origin
+            looking = not found.organisation and not joint
     return found
+
+
+def organisation_byline(credits: list[str]) -> list[str]:
+    """The credits of one source as an organisation byline: generic desk words alone left out, an agency
+    named twice kept once in its longest printed form; none when an agency comes with another outlet."""
+    kept: dict[str, str] = {}
+    for credit in credits:
+        if is_generic(credit):
+            continue
+        key = agency_of(credit) or credit.casefold()
+        if len(credit) > len(kept.get(key, "")):
+            kept[key] = credit
+    agencies = {key for key in kept if key in AGENCIES}
+    return [] if agencies and len(kept) > 1 else list(kept.values())
+
+
+def agency_of(name: str) -> str | None:
+    """The agency a credit is ("The Associated Press" -> "AP"), or None."""
+    return next((agency for agency, pattern in _AGENCY_NAMES if pattern.fullmatch(name)), None)
+
+
+def is_generic(name: str) -> bool:
+    """Only desk words: "Staff", "La rédaction", "The Editors", "Newsroom", "Staff Reports"."""
+    folded = unicodedata.normalize("NFKD", name.casefold())
+    words = _WORD.findall("".join(ch for ch in folded if not unicodedata.combining(ch)))
+    return all(word in _GENERIC_WORDS for word in words)
 
 
 def _add_credit(found: Byline, value: str) -> None:
@@ -140,31 +210,52 @@ def split_authors(value: str) -> list[str]:
 
 def classify(value: str, site_names: set[str], per_person: bool = False) -> list[tuple[str, bool]]:
     """The pieces of one byline, each marked person (True) or credit (False); noise dropped."""
-    text = squash(value)
-    if not text or text.startswith(("http", "www.", "@")) or "://" in text or len(text) > 4 * MAX_BYLINE_CHARS:
-        return []
-    text = _PREFIX.sub("", text)
-    inverted = _LAST_FIRST.match(text) if per_person else None
-    if inverted and " " not in inverted.group(1) + inverted.group(2):
-        text = f"{inverted.group(2)} {inverted.group(1)}"
-    cut = _CUT.search(text)
-    if cut:
-        text = _TRAILING_MONTH.sub("", text[: cut.start()])
     pieces: list[tuple[str, bool]] = []
-    for part in _SPLIT.split(text):
-        name = _PREFIX.sub("", part.strip(" .,:;·•-–—'\"«»")).strip(" .,:;·•-–—")
-        if not name or "@" in name:
-            continue
+    for name in _names(_cleaned(value, per_person)):
         if _AGENCY.match(name) or _compact(name) in site_names:
             pieces.append((name, False))
         elif _DESK.search(name):
             if len(name.split()) <= 5 and not name[:1].islower():
                 pieces.append((name, False))
-        elif _ROLE.search(name) or len(name.split()) > 5:
+        elif _ROLE.search(name) or len(name.split()) > 5 or is_generic(name):
             continue
+        elif _TITLE_ARTICLE.match(name):  # "Le Figaro", "The Atlantic", "L'Express": a title, not a person
+            if looks_like_person(_TITLE_ARTICLE.sub("", name), single_ok=True):
+                pieces.append((name, False))
         elif looks_like_person(name, single_ok=per_person):
             pieces.append((_title_case(name), True))
     return pieces
+
+
+def is_joint(value: str) -> bool:
+    """A byline joining credits: "Le Monde avec AFP", "Staff and agencies", "Le Figaro et AFP"."""
+    return bool(_JOINT.search(_cleaned(value, per_person=False)))
+
+
+def _cleaned(value: str, per_person: bool) -> str:
+    """The byline without "By"/"Par" and what follows its names (dates, "Updated…"); "" for a link."""
+    text = squash(value)
+    if not text or text.startswith(("http", "www.", "@")) or "://" in text or len(text) > 4 * MAX_BYLINE_CHARS:
+        return ""
+    text = _PREFIX.sub("", text)
+    inverted = _LAST_FIRST.match(text) if per_person else None
+    if inverted and " " not in inverted.group(1) + inverted.group(2):
+        text = f"{inverted.group(2)} {inverted.group(1)}"
+    cut = _CUT.search(text)
+    return _TRAILING_MONTH.sub("", text[: cut.start()]) if cut else text
+
+
+def _names(text: str) -> list[str]:
+    """The cleaned pieces of a byline: split, "By" and a trailing place dropped, "<person> <agency>" in two."""
+    names: list[str] = []
+    for part in _SPLIT.split(text):
+        name = _PREFIX.sub("", part.strip(" .,:;·•-–—'\"«»")).strip(" .,:;·•-–—")
+        name = _PLACE.sub("", name)
+        if not name or "@" in name:
+            continue
+        glued = _TRAILING_AGENCY.match(name)
+        names += [glued.group(1), glued.group(2)] if glued else [name]
+    return names
 
 
 def looks_like_person(name: str, single_ok: bool = False) -> bool:

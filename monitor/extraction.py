@@ -10,8 +10,9 @@ The cascade, field by field (each stage in its own module):
 - date (``dates``): JSON-LD, then ``article:published_time`` and other date meta, ``itemprop``,
   ``<time datetime>``, a labelled date in the page ("Publié le 10 juin 2020 à 18h05", "Published June 10,
   2020"), then htmldate (through trafilatura), then the first date written in the text;
-- authors (``extract_authors``): persons apart from organisation credits; the agency from the byline and
-  the dateline/credit lines of the text (``dedup.agency_credit``);
+- authors (``extract_authors``): persons apart from organisation credits, else the organisation byline
+  ("BBC News", provenance ``<source>:organisation``); the agency from the byline and the dateline/credit
+  lines of the text (``dedup.agency_credit``);
 - language: langdetect on a bounded slice of the body, the declared language breaking near ties.
 
 ``Article.provenance`` records where title, published_at, updated_at and authors came from. Any input
@@ -118,6 +119,7 @@ def _extract(markup: str, url: str) -> Article:
             byline.authors, byline.origin = printed, "text"
         if article.text.count("\n"):  # the byline line is not body text
             article.text = "\n".join(part for index, part in enumerate(article.text.split("\n")) if index != line)
+    byline.use_organisation()  # no person named: "BBC News", "Associated Press" (provenance "…:organisation")
     article.authors = byline.authors
     article.credits = byline.credits
     if byline.origin:

@@ -1,0 +1,109 @@
+"""Authors: persons first; the organisation byline ("BBC News", "Associated Press") only when no person is named."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from monitor.extract_authors import classify, is_generic, organisation_byline
+from monitor.extraction import extract_article
+
+PARAGRAPHS = "".join(
+    f"<p>{sentence} The council will vote on the proposal next month after a public consultation.</p>"
+    for sentence in (
+        "The city council has approved a pilot of live facial recognition cameras in the main shopping streets.",
+        "Campaigners said the cameras would turn every shopper into a suspect and asked for an independent review.",
+        "The police said the images of people who do not match a watch list would be deleted within seconds.",
+        "Two councillors voted against the pilot, saying the accuracy figures had not been published in full.",
+        "A report on the first six months will be presented to the committee before any extension is decided.",
+    )
+)
+
+
+def _page(head: str = "", byline: str = "", jsonld_authors: list[dict[str, str]] | None = None) -> str:
+    script = ""
+    if jsonld_authors is not None:
+        data = {"@context": "https://schema.org", "@type": "NewsArticle", "author": jsonld_authors}
+        script = f'<script type="application/ld+json">{json.dumps(data)}</script>'
+    return (
+        f"<html><head><title>Cameras</title>{head}{script}</head><body><article><h1>Cameras</h1>"
+        f"{byline}{PARAGRAPHS}</article></body></html>"
+    )
+
+
+def _org(name: str) -> dict[str, str]:
+    return {"@type": "Organization", "name": name}
+
+
+def test_an_outlet_byline_without_a_person_is_the_author_marked_as_organisation() -> None:
+    article = extract_article(_page(jsonld_authors=[_org("BBC News")]), "https://www.bbc.example/news/1")
+    assert article.authors == ["BBC News"]
+    assert article.provenance["authors"] == "json-ld:organisation"
+    article = extract_article(_page(byline='<p class="byline">By MND Staff April 16, 2025</p>'), "https://m.example/a")
+    assert (article.authors, article.provenance["authors"]) == (["MND Staff"], "byline:organisation")
+    article = extract_article(_page('<meta name="author" content="Guardian staff reporter">'), "https://g.example/a")
+    assert (article.authors, article.provenance["authors"]) == (["Guardian staff reporter"], "meta:organisation")
+
+
+def test_an_agency_byline_is_the_author_once_in_its_printed_long_form_and_the_agency_is_normalised() -> None:
+    page = _page(
+        '<meta name="author" content="Associated Press">',
+        byline='<p class="byline">By AP</p>',
+        jsonld_authors=[_org("The Associated Press"), _org("AP")],
+    )
+    article = extract_article(page, "https://n.example/a")
+    assert article.authors == ["The Associated Press"]
+    assert article.agency == "AP"
+    assert "The Associated Press" in article.credits
+
+
+def test_a_person_named_anywhere_wins_over_the_organisation() -> None:
+    page = _page(byline='<p class="byline">Par Marie Dupont</p>', jsonld_authors=[_org("Le Quotidien")])
+    article = extract_article(page, "https://lequotidien.example/a")
+    assert article.authors == ["Marie Dupont"]
+    assert article.provenance["authors"] == "byline"
+    assert article.credits == ["Le Quotidien"]
+
+
+@pytest.mark.parametrize("desk", ["Staff", "La rédaction", "Rédaction", "The Editors", "Newsroom", "Staff Reports"])
+def test_a_generic_desk_word_alone_is_never_an_author(desk: str) -> None:
+    page = _page(f'<meta name="author" content="{desk}">', byline=f'<p class="byline">By {desk}</p>')
+    article = extract_article(page, "https://d.example/a")
+    assert article.authors == []
+    assert "authors" not in article.provenance
+
+
+@pytest.mark.parametrize(
+    ("byline", "agency"),
+    [("Le Monde avec AFP", "AFP"), ("Le Figaro et AFP", "AFP"), ("Staff and agencies", None)],
+)
+def test_a_joint_credit_gives_the_agency_and_no_author(byline: str, agency: str | None) -> None:
+    page = _page(f'<meta name="author" content="{byline}">', byline=f'<p class="byline">{byline}</p>')
+    article = extract_article(page, "https://www.lemonde.example/a")
+    assert article.authors == []
+    assert article.agency == agency
+
+
+def test_an_outlet_and_an_agency_listed_apart_are_a_joint_credit_too() -> None:
+    article = extract_article(_page(jsonld_authors=[_org("Le Figaro"), _org("AFP")]), "https://lefigaro.example/a")
+    assert (article.authors, article.agency) == ([], "AFP")
+
+
+def test_organisation_byline_rules() -> None:
+    assert organisation_byline(["Associated Press", "AP"]) == ["Associated Press"]
+    assert organisation_byline(["AP", "The Associated Press"]) == ["The Associated Press"]
+    assert organisation_byline(["BBC News", "BBC Sport"]) == ["BBC News", "BBC Sport"]
+    assert organisation_byline(["Le Monde", "AFP"]) == []
+    assert organisation_byline(["Staff", "La rédaction"]) == []
+    assert is_generic("L'équipe éditoriale") is False  # "éditoriale" is not a desk word: kept
+    assert is_generic("La Rédaction Web") and is_generic("The Editorial Board") and not is_generic("Team Snopes")
+
+
+def test_byline_cleaning_dates_places_and_glued_agencies() -> None:
+    assert classify("By Jane Wilson 12 March 2024", set()) == [("Jane Wilson", True)]
+    assert classify("JERUSALEM POST STAFF NOVEMBER 13, 2023", set()) == [("JERUSALEM POST STAFF", False)]
+    assert classify("Associated Press in Valencia", set()) == [("Associated Press", False)]
+    assert classify("Jon Henley in Paris", set()) == [("Jon Henley", True)]
+    assert classify("Tom Davies Associated Press", set()) == [("Tom Davies", True), ("Associated Press", False)]
+    assert classify("Admin", set(), per_person=True) == []
