@@ -259,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
     f1_delta = (mine.mean("all", "body F1") or 0) - (base.mean("all", "body F1") or 0)
-    checks = [f"body F1 delta {f1_delta:+.3f} (target >= +0.010)"]
+    checks = [f"body F1 delta {f1_delta:+.4f} (target >= +0.010)"]
     checks += [f"{name} {mine.mean('all', name) or 0:.3f} (target >= {limit})" for name, limit in ACCEPTANCE.items()]
     checks.append(f"authors+credits {mine.mean('all', 'authors+credits') or 0:.3f}")
     checks.append(f"time ratio {ms_ours / ms_base:.2f} (limit {TIME_LIMIT_RATIO})")

@@ -20,11 +20,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import trafilatura
+from lxml import etree as lxml_etree
 
 PRECISION_KEEPS_AT_LEAST = 0.3  # of the default mode's words; below that precision mode lost the article
 SHORT_TEXT_WORDS = 250  # the default mode is also consulted when precision mode returns fewer words
 VERY_SHORT_WORDS = 60  # ... always below this; between the two, only when the page's <p> hold much more
 MAX_BOILERPLATE_LINE = 220
+DROPPED_FIRST = ("nav", "script", "style", "noscript", "svg", "iframe")  # all in trafilatura's MANUALLY_CLEANED
 
 _BOILERPLATE = re.compile(
     r"^\W*(?:"
@@ -72,6 +74,8 @@ class Body:
 def extract_body(markup: str | Any, url: str) -> Body:
     """The body; ``text`` is empty when trafilatura finds none. trafilatura's metadata is not asked for:
     structured data and ``htmldate`` do better, and its metadata stage costs as much as the body."""
+    if not isinstance(markup, str):  # what trafilatura deletes anyway, gone before its costly raw-page prunes
+        lxml_etree.strip_elements(markup, *DROPPED_FIRST, with_tail=False)
     precise_text = _precise(markup, url, fast=True)
     words = len(precise_text.split())
     if words < VERY_SHORT_WORDS or _lost_paragraphs(markup, words):
