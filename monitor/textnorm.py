@@ -21,6 +21,8 @@ def fold(text: str) -> str:
 
     Every combining mark goes (``unicodedata.combining``); the common cases are fast: ASCII text is
     only lower-cased, and the Latin accents go in one regular-expression pass."""
+    if text.isascii():
+        return text.lower()
     text = text.translate(_TYPOGRAPHY).lower()
     if text.isascii():
         return text
