@@ -23,7 +23,6 @@ from typing import Any
 
 from monitor.article import Article
 from monitor.dates import as_aware
-from monitor.db import models
 from monitor.db.session import Database
 from monitor.db.store import Store, utcnow
 from monitor.dedup import CopyIndex, agency_credit
@@ -75,6 +74,7 @@ class Archive:
         self.copies = CopyIndex(threshold=self.settings.copy_threshold)
         self.stories = StoryIndex(window=self.settings.story_window)
         self._added = 0
+        self._source_ids: dict[str, int] = {}  # source name -> id, once committed
         self._seen_id = self.store.max_article_id()  # every article up to this id is in the indexes
         self._load_window()
 
@@ -171,47 +171,55 @@ class Archive:
         when = as_aware(article.published_at) if article.published_at else fetched
         language = prepared.language
         features = prepared.features
+        source_id = self._source_ids.get(source.name)
         with self.store.db.session() as session:
             self.store.lock_writes(session)
             self._catch_up(session)
-            source_id = self.store.ensure_source(session, source.name, source.title, source.language, source.homepage)
+            if source_id is None:
+                source_id = self.store.source_id(session, source.name, source.title, source.language, source.homepage)
             existing = self.store.existing_article(session, canonical, source_id, digest, external_id)
-            if existing is not None:
-                return Outcome("duplicate", existing)
-            row = models.Article(
-                url=article.url,
-                canonical_url=canonical,
-                source_id=source_id,
-                external_id=external_id,
-                title=article.title,
-                text=article.text,
-                published_at=article.published_at,
-                language=language,
-                authors=list(article.authors),
-                site_name=article.site_name,
-                fetched_at=fetched,
-                content_hash=digest,
-            )
-            article_id = self.store.insert_article(
-                session,
-                row,
-                None,
-                raw.encoding if raw else None,
-                raw.content_type if raw else None,
-                raw.status if raw else None,
-                raw_zlib=prepared.raw_zlib if raw else None,
-            )
-            if article_id is None:  # lost a race with another writer: the other row stands
-                existing = self.store.existing_article(session, canonical, source_id, digest, external_id)
-                return Outcome("duplicate", existing or 0)
-            self.store.add_topics(session, article_id, [(t.topic, t.location, t.terms, t.score) for t in topics])
-            copy_of = self._record_copy(session, article_id, article, prepared, when)
-            assignment = self.stories.assign(features, when)
-            story_id = assignment.story_id
-            new_story = story_id is None
-            if story_id is None:
-                story_id = self.store.open_story(session, article.title or article.text[:120], when)
-            story_id = self.store.link_story(session, article_id, story_id, when, assignment.similarity)
+            article_id = None
+            if existing is None:
+                values = {
+                    "url": article.url,
+                    "canonical_url": canonical,
+                    "source_id": source_id,
+                    "external_id": external_id,
+                    "title": article.title,
+                    "text": article.text,
+                    "published_at": article.published_at,
+                    "language": language,
+                    "authors": list(article.authors),
+                    "site_name": article.site_name,
+                    "fetched_at": fetched,
+                    "content_hash": digest,
+                }
+                page = None
+                if raw is not None and prepared.raw_zlib is not None:
+                    page = {
+                        "encoding": raw.encoding,
+                        "content_type": raw.content_type,
+                        "status": raw.status,
+                        "html_zlib": prepared.raw_zlib,
+                    }
+                article_id = self.store.add_article(session, values, page)
+                if article_id is None:  # lost a race with another writer: the other row stands
+                    existing = self.store.existing_article(session, canonical, source_id, digest, external_id) or 0
+            if article_id is not None:
+                self.store.add_topics(session, article_id, [(t.topic, t.location, t.terms, t.score) for t in topics])
+                copy_of = self._record_copy(session, article_id, article, prepared, when)
+                assignment = self.stories.assign(features, when)
+                new_story = assignment.story_id is None
+                if assignment.story_id is None:
+                    story_id = self.store.open_story(session, article.title or article.text[:120], when)
+                else:
+                    story_id = assignment.story_id
+                story_id = self.store.link_story(
+                    session, article_id, story_id, when, assignment.similarity, opened=new_story
+                )
+        self._source_ids[source.name] = source_id  # committed: the source row exists from now on
+        if article_id is None:
+            return Outcome("duplicate", existing or 0)
         self._seen_id = max(self._seen_id, article_id)  # committed under the lock: no other id in between
         self.copies.add_signature(article_id, prepared.signature, prepared.word_count, when)
         self.stories.add(assignment.story_id or story_id, features, when)  # the facet it matched

@@ -1,4 +1,9 @@
-"""All reads and writes of the archive go through ``Store``: the rest of the code never writes SQL."""
+"""All reads and writes of the archive go through ``Store``: the rest of the code never writes SQL.
+
+The writes of ``Archive.add`` (one article: its row, raw page, topics, copy and story links) go through
+SQLAlchemy Core on the session's connection, prepared statements with bound parameters: the ORM's unit of
+work cost several milliseconds per article for rows that are written once and never loaded as objects.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +11,16 @@ import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import Insert
 
 from monitor.db.models import Article, ArticleTopic, Copy, RawPage, Source, Story, StoryArticle, StoryFix
 from monitor.db.session import Database
+from monitor.db.upsert import get_or_create_id, insert_ignore_statement
 
 
 @dataclass(frozen=True)
@@ -29,6 +37,31 @@ class WindowArticle:
 
 ARCHIVE_WRITE_LOCK = 7263542  # PostgreSQL advisory lock key of archive writers
 
+# Statements of the archive's hot path, built once (immutable; compiled once per dialect by SQLAlchemy's cache)
+_ARTICLE_BY_URL = select(Article.id).where(Article.canonical_url == bindparam("canonical_url"))
+_ARTICLE_BY_HASH = select(Article.id).where(
+    Article.source_id == bindparam("source_id"), Article.content_hash == bindparam("content_hash")
+)
+_ARTICLE_BY_EXTERNAL_ID = select(Article.id).where(
+    Article.source_id == bindparam("source_id"), Article.external_id == bindparam("external_id")
+)
+_WHEN = func.coalesce(Article.published_at, Article.fetched_at)
+_ARTICLES_AFTER = (
+    select(Article.id, Article.title, Article.text, Article.language, _WHEN, StoryArticle.story_id)
+    .outerjoin(StoryArticle, StoryArticle.article_id == Article.id)
+    .where(Article.id > bindparam("after_id"))
+    .order_by(Article.id)
+)
+_INSERT_RAW_PAGE = insert(RawPage)
+_INSERT_TOPIC = insert(ArticleTopic)
+_INSERT_COPY = insert(Copy)
+_INSERT_STORY = insert(Story)
+_INSERT_STORY_ARTICLE = insert(StoryArticle)
+_STORY = select(Story.id, Story.merged_into, Story.first_seen, Story.last_seen).where(Story.id == bindparam("id"))
+_STORY_SEEN = update(Story).where(Story.id == bindparam("story_id"))  # SET first_seen, last_seen, updated_at
+_COPY_PARENT = select(Copy.original_id).where(Copy.article_id == bindparam("article_id"))
+_ARTICLE_TIME = select(Article.published_at, Article.fetched_at).where(Article.id == bindparam("article_id"))
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -37,6 +70,7 @@ def utcnow() -> datetime:
 class Store:
     def __init__(self, database: Database) -> None:
         self.db = database
+        self._insert_article: Insert | None = None  # INSERT ... ON CONFLICT DO NOTHING RETURNING id, per dialect
 
     # sources -----------------------------------------------------------------------------------
     def ensure_source(
@@ -63,6 +97,18 @@ class Store:
                 raise
             return found
 
+    def source_id(
+        self,
+        session: Session,
+        name: str,
+        title: str | None = None,
+        language: str | None = None,
+        homepage: str | None = None,
+    ) -> int:
+        """``ensure_source`` in Core: the id of source ``name``, created if needed (``INSERT ... ON CONFLICT``)."""
+        values = {"name": name, "title": title, "language": language, "homepage": homepage, "created_at": utcnow()}
+        return get_or_create_id(session.connection(), Source, values, ["name"])[0]
+
     # articles ----------------------------------------------------------------------------------
     def archived(self, canonical_urls: Iterable[str]) -> set[str]:
         """Which of these canonical URLs are already in the archive."""
@@ -78,16 +124,34 @@ class Store:
         self, session: Session, canonical_url: str, source_id: int, content_hash: str, external_id: str | None
     ) -> int | None:
         """An article that is the same as the one described: same URL, same text or same record id."""
-        found = session.scalar(select(Article.id).where(Article.canonical_url == canonical_url))
+        connection = session.connection()
+        found = connection.execute(_ARTICLE_BY_URL, {"canonical_url": canonical_url}).scalar()
         if found is None:
-            found = session.scalar(
-                select(Article.id).where(Article.source_id == source_id, Article.content_hash == content_hash)
-            )
+            found = connection.execute(
+                _ARTICLE_BY_HASH, {"source_id": source_id, "content_hash": content_hash}
+            ).scalar()
         if found is None and external_id is not None:
-            found = session.scalar(
-                select(Article.id).where(Article.source_id == source_id, Article.external_id == external_id)
-            )
+            params = {"source_id": source_id, "external_id": external_id}
+            found = connection.execute(_ARTICLE_BY_EXTERNAL_ID, params).scalar()
         return found
+
+    def add_article(
+        self, session: Session, values: dict[str, Any], raw_page: dict[str, Any] | None = None
+    ) -> int | None:
+        """Insert an article row (``values``: its columns) and its raw page (``raw_page``: the columns of
+        ``RawPage`` but ``article_id``); None when a unique constraint says it is already there (another
+        writer won), and then nothing is written."""
+        connection = session.connection()
+        if self._insert_article is None:
+            statement = insert_ignore_statement(Article, connection.dialect.name)
+            self._insert_article = statement.returning(Article.id)
+        row = connection.execute(self._insert_article, values).first()
+        if row is None:
+            return None
+        article_id = int(row[0])
+        if raw_page is not None:
+            connection.execute(_INSERT_RAW_PAGE, {**raw_page, "article_id": article_id})
+        return article_id
 
     def insert_article(
         self,
@@ -125,18 +189,21 @@ class Store:
         return article.id
 
     def add_topics(self, session: Session, article_id: int, rows: Sequence[tuple[str, str, list[str], float]]) -> None:
-        for topic, location, terms, score in rows:
-            session.add(ArticleTopic(article_id=article_id, topic=topic, location=location, terms=terms, score=score))
+        if rows:
+            params = [
+                {"article_id": article_id, "topic": topic, "location": location, "terms": terms, "score": score}
+                for topic, location, terms, score in rows
+            ]
+            session.connection().execute(_INSERT_TOPIC, params)
 
     def add_copy(
         self, session: Session, article_id: int, original_id: int, similarity: float, agency: str | None
     ) -> None:
-        session.add(Copy(article_id=article_id, original_id=original_id, similarity=similarity, agency=agency))
+        params = {"article_id": article_id, "original_id": original_id, "similarity": similarity, "agency": agency}
+        session.connection().execute(_INSERT_COPY, params)
 
     def article_time(self, session: Session, article_id: int) -> datetime | None:
-        row = session.execute(
-            select(Article.published_at, Article.fetched_at).where(Article.id == article_id)
-        ).one_or_none()
+        row = session.connection().execute(_ARTICLE_TIME, {"article_id": article_id}).one_or_none()
         return (row[0] or row[1]) if row else None
 
     def article_credit_text(self, session: Session, article_id: int) -> tuple[str, str]:
@@ -155,10 +222,11 @@ class Store:
 
     def copy_root(self, session: Session, article_id: int) -> int:
         """The original of a chain of copies: copies always point at the earliest text."""
+        connection = session.connection()
         seen = {article_id}
         current = article_id
         while True:
-            parent = session.scalar(select(Copy.original_id).where(Copy.article_id == current))
+            parent = connection.execute(_COPY_PARENT, {"article_id": current}).scalar()
             if parent is None or parent in seen:
                 return current
             seen.add(parent)
@@ -167,30 +235,41 @@ class Store:
     # stories -----------------------------------------------------------------------------------
     def open_story(self, session: Session, title: str, when: datetime) -> int:
         now = utcnow()
-        story = Story(title=title, first_seen=when, last_seen=when, created_at=now, updated_at=now)
-        session.add(story)
-        session.flush()
-        return story.id
+        params = {"title": title, "first_seen": when, "last_seen": when, "created_at": now, "updated_at": now}
+        key = session.connection().execute(_INSERT_STORY, params).inserted_primary_key
+        assert key is not None
+        return int(key[0])
 
     def link_story(
-        self, session: Session, article_id: int, story_id: int, when: datetime, similarity: float, manual: bool = False
+        self,
+        session: Session,
+        article_id: int,
+        story_id: int,
+        when: datetime,
+        similarity: float,
+        manual: bool = False,
+        opened: bool = False,
     ) -> int:
-        """Put the article in the story (or in the story it was merged into by hand); returns the story id."""
-        story = session.get(Story, story_id)
+        """Put the article in the story (or in the story it was merged into by hand); returns the story id.
+
+        ``opened``: the story was just opened for this article (``open_story``, same ``when``): nothing to
+        follow or to move.
+        """
+        connection = session.connection()
+        link = {"article_id": article_id, "similarity": similarity, "manual": manual, "added_at": utcnow()}
+        if opened:
+            connection.execute(_INSERT_STORY_ARTICLE, {**link, "story_id": story_id})
+            return story_id
+        story = connection.execute(_STORY, {"id": story_id}).first()
         seen = {story_id}
         while story is not None and story.merged_into is not None and story.merged_into not in seen:
             seen.add(story.merged_into)
-            story = session.get(Story, story.merged_into)
+            story = connection.execute(_STORY, {"id": story.merged_into}).first()
         target = story.id if story is not None else story_id
-        session.add(
-            StoryArticle(
-                article_id=article_id, story_id=target, similarity=similarity, manual=manual, added_at=utcnow()
-            )
-        )
+        connection.execute(_INSERT_STORY_ARTICLE, {**link, "story_id": target})
         if story is not None:
-            story.first_seen = min(story.first_seen, when)
-            story.last_seen = max(story.last_seen, when)
-            story.updated_at = utcnow()
+            seen_at = {"first_seen": min(story.first_seen, when), "last_seen": max(story.last_seen, when)}
+            connection.execute(_STORY_SEEN, {"story_id": target, **seen_at, "updated_at": utcnow()})
         return target
 
     def merged_facets(self) -> dict[int, int]:
@@ -219,14 +298,7 @@ class Store:
 
     def articles_after(self, session: Session, after_id: int) -> list[WindowArticle]:
         """Articles stored (by other processes) since ``after_id``, in id order."""
-        when = func.coalesce(Article.published_at, Article.fetched_at)
-        query = (
-            select(Article.id, Article.title, Article.text, Article.language, when, StoryArticle.story_id)
-            .outerjoin(StoryArticle, StoryArticle.article_id == Article.id)
-            .where(Article.id > after_id)
-            .order_by(Article.id)
-        )
-        return [WindowArticle(*row) for row in session.execute(query)]
+        return [WindowArticle(*row) for row in session.connection().execute(_ARTICLES_AFTER, {"after_id": after_id})]
 
     def window_articles(self, span: timedelta, limit: int = 50_000) -> Iterator[WindowArticle]:
         """The articles published within ``span`` of the latest one (never later than now), oldest first.
