@@ -30,7 +30,12 @@ NUMBER_PREFIX = "n:"
 
 
 def _norm(vector: dict[str, float]) -> float:
-    return math.sqrt(sum(v * v for v in vector.values())) or 1.0
+    return math.sqrt(sum([v * v for v in vector.values()])) or 1.0
+
+
+def _dot(vector: dict[str, float], other: dict[str, float]) -> float:
+    """The dot product, summed in ``vector``'s order (absent keys add nothing: the same float every time)."""
+    return sum([weight * other[key] for key, weight in vector.items() if key in other])
 
 
 @dataclass
@@ -85,7 +90,16 @@ class StoryIndex:
         return math.log(1.0 + (self._docs + 10.0) / (self._df[key] + 1.0))
 
     def _weigh(self, counts: dict[str, float], priors: dict[str, float]) -> dict[str, float]:
-        vector = {k: (1.0 + math.log(c)) * self._idf(k) * priors.get(k, 1.0) for k, c in counts.items() if c > 0}
+        """(1 + log tf) x idf (x prior), L2-normalised; ``_idf`` inlined (four calls per article, hundreds of keys)."""
+        log, df, docs = math.log, self._df, self._docs + 10.0
+        if priors:
+            vector = {
+                k: (1.0 + log(c)) * log(1.0 + docs / (df.get(k, 0) + 1.0)) * priors.get(k, 1.0)
+                for k, c in counts.items()
+                if c > 0
+            }
+        else:  # a prior of 1.0 changes no bit of the product
+            vector = {k: (1.0 + log(c)) * log(1.0 + docs / (df.get(k, 0) + 1.0)) for k, c in counts.items() if c > 0}
         norm = _norm(vector)
         return {k: v / norm for k, v in vector.items()}
 
@@ -106,12 +120,11 @@ class StoryIndex:
             story = self._stories[story_id]
             if not self._is_open(story, when):
                 continue
-            dot = sum(weight * story.cross.get(key, 0.0) for key, weight in cross.items())
-            cross_score = dot / story.cross_norm / self.cross_threshold
+            cross_score = _dot(cross, story.cross) / story.cross_norm / self.cross_threshold
             word_score = 0.0
             centroid = story.words.get(features.language)
             if centroid and words:
-                dot = sum(weight * centroid.get(key, 0.0) for key, weight in words.items())
+                dot = _dot(words, centroid)
                 word_score = dot / story.word_norms[features.language] / self.word_threshold
             if not self._anchored(features, story, word_score):
                 continue  # the headlines name different actors: another event, however close the text
