@@ -8,13 +8,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_DATABASE_URL = "sqlite:///monitor.db"
 ENV_DATABASE_URL = "MONITOR_DATABASE_URL"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+NO_BEGIN = "monitor_no_begin"  # execution option: on SQLite, statements run outside any transaction
 
 
 def resolve_database_url(url: str | None = None) -> str:
@@ -47,6 +48,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin_immediate(connection: Any) -> None:
+    if connection.get_execution_options().get(NO_BEGIN):
+        return  # ``Database.reading``: no transaction, each statement on its own, never the write lock
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
@@ -97,6 +100,17 @@ class Database:
         """A session in a transaction: committed on success, rolled back on error."""
         with self._sessions() as session, session.begin():
             yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A connection for small, frequent reads, without a session.
+
+        On SQLite its statements run outside any transaction (each sees what was committed before it) and
+        never take the write lock: a ``session()`` begins with BEGIN IMMEDIATE, and so waits for a writer
+        of another thread or process. On PostgreSQL it is a plain read transaction, ended on exit.
+        """
+        with self.engine.connect().execution_options(**{NO_BEGIN: True}) as connection:
+            yield connection
 
     def dispose(self) -> None:
         self.engine.dispose()

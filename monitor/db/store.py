@@ -38,6 +38,7 @@ class WindowArticle:
 ARCHIVE_WRITE_LOCK = 7263542  # PostgreSQL advisory lock key of archive writers
 
 # Statements of the archive's hot path, built once (immutable; compiled once per dialect by SQLAlchemy's cache)
+_ARCHIVED = select(Article.canonical_url).where(Article.canonical_url.in_(bindparam("urls", expanding=True)))
 _ARTICLE_BY_URL = select(Article.id).where(Article.canonical_url == bindparam("canonical_url"))
 _ARTICLE_BY_HASH = select(Article.id).where(
     Article.source_id == bindparam("source_id"), Article.content_hash == bindparam("content_hash")
@@ -114,10 +115,10 @@ class Store:
         """Which of these canonical URLs are already in the archive."""
         wanted = list(dict.fromkeys(canonical_urls))
         found: set[str] = set()
-        with self.db.session() as session:
+        with self.db.reading() as connection:  # no write lock: a crawl asks this per article request
             for start in range(0, len(wanted), 500):
                 chunk = wanted[start : start + 500]
-                found.update(session.scalars(select(Article.canonical_url).where(Article.canonical_url.in_(chunk))))
+                found.update(connection.execute(_ARCHIVED, {"urls": chunk}).scalars())
         return found
 
     def existing_article(
