@@ -61,7 +61,16 @@ class FeedStore:
         self.store = Store(database)
 
     def _source_ids(self, session: Session, sources: Iterable[SourceInfo]) -> dict[str, int]:
-        return {s.name: self.store.ensure_source(session, s.name, s.title, s.language, s.homepage) for s in sources}
+        sources = list(sources)
+        names = sorted({s.name for s in sources})
+        ids: dict[str, int] = {}
+        for start in range(0, len(names), 500):  # the known ones in one query, then each missing one
+            query = select(Source.name, Source.id).where(Source.name.in_(names[start : start + 500]))
+            ids.update((name, source_id) for name, source_id in session.execute(query))
+        for s in sources:
+            if s.name not in ids:
+                ids[s.name] = self.store.ensure_source(session, s.name, s.title, s.language, s.homepage)
+        return ids
 
     # validators --------------------------------------------------------------------------------
     def validators(self, urls: Iterable[str]) -> dict[str, Validators]:
@@ -95,12 +104,17 @@ class FeedStore:
         now = utcnow()
         with self.db.session() as session:
             ids = self._source_ids(session, sources)
-            for update in updates:
+            hashes = [url_hash(update.url) for update in updates]
+            known: dict[str, FeedValidator] = {}
+            for start in range(0, len(hashes), 500):  # one query, not one per URL (each flushing the last)
+                query = select(FeedValidator).where(FeedValidator.url_hash.in_(hashes[start : start + 500]))
+                known.update((row.url_hash, row) for row in session.scalars(query))
+            for update, digest in zip(updates, hashes, strict=True):
                 if update.source not in ids:
                     continue
-                row = session.get(FeedValidator, url_hash(update.url))
+                row = known.get(digest)
                 if row is None:
-                    row = FeedValidator(url_hash=url_hash(update.url), url=update.url, changed_at=now)
+                    row = known[digest] = FeedValidator(url_hash=digest, url=update.url, changed_at=now)
                     session.add(row)
                 elif row.content_hash != update.content_hash:
                     row.changed_at = now
@@ -140,7 +154,18 @@ class FeedStore:
         finished = finished_at or utcnow()
         with self.db.session() as session:
             ids = self._source_ids(session, [info[t.source] for t in done])
-            # Rows in source-id order: two processes closing at once lock them in the same order (no deadlock).
+            # Rows in source-id order: two processes closing at once lock them in the same order (no deadlock);
+            # the existing ones first, in one query, then each missing one as it is created.
+            wanted = sorted(ids[t.source] for t in done)
+            existing: dict[int, SourcePolling] = {}
+            for offset in range(0, len(wanted), 500):
+                query = (
+                    select(SourcePolling)
+                    .where(SourcePolling.source_id.in_(wanted[offset : offset + 500]))
+                    .order_by(SourcePolling.source_id)
+                    .with_for_update()
+                )
+                existing.update((row.source_id, row) for row in session.scalars(query))
             for t in sorted(done, key=lambda tally: ids[tally.source]):
                 source_id = ids[t.source]
                 session.add(
@@ -157,15 +182,20 @@ class FeedStore:
                         ok=t.ok,
                     )
                 )
-                polling = session.get(SourcePolling, source_id, with_for_update=True)
+                polling = existing.get(source_id)
                 if polling is None:
                     start = bounds.clamp(info[t.source].every or bounds.minimum)
                     # another process may create the row at the same moment: insert-or-ignore, then lock it
                     insert_ignore(
                         session,
                         SourcePolling,
-                        [{"source_id": source_id, "interval_seconds": int(start.total_seconds()),
-                          "consecutive_failures": 0}],
+                        [
+                            {
+                                "source_id": source_id,
+                                "interval_seconds": int(start.total_seconds()),
+                                "consecutive_failures": 0,
+                            }
+                        ],
                     )
                     polling = session.get(SourcePolling, source_id, with_for_update=True, populate_existing=True)
                     assert polling is not None
