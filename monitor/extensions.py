@@ -9,6 +9,7 @@ from typing import Any, Self
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
+from scrapy.statscollectors import MemoryStatsCollector
 
 from monitor.db import Database
 from monitor.db.feeds import FeedStore, SourceInfo
@@ -17,6 +18,17 @@ from monitor.items import PageItem
 from monitor.sources import parse_every
 
 logger = logging.getLogger(__name__)
+
+
+class CrawlStatsCollector(MemoryStatsCollector):
+    """Scrapy's stats collector (``STATS_CLASS``) without its per-access wrapper.
+
+    Scrapy 2.13+ routes every attribute read of a stats collector through a Python ``__getattribute__``
+    that wraps its methods to warn about a deprecated ``spider`` argument; a crawl reads its stats a dozen
+    times per response. The methods are Scrapy's own, and still take ``spider``.
+    """
+
+    __getattribute__ = object.__getattribute__
 
 
 class SourceHealthExtension:

@@ -7,6 +7,8 @@
   section pages from the validators stored by the last finished crawl; a 304, or a body identical to the
   last one, ends there. Optionally skips sources whose adaptive polling says they are not due.
 - ``ArchivedUrlMiddleware`` skips article requests whose canonical URL is already archived.
+- ``HeadMetaRefreshMiddleware``: Scrapy's ``MetaRefreshMiddleware``, reading only the head of the page
+  (it used to decode every page in full to look at its first 4096 characters).
 """
 
 from __future__ import annotations
@@ -19,8 +21,12 @@ from typing import Any, Self
 
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
 from scrapy.exceptions import NotConfigured
-from scrapy.http import Response
+from scrapy.http import HtmlResponse, Response, TextResponse
+from scrapy.utils.httpobj import urlparse_cached
+from w3lib import html as w3lib_html
+from w3lib.encoding import html_to_unicode
 
 from monitor.db import Database
 from monitor.db.feeds import FeedStore, Polling, SourceInfo, Validators, ValidatorUpdate
@@ -29,7 +35,16 @@ from monitor.faults import CUT_AT_MAXSIZE, OffSource, Skipped, attempts, first_u
 from monitor.health import DISCOVERY_KINDS, error_kind, stat_key
 from monitor.urls import canonical_url
 
-__all__ = ["ArchivedUrlMiddleware", "ConditionalRequestMiddleware", "OffSource", "Skipped", "SourceStatsMiddleware"]
+__all__ = [
+    "ArchivedUrlMiddleware",
+    "ConditionalRequestMiddleware",
+    "HeadMetaRefreshMiddleware",
+    "OffSource",
+    "Skipped",
+    "SourceStatsMiddleware",
+]
+HEAD_CHARS = 4096  # what Scrapy reads of a page for its <meta http-equiv="refresh"> and <base href>
+HEAD_BYTES = 4 * HEAD_CHARS + 64  # enough bytes for that many characters in any encoding of up to 4 bytes each
 logger = logging.getLogger(__name__)
 
 
@@ -202,3 +217,48 @@ class ArchivedUrlMiddleware:
                 _inc(self.crawler, stat_key(request.meta["source"], "skipped_articles"))
             raise Skipped(f"already archived: {request.url}")
         return None
+
+
+def page_head(response: TextResponse) -> str:
+    """``response.text[:4096]`` without decoding the whole page.
+
+    The page's first bytes are decoded as ``response.text`` decodes the whole (same charset, same
+    replacement of bad bytes); when they give fewer characters than needed with a margin (a cut multibyte
+    sequence at their end, an encoding of more than 4 bytes per character), the whole page is decoded.
+    """
+    body = response.body
+    if len(body) > HEAD_BYTES:
+        text = html_to_unicode(f"charset={response.encoding}", body[:HEAD_BYTES])[1]
+        if len(text) > HEAD_CHARS + 8:
+            return text[:HEAD_CHARS]
+    return response.text[:HEAD_CHARS]
+
+
+class HeadMetaRefreshMiddleware(MetaRefreshMiddleware):
+    """Scrapy's ``MetaRefreshMiddleware`` (same settings, same redirects), reading the page's head only.
+
+    Scrapy's looks at the first 4096 characters of ``response.text``, which decodes the whole page: a
+    second copy of every page, in the crawl process, for a tag that sits in the head.
+    """
+
+    def process_response(
+        self, request: Request, response: Response, spider: Spider | None = None
+    ) -> Request | Response:
+        if (
+            request.meta.get("dont_redirect", False)
+            or request.method == "HEAD"
+            or not isinstance(response, HtmlResponse)
+            or urlparse_cached(request).scheme not in {"http", "https"}
+        ):
+            return response
+        head = page_head(response)
+        base = w3lib_html.get_base_url(head, response.url, response.encoding)
+        interval, url = w3lib_html.get_meta_refresh(head, base, response.encoding, ignore_tags=self._ignore_tags)
+        if not url:
+            return response
+        redirected = self._redirect_request_using_get(request, response, url)
+        if urlparse_cached(redirected).scheme not in {"http", "https"}:
+            return response
+        if interval is not None and interval < self._maxdelay:
+            return self._redirect(redirected, request, "meta refresh")
+        return response

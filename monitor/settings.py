@@ -34,12 +34,17 @@ LOG_FORMATTER = "monitor.runlog.QuietLogFormatter"  # a dropped item: one line, 
 # Per-response costs of the crawl process (docs/discovery.md, "Throughput"):
 CONCURRENT_ITEMS = 1  # Scrapy starts this many tasks per response; the spider yields at most one item per response
 WARN_ON_GENERATOR_RETURN_VALUE = False  # a development check that re-reads the callbacks' source (ast) while crawling
+STATS_CLASS = "monitor.extensions.CrawlStatsCollector"  # Scrapy's, without a Python wrapper on every access
 
 ITEM_PIPELINES = {
     "monitor.pipelines.ExtractionPipeline": 100,
     "monitor.pipelines.LanguagePipeline": 200,
     "monitor.pipelines.TopicPipeline": 300,
     "monitor.pipelines.StoragePipeline": 400,
+}
+SPIDER_MIDDLEWARES = {
+    # only counted request_depth_max here: no DEPTH_LIMIT (sitemap nesting has MONITOR_SITEMAP_MAX_DEPTH)
+    "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
 }
 DOWNLOADER_MIDDLEWARES = {
     "monitor.distributed.SourceSyncMiddleware": 25,  # off unless MONITOR_DISTRIBUTED; before SourceDomains
@@ -53,6 +58,8 @@ DOWNLOADER_MIDDLEWARES = {
     "monitor.politeness.ContactUserAgentMiddleware": 500,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "monitor.politeness.RetryAfterMiddleware": 550,
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "monitor.middlewares.HeadMetaRefreshMiddleware": 580,  # the same, without decoding every page in full
 }
 EXTENSIONS = {
     "monitor.distributed.WorkerExtension": 500,  # off unless MONITOR_DISTRIBUTED

@@ -1,0 +1,116 @@
+"""Per-response costs of the crawl process: meta refresh read from the head, quiet DEBUG lines, plain stats."""
+
+from __future__ import annotations
+
+import pytest
+from scrapy import Request
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
+from scrapy.http import HtmlResponse, Response
+from scrapy.settings import Settings
+from scrapy.utils.test import get_crawler
+
+from monitor.middlewares import HEAD_BYTES, HEAD_CHARS, HeadMetaRefreshMiddleware, page_head
+
+URL = "https://www.example.org/news/"
+REFRESH = '<meta http-equiv="refresh" content="0; url=/news/moved-here">'
+FILLER = "<p>Reconnaissance faciale : la CNIL s\u2019inqui\u00e8te, \u00e9t\u00e9 \u2014 \u6f22\u5b57 \U0001f4f7</p>\n"
+
+
+def pages() -> list[tuple[str, bytes, str | None]]:
+    """(name, body, charset in the Content-Type header)."""
+    long_text = FILLER * 600  # far more than HEAD_BYTES, multibyte characters cut anywhere
+    cases = [
+        ("refresh, short page", f"<html><head>{REFRESH}</head><body>x</body></html>", "utf-8"),
+        ("refresh, long page", f"<html><head>{REFRESH}</head><body>{long_text}</body></html>", "utf-8"),
+        ("refresh with a base href", f'<html><head><base href="/other/">{REFRESH}</head>{long_text}</html>', None),
+        (
+            "refresh after the first 4096 characters",
+            f"<html><head></head><body>{long_text}{REFRESH}</body></html>",
+            "utf-8",
+        ),
+        ("refresh at the edge", "<html><head>" + "\u00e9" * (HEAD_CHARS - 40) + REFRESH + long_text, "utf-8"),
+        ("no refresh", f"<html><head><title>t</title></head><body>{long_text}</body></html>", "utf-8"),
+        ("refresh in a script", f"<html><head><script>{REFRESH}</script></head>{long_text}</html>", "utf-8"),
+        (
+            "delay over the maximum",
+            long_text.replace("<p>", '<meta http-equiv="refresh" content="900;url=/x">', 1),
+            None,
+        ),
+    ]
+    found = [(name, text.encode("utf-8"), charset) for name, text, charset in cases]
+    words = "caf\u00e9 " * 5000
+    latin = f"<html><head>{REFRESH}</head><body>{words}</body></html>"
+    found.append(("latin-1 page", latin.encode("latin-1"), "iso-8859-1"))
+    found.append(("utf-16 page", f"<html><head>{REFRESH}</head>{long_text}</html>".encode("utf-16"), None))
+    found.append(
+        ("bad bytes", b"<html><head>" + b"\xff\xfe\xc3" * 9000 + REFRESH.encode() + b"</head></html>", "utf-8")
+    )
+    return found
+
+
+def middlewares() -> tuple[MetaRefreshMiddleware, HeadMetaRefreshMiddleware]:
+    crawler = get_crawler(settings_dict={"METAREFRESH_MAXDELAY": 100})
+    return MetaRefreshMiddleware.from_crawler(crawler), HeadMetaRefreshMiddleware.from_crawler(crawler)
+
+
+def outcome(result: Request | Response) -> tuple[str, str | None, list[str] | None]:
+    if isinstance(result, Request):
+        return ("redirect", result.url, result.meta.get("redirect_reasons"))
+    return ("response", None, None)
+
+
+@pytest.mark.parametrize(("name", "body", "charset"), pages(), ids=[p[0] for p in pages()])
+def test_same_decision_as_scrapy(name: str, body: bytes, charset: str | None) -> None:
+    scrapy_mw, head_mw = middlewares()
+    headers = {"Content-Type": f"text/html; charset={charset}" if charset else "text/html"}
+
+    def response() -> HtmlResponse:  # a fresh one each time: Scrapy caches its reading per response
+        return HtmlResponse(URL, body=body, headers=headers, request=Request(URL))
+
+    assert page_head(response()) == response().text[:HEAD_CHARS]
+    expected = outcome(scrapy_mw.process_response(Request(URL), response()))
+    assert outcome(head_mw.process_response(Request(URL), response())) == expected
+
+
+def test_long_pages_are_not_decoded_in_full() -> None:
+    body = f"<html><head>{REFRESH}</head><body>{FILLER * 3000}</body></html>".encode()
+    assert len(body) > 10 * HEAD_BYTES
+    response = HtmlResponse(URL, body=body, headers={"Content-Type": "text/html; charset=utf-8"})
+    result = middlewares()[1].process_response(Request(URL), response)
+    assert isinstance(result, Request) and result.url == "https://www.example.org/news/moved-here"
+    assert response._cached_ubody is None  # Scrapy's own would have decoded all of it
+
+
+def test_settings_swap_scrapy_middleware_for_ours() -> None:
+    from monitor import settings as project
+
+    configured = Settings()
+    configured.setmodule(project)
+    middlewares_ = configured.getdict("DOWNLOADER_MIDDLEWARES")
+    assert middlewares_["scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware"] is None
+    assert middlewares_["monitor.middlewares.HeadMetaRefreshMiddleware"] == 580
+
+
+def test_debug_lines_of_pages_and_items_are_not_built_above_debug() -> None:
+    from monitor.runlog import QuietLogFormatter
+
+    request = Request(URL)
+    response = HtmlResponse(URL, body=b"<html></html>", request=request)
+    quiet = QuietLogFormatter.from_crawler(get_crawler(settings_dict={"LOG_LEVEL": "INFO"}))
+    assert quiet.crawled(request, response, None) is None and quiet.scraped({}, response, None) is None
+    verbose = QuietLogFormatter.from_crawler(get_crawler(settings_dict={"LOG_LEVEL": "DEBUG"}))
+    assert verbose.crawled(request, response, None)["msg"].startswith("Crawled")
+    assert verbose.scraped({}, response, None)["msg"].startswith("Scraped")
+    assert quiet.dropped({}, ValueError("off topic"), response, None)["level"] == 20  # INFO, as before
+
+
+def test_stats_collector_without_the_access_wrapper() -> None:
+    from monitor.extensions import CrawlStatsCollector
+
+    stats = CrawlStatsCollector(get_crawler())
+    stats.inc_value("a")
+    stats.inc_value("a", 2, spider=None)
+    stats.max_value("m", 3)
+    stats.max_value("m", 1)
+    assert stats.get_stats() == {"a": 3, "m": 3}
+    assert stats.inc_value.__func__ is CrawlStatsCollector.inc_value  # Scrapy's method, not a wrapper
