@@ -80,7 +80,26 @@ def emit(record: RunRecord, fmt: str = "text", stream: TextIO | None = None) -> 
 class QuietLogFormatter(LogFormatter):
     """Scrapy's log formatter, but a dropped item (off topic, already archived) is one INFO line naming
     the reason, not a WARNING holding the whole page: a daemon's log stays readable. A ``DropItem`` with
-    its own ``log_level`` keeps it (an extraction failure, already logged as a fault: ``DEBUG``)."""
+    its own ``log_level`` keeps it (an extraction failure, already logged as a fault: ``DEBUG``).
+
+    Above ``LOG_LEVEL`` DEBUG, the DEBUG lines of every response and item ("Crawled (200) …", "Scraped
+    from …") are not built at all: Scrapy would make a log record of each for its handler to drop.
+    """
+
+    def __init__(self, level: int = logging.DEBUG) -> None:
+        self.level = level
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> QuietLogFormatter:
+        value = crawler.settings.get("LOG_LEVEL") or "DEBUG"
+        level = value if isinstance(value, int) else logging.getLevelName(str(value).upper())
+        return cls(level if isinstance(level, int) else logging.DEBUG)
+
+    def crawled(self, request: Any, response: Any, spider: Any) -> Any:
+        return super().crawled(request, response, spider) if self.level <= logging.DEBUG else None
+
+    def scraped(self, item: Any, response: Any, spider: Any) -> Any:
+        return super().scraped(item, response, spider) if self.level <= logging.DEBUG else None
 
     def dropped(self, item: Any, exception: BaseException, response: Any, spider: Any) -> Any:
         level = getattr(exception, "log_level", None) or logging.INFO
