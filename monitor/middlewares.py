@@ -25,6 +25,8 @@ from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
 from scrapy.exceptions import NotConfigured
 from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.utils.httpobj import urlparse_cached
+from sqlalchemy import Connection
+from sqlalchemy.exc import DBAPIError
 from w3lib import html as w3lib_html
 from w3lib.encoding import html_to_unicode
 
@@ -43,6 +45,7 @@ __all__ = [
     "Skipped",
     "SourceStatsMiddleware",
 ]
+CANONICAL = "canonical_url"  # request meta: the URL as the spider canonicalised it
 HEAD_CHARS = 4096  # what Scrapy reads of a page for its <meta http-equiv="refresh"> and <base href>
 HEAD_BYTES = 4 * HEAD_CHARS + 64  # enough bytes for that many characters in any encoding of up to 4 bytes each
 logger = logging.getLogger(__name__)
@@ -196,22 +199,47 @@ class ArchivedUrlMiddleware:
         self.crawler = crawler
         self.database_url = database_url
         self.store: Store | None = None
+        self._reader: Connection | None = None  # kept for the crawl: one lookup per article request
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         if crawler.settings.getbool("MONITOR_REFRESH") or crawler.settings.getbool("MONITOR_STORAGE_DISABLED"):
             raise NotConfigured("refresh: archived articles are fetched again")
-        return cls(crawler, crawler.settings.get("MONITOR_DATABASE_URL"))
+        middleware = cls(crawler, crawler.settings.get("MONITOR_DATABASE_URL"))
+        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        return middleware
 
     def _store(self) -> Store:
         if self.store is None:
             self.store = Store(Database(self.database_url))
         return self.store
 
+    def is_archived(self, canonical: str) -> bool:
+        store = self._store()
+        for attempt in (1, 2):
+            if self._reader is None:
+                self._reader = store.db.reader()
+            try:
+                return bool(store.archived([canonical], self._reader))
+            except DBAPIError as exc:  # a database restarted mid-crawl: once more on a new connection
+                self._reader.close()
+                self._reader = None
+                if attempt == 2 or not exc.connection_invalidated:
+                    raise
+        return False  # pragma: no cover - the loop returns or raises
+
+    def spider_closed(self, spider: Spider) -> None:
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+        if self.store is not None:
+            self.store.db.dispose()
+
     def process_request(self, request: Request, spider: Spider | None = None) -> None:
         if request.meta.get("kind") != "article":
             return None
-        if self._store().archived([canonical_url(request.url)]):
+        url = request.url  # the spider's article requests carry their canonical URL (not a redirect's)
+        if self.is_archived(url if request.meta.get(CANONICAL) == url else canonical_url(url)):
             _inc(self.crawler, "monitor/already_archived")
             if request.meta.get("source"):
                 _inc(self.crawler, stat_key(request.meta["source"], "skipped_articles"))

@@ -32,6 +32,7 @@ from monitor.discovery import (
 from monitor.faults import attempts, failure_kind, first_url, is_redirect_loop, record_fault
 from monitor.health import error_key, stat_key
 from monitor.items import PageItem
+from monitor.middlewares import CANONICAL
 from monitor.sources import Source, load_sources, select_sources
 from monitor.urls import canonical_url, host_allowed
 
@@ -183,7 +184,13 @@ class NewsSpider(Spider):
                     )
                 return
             self.requested[name] = self.requested.get(name, 0) + 1
-            meta = {"source": name, "kind": "article", "feed_title": link.title, "feed_published": link.published}
+            meta = {
+                "source": name,
+                "kind": "article",
+                "feed_title": link.title,
+                "feed_published": link.published,
+                CANONICAL: url,  # ArchivedUrlMiddleware need not canonicalise it again
+            }
             yield Request(url, self.parse_article, errback=self.on_error, meta=meta, priority=-rank)
 
     def _allowed(self, response: Response, url: str) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from scrapy import Request
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
@@ -114,3 +116,35 @@ def test_stats_collector_without_the_access_wrapper() -> None:
     stats.max_value("m", 1)
     assert stats.get_stats() == {"a": 3, "m": 3}
     assert stats.inc_value.__func__ is CrawlStatsCollector.inc_value  # Scrapy's method, not a wrapper
+
+
+def test_archived_url_lookups_keep_one_reader(tmp_path: Any) -> None:
+    from datetime import UTC, datetime
+
+    from monitor.db import Database
+    from monitor.db.store import Store
+    from monitor.faults import Skipped
+    from monitor.middlewares import CANONICAL, ArchivedUrlMiddleware
+
+    url = f"sqlite:///{tmp_path / 'a.db'}"
+    database = Database(url)
+    store = Store(database)
+    with database.session() as session:
+        source_id = store.source_id(session, "s")
+        now = datetime.now(UTC)
+        values = {"url": URL + "a", "canonical_url": URL + "a", "source_id": source_id, "text": "t", "language": "en"}
+        assert store.add_article(session, {**values, "authors": [], "fetched_at": now, "content_hash": "h"})
+    crawler = get_crawler(settings_dict={"MONITOR_DATABASE_URL": url})
+    middleware = ArchivedUrlMiddleware.from_crawler(crawler)
+    archived = Request(URL + "a", meta={"kind": "article", CANONICAL: URL + "a"})
+    with pytest.raises(Skipped):
+        middleware.process_request(archived)
+    redirected = Request(URL + "a?utm_source=x", meta={"kind": "article", CANONICAL: URL + "b"})
+    with pytest.raises(Skipped):  # not the URL the spider canonicalised: canonicalised here
+        middleware.process_request(redirected)
+    assert middleware.process_request(Request(URL + "b", meta={"kind": "article", CANONICAL: URL + "b"})) is None
+    reader = middleware._reader
+    assert reader is not None and not reader.closed
+    middleware.spider_closed(crawler.spider)
+    assert reader.closed and middleware._reader is None
+    database.dispose()

@@ -101,6 +101,10 @@ class Database:
         with self._sessions() as session, session.begin():
             yield session
 
+    def reader(self) -> Connection:
+        """The connection ``reading`` yields, for a caller that keeps it (and closes it)."""
+        return self.engine.connect().execution_options(**{NO_BEGIN: True})
+
     @contextmanager
     def reading(self) -> Iterator[Connection]:
         """A connection for small, frequent reads, without a session.
@@ -109,7 +113,7 @@ class Database:
         never take the write lock: a ``session()`` begins with BEGIN IMMEDIATE, and so waits for a writer
         of another thread or process. On PostgreSQL it is a plain read transaction, ended on exit.
         """
-        with self.engine.connect().execution_options(**{NO_BEGIN: True}) as connection:
+        with self.reader() as connection:
             yield connection
 
     def dispose(self) -> None:

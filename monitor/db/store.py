@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, text, update
+from sqlalchemy import Connection, bindparam, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
@@ -39,6 +39,7 @@ ARCHIVE_WRITE_LOCK = 7263542  # PostgreSQL advisory lock key of archive writers
 
 # Statements of the archive's hot path, built once (immutable; compiled once per dialect by SQLAlchemy's cache)
 _ARCHIVED = select(Article.canonical_url).where(Article.canonical_url.in_(bindparam("urls", expanding=True)))
+_ARCHIVED_ONE = select(Article.canonical_url).where(Article.canonical_url == bindparam("url"))
 _ARTICLE_BY_URL = select(Article.id).where(Article.canonical_url == bindparam("canonical_url"))
 _ARTICLE_BY_HASH = select(Article.id).where(
     Article.source_id == bindparam("source_id"), Article.content_hash == bindparam("content_hash")
@@ -111,14 +112,27 @@ class Store:
         return get_or_create_id(session.connection(), Source, values, ["name"])[0]
 
     # articles ----------------------------------------------------------------------------------
-    def archived(self, canonical_urls: Iterable[str]) -> set[str]:
-        """Which of these canonical URLs are already in the archive."""
+    def archived(self, canonical_urls: Iterable[str], connection: Connection | None = None) -> set[str]:
+        """Which of these canonical URLs are already in the archive.
+
+        ``connection``: a ``Database.reader()`` the caller keeps for its many lookups (a crawl asks this
+        per article request); by default one is opened for the call. Either way no write lock is taken.
+        """
+        if connection is None:
+            with self.db.reading() as reader:
+                return self.archived(canonical_urls, reader)
         wanted = list(dict.fromkeys(canonical_urls))
         found: set[str] = set()
-        with self.db.reading() as connection:  # no write lock: a crawl asks this per article request
-            for start in range(0, len(wanted), 500):
-                chunk = wanted[start : start + 500]
-                found.update(connection.execute(_ARCHIVED, {"urls": chunk}).scalars())
+        try:
+            if len(wanted) == 1:  # the crawl's case: a plain equality costs half an expanding IN
+                found.update(connection.execute(_ARCHIVED_ONE, {"url": wanted[0]}).scalars())
+            else:
+                for start in range(0, len(wanted), 500):
+                    chunk = wanted[start : start + 500]
+                    found.update(connection.execute(_ARCHIVED, {"urls": chunk}).scalars())
+        finally:
+            if connection.dialect.name != "sqlite":  # SQLite's reader runs no transaction at all
+                connection.rollback()  # no transaction left open between two lookups (PostgreSQL)
         return found
 
     def existing_article(
