@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import heapq
 import re
+import zlib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -107,7 +108,7 @@ def signature(text: str) -> MinHash:
 
 def signature_of_words(tokens: list[str]) -> MinHash:
     """The MinHash of the shingles of a text whose ``words`` are ``tokens`` (to normalise a text once)."""
-    minhash = MinHash(num_perm=NUM_PERM, seed=1)
+    minhash = MinHash(num_perm=NUM_PERM, seed=1, hashfunc=zlib.crc32)  # stable across processes, cheaper than SHA-1
     minhash.update_batch([s.encode("utf-8") for s in shingles_of_words(tokens)])
     return minhash
 
