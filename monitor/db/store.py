@@ -20,7 +20,7 @@ from sqlalchemy.sql.dml import Insert
 
 from monitor.db.models import Article, ArticleTopic, Copy, RawPage, Source, Story, StoryArticle, StoryFix
 from monitor.db.session import Database
-from monitor.db.upsert import get_or_create_id, insert_ignore_statement
+from monitor.db.upsert import insert_ignore_statement
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,7 @@ ARCHIVE_WRITE_LOCK = 7263542  # PostgreSQL advisory lock key of archive writers
 
 # Statements of the archive's hot path, built once (immutable; compiled once per dialect by SQLAlchemy's cache)
 _ARCHIVED = select(Article.canonical_url).where(Article.canonical_url.in_(bindparam("urls", expanding=True)))
+_SOURCE_BY_NAME = select(Source.id).where(Source.name == bindparam("name"))
 _ARCHIVED_ONE = select(Article.canonical_url).where(Article.canonical_url == bindparam("url"))
 _ARTICLE_BY_URL = select(Article.id).where(Article.canonical_url == bindparam("canonical_url"))
 _ARTICLE_BY_HASH = select(Article.id).where(
@@ -73,6 +74,7 @@ class Store:
     def __init__(self, database: Database) -> None:
         self.db = database
         self._insert_article: Insert | None = None  # INSERT ... ON CONFLICT DO NOTHING RETURNING id, per dialect
+        self._insert_source: Insert | None = None
 
     # sources -----------------------------------------------------------------------------------
     def ensure_source(
@@ -107,9 +109,22 @@ class Store:
         language: str | None = None,
         homepage: str | None = None,
     ) -> int:
-        """``ensure_source`` in Core: the id of source ``name``, created if needed (``INSERT ... ON CONFLICT``)."""
+        """``ensure_source`` in Core: the id of source ``name``, created if needed (``INSERT ... ON CONFLICT``,
+        safe against a concurrent creator: the loser reads the winner's row)."""
+        connection = session.connection()
+        found = connection.execute(_SOURCE_BY_NAME, {"name": name}).scalar()
+        if found is not None:
+            return int(found)
+        if self._insert_source is None:
+            statement = insert_ignore_statement(Source, connection.dialect.name, ["name"])
+            self._insert_source = statement.returning(Source.id)
         values = {"name": name, "title": title, "language": language, "homepage": homepage, "created_at": utcnow()}
-        return get_or_create_id(session.connection(), Source, values, ["name"])[0]
+        row = connection.execute(self._insert_source, values).first()
+        if row is None:  # created by another writer since the select
+            row = connection.execute(_SOURCE_BY_NAME, {"name": name}).first()
+            if row is None:  # pragma: no cover - the conflicting row vanished (deleted by another transaction)
+                raise LookupError(f"source {name!r}: a conflicting row vanished")
+        return int(row[0])
 
     # articles ----------------------------------------------------------------------------------
     def archived(self, canonical_urls: Iterable[str], connection: Connection | None = None) -> set[str]:
