@@ -52,6 +52,7 @@ class NewsSpider(Spider):
         self.max_sitemap_depth = 3
         self.max_articles = MAX_ARTICLES_PER_SOURCE
         self.requested: dict[str, int] = {}
+        self.requested_urls: set[str] = set()  # article URLs requested in this crawl (canonical)
         self.capped: set[str] = set()
 
     @classmethod
@@ -160,6 +161,9 @@ class NewsSpider(Spider):
 
         At most ``max_articles`` per source and crawl (``MONITOR_MAX_ARTICLES_PER_SOURCE``, 0: no limit),
         already archived ones included (they cost no download): a 10,000-item feed gives its newest 1,000.
+        A link already requested from another document (a source's feed, sitemap and section pages list the
+        same articles) is not requested again: Scrapy's dupefilter would drop it, after the work of
+        scheduling it; nor does it count twice toward the limit.
         """
         name = response.meta["source"]
         seen: set[str] = set()
@@ -170,6 +174,9 @@ class NewsSpider(Spider):
                 continue
             seen.add(url)
             if not self._allowed(response, url):
+                continue
+            if url in self.requested_urls:
+                self._count("duplicate_links")
                 continue
             if self.max_articles and self.requested.get(name, 0) >= self.max_articles:
                 self._count("over_source_limit")
@@ -184,6 +191,7 @@ class NewsSpider(Spider):
                     )
                 return
             self.requested[name] = self.requested.get(name, 0) + 1
+            self.requested_urls.add(url)
             meta = {
                 "source": name,
                 "kind": "article",

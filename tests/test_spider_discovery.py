@@ -225,3 +225,9 @@ def test_sources_list_flags_the_failing_source(crawled: dict[str, Any], tmp_path
     lines = {line.split(",")[0]: line for line in result.output.splitlines()[1:]}
     assert "FAILING (2 runs)" in lines["broken"]
     assert ",ok," in lines["alpha"] and ",ok," in lines["beta"]
+
+
+def test_an_article_listed_by_two_documents_is_requested_once(crawled: dict[str, Any]) -> None:
+    stats = crawled["first"].stats
+    assert stats.get("monitor/duplicate_links", 0) >= 1, "the sitemap copy of alpha-article-one"
+    assert stats.get("dupefilter/filtered", 0) == 0, "left to the dupefilter, it would have been scheduled first"
