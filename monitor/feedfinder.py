@@ -1,14 +1,18 @@
-"""Finds the feeds and news sitemaps of a homepage, through Scrapy (robots.txt, User-Agent, timeouts).
+"""Finds the feeds, news sitemaps and section pages of a homepage, through Scrapy (robots.txt, User-Agent,
+timeouts).
 
 ``find_feeds(url)`` runs one small crawl in this process (call it once per process, like any crawl):
 the homepage's ``<link rel="alternate">`` feeds and feed links, the usual feed paths, and the sitemaps
 that robots.txt lists; each candidate is fetched and kept only if it parses with at least one entry.
+With ``max_sections``, the most relevant section pages the homepage links to (``monitor.sectionfinder``)
+are fetched too, and kept when they answer with an HTML page listing at least ``MIN_SECTION_ARTICLES``
+article links on the outlet's host (what the crawler will follow there).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from scrapy import Request, Spider
@@ -21,11 +25,17 @@ from monitor.discovery import (
     html_title,
     parse_feed,
     parse_sitemap,
+    section_links,
     sitemap_candidates,
     sniff,
 )
+from monitor.sectionfinder import Section, section_candidates, section_path
+from monitor.urls import canonical_url, host_of
 
 MAX_CANDIDATES = 16
+MIN_SECTION_ARTICLES = 3
+SECTION_CHECK_FACTOR = 2  # fetch twice as many section candidates as wanted: some answer 404 or list nothing
+SECTION_READ_BYTES = 2_000_000
 
 
 @dataclass
@@ -37,6 +47,11 @@ class Found:
     ranks: dict[str, int] = field(default_factory=dict)  # candidate order: answers arrive in any order
     sitemaps: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    max_sections: int = 0
+    homepage_url: str = ""  # where the homepage ended, after redirects
+    section_candidates: list[Section] = field(default_factory=list)  # ranked, before they are fetched
+    sections_kept: list[tuple[int, Section]] = field(default_factory=list)  # candidate rank: any order
+    sections: list[Section] = field(default_factory=list)  # those that answered with article links, ranked
 
 
 class FeedFinderSpider(Spider):
@@ -65,6 +80,13 @@ class FeedFinderSpider(Spider):
             yield Request(url, self.check, errback=self.ignored, meta={"candidate": "feed", "rank": rank})
         robots = response.urljoin("/robots.txt")
         yield Request(robots, self.parse_robots, errback=self.ignored, dont_filter=True)
+        if self.found.max_sections > 0:
+            self.found.homepage_url = response.url
+            candidates = section_candidates(response.body, response.url)
+            self.found.section_candidates = candidates[: self.found.max_sections * SECTION_CHECK_FACTOR]
+            for rank, section in enumerate(self.found.section_candidates):
+                meta = {"section": section, "rank": rank}
+                yield Request(section.url, self.check_section, errback=self.ignored, meta=meta, dont_filter=True)
 
     def parse_robots(self, response: Response) -> Iterator[Request]:
         text = response.body.decode("utf-8", "replace") if response.status == 200 else ""
@@ -85,6 +107,19 @@ class FeedFinderSpider(Spider):
         except DiscoveryError:
             return
 
+    def check_section(self, response: Response) -> None:
+        """Keeps a section that answers with an HTML page listing articles on the homepage's host, under
+        the URL it ends at (``/tech`` redirected to ``/tech/``) unless a redirect left the section (to the
+        homepage, a login page, another host)."""
+        section: Section = response.meta["section"]
+        if response.status != 200 or section_path(response.url, self.found.homepage_url) is None:
+            return
+        body = response.body[:SECTION_READ_BYTES]
+        if sniff(body) not in ("html", "unknown"):
+            return
+        if len(section_links(body, response.url, [host_of(section.url)])) >= MIN_SECTION_ARTICLES:
+            self.found.sections_kept.append((response.meta["rank"], replace(section, url=canonical_url(response.url))))
+
     def failed(self, failure: Any) -> None:
         self.found.errors.append(f"{self.found.homepage}: {failure.getErrorMessage()}")
 
@@ -92,8 +127,9 @@ class FeedFinderSpider(Spider):
         return None
 
 
-def find_feeds(homepage: str, overrides: dict[str, Any] | None = None) -> Found:
-    """The feeds and sitemaps of ``homepage`` that answer and parse; call once per process."""
+def find_feeds(homepage: str, overrides: dict[str, Any] | None = None, max_sections: int = 0) -> Found:
+    """The feeds and sitemaps of ``homepage`` that answer and parse, and up to ``max_sections`` of its
+    section pages; call once per process."""
     from scrapy.crawler import CrawlerProcess
     from scrapy.settings import Settings
 
@@ -110,11 +146,14 @@ def find_feeds(homepage: str, overrides: dict[str, Any] | None = None) -> Found:
     settings.set("LOG_LEVEL", "WARNING", priority="cmdline")
     for key, value in (overrides or {}).items():
         settings.set(key, value, priority="cmdline")
-    found = Found(homepage)
+    found = Found(homepage, max_sections=max_sections)
     process = CrawlerProcess(settings, install_root_handler=False)
     process.crawl(FeedFinderSpider, found=found)
     process.start()
     found.feeds = sorted(dict.fromkeys(found.feeds), key=lambda url: found.ranks.get(url, MAX_CANDIDATES))
     found.sitemaps = sorted(dict.fromkeys(found.sitemaps), key=lambda u: 0 if "news" in u.lower() else 1)
+    kept: dict[str, Section] = {}  # two candidates may end at the same page: the better ranked one
+    for _, section in sorted(found.sections_kept, key=lambda pair: pair[0]):
+        kept.setdefault(section.url, section)
+    found.sections = list(kept.values())[:max_sections]
     return found
-

@@ -7,12 +7,15 @@ import re
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from monitor.cli.common import EXIT_FAILED, db_option, open_db, sources_option
 from monitor.output import emit, output_options
+
+if TYPE_CHECKING:
+    from monitor.feedfinder import Found
 
 HEALTH_COLUMNS = (
     "name", "status", "runs", "last_run", "fetched", "not_modified", "failed", "new_articles", "errors",
@@ -154,12 +157,38 @@ def _slug(url: str) -> str:
     return re.sub(r"[^a-z0-9-]+", "-", "-".join(parts[-1:]) or host).strip("-") or "source"
 
 
-def source_toml(entry: dict[str, Any]) -> str:
+def source_toml(entry: dict[str, Any], notes: dict[str, str] | None = None) -> str:
+    """The ``[[source]]`` table of ``entry``; sections one a line, each with its note (the link text) as a
+    comment, for the user who edits the file."""
     lines = ["[[source]]"]
-    for key in ("name", "title", "language", "homepage", "feeds", "sitemaps", "every"):
-        if entry.get(key) not in (None, [], ""):
+    for key in ("name", "title", "language", "homepage", "feeds", "sitemaps", "sections", "every"):
+        if entry.get(key) in (None, [], ""):
+            continue
+        if key != "sections":
             lines.append(f"{key} = {json.dumps(entry[key], ensure_ascii=False)}")
+            continue
+        lines.append("sections = [")
+        for url in entry[key]:
+            note = "".join(c for c in (notes or {}).get(url, "") if c.isprintable())
+            lines.append(f"    {json.dumps(url, ensure_ascii=False)},{f'  # {note}' if note else ''}")
+        lines.append("]")
     return "\n".join(lines) + "\n"
+
+
+def _report_sections(found: Found, max_sections: int, target: Path | None) -> None:
+    """The proposed sections on stderr, most relevant first, or why there are none."""
+    if max_sections <= 0:
+        return
+    if found.sections:
+        where = f"; edit {target} to change them" if target is not None else ""
+        click.echo(f"proposed {len(found.sections)} section page(s), most relevant first{where}:", err=True)
+        for section in found.sections:
+            click.echo(f"  {section.url}  {section.text}".rstrip(), err=True)
+    elif found.section_candidates:
+        tried = len(found.section_candidates)
+        click.echo(f"no section page proposed: {tried} candidate(s) did not list articles", err=True)
+    else:
+        click.echo("no section page proposed: no relevant section link on the homepage", err=True)
 
 
 @sources.command("add")
@@ -177,6 +206,14 @@ def source_toml(entry: dict[str, Any]) -> str:
 @click.option("--every", default="1h", show_default=True, help="Crawl cadence: 30m, 2h, 1d or a cron expression.")
 @click.option("--dry-run", is_flag=True, help="Print the entry, do not write it.")
 @click.option(
+    "--max-sections",
+    type=click.IntRange(0),
+    default=5,
+    show_default=True,
+    help="Propose at most this many section pages (0: none).",
+)
+@click.option("--no-sections", is_flag=True, help="Do not propose section pages.")
+@click.option(
     "-s", "--set", "settings", multiple=True, metavar="NAME=VALUE", help="Override a Scrapy or MONITOR_ setting."
 )
 def add(
@@ -186,17 +223,25 @@ def add(
     language: str | None,
     every: str,
     dry_run: bool,
+    max_sections: int,
+    no_sections: bool,
     settings: tuple[str, ...],
 ) -> None:
-    """Discover the feeds and news sitemaps of a homepage and append the source entry to a sources file.
+    """Discover the feeds, news sitemaps and section pages of a homepage and append the source entry to a
+    sources file.
 
     Looks at the page's <link rel="alternate"> feeds and feed links, the usual feed paths and the
-    sitemaps robots.txt lists; keeps those that answer and parse with at least one entry.
+    sitemaps robots.txt lists; keeps those that answer and parse with at least one entry. Proposes the
+    homepage's section pages closest to facial-recognition coverage (technology, sciences, civil
+    liberties, privacy, police, justice, politics, society, France, world...; French and English), from
+    its navigation first, and keeps those that answer with a page listing articles; each is written
+    with its link text as a comment, for you to edit.
 
     \b
     Example:
         monitor sources add https://www.numerama.com/ --sources my-outlets.toml --language fr
-        monitor sources add https://www.theregister.com/ --dry-run
+        monitor sources add https://www.theregister.com/ --dry-run --max-sections 3
+        monitor sources add https://www.example.fr/ --no-sections
     """
     from monitor.cli.common import parse_settings
     from monitor.feedfinder import find_feeds
@@ -212,10 +257,12 @@ def add(
             existing = read_sources_file(target)
         except SourcesError as exc:
             raise click.ClickException(str(exc)) from exc
-    found = find_feeds(url, parse_settings(settings))
-    if not found.feeds and not found.sitemaps:
+    max_sections = 0 if no_sections else max_sections
+    found = find_feeds(url, parse_settings(settings), max_sections=max_sections)
+    if not found.feeds and not found.sitemaps and not found.sections:
         detail = "; ".join(found.errors) or "no feed or sitemap answered"
-        raise click.ClickException(f"no feed or news sitemap found for {url}: {detail}")
+        what = "feed, news sitemap or section page" if max_sections else "feed or news sitemap"
+        raise click.ClickException(f"no {what} found for {url}: {detail}")
     entry: dict[str, Any] = {
         "name": name or _slug(url),
         "title": found.title or name or _slug(url),
@@ -223,18 +270,23 @@ def add(
         "homepage": url,
         "feeds": found.feeds,
         "sitemaps": found.sitemaps[:2],
+        "sections": [section.url for section in found.sections],
         "every": every,
     }
     _, problems = check_sources({"source": [*existing.get("source", []), entry]}, str(target))
     if problems:
         raise click.ClickException("\n".join(problems))
-    text = source_toml(entry)
+    text = source_toml(entry, {section.url: section.text for section in found.sections})
     if dry_run:
         click.echo(text, nl=False)
+        _report_sections(found, max_sections, None)
         return
     with target.open("a", encoding="utf-8") as out:
         if target.stat().st_size:
             out.write("\n")
         out.write(text)
     click.echo(text, nl=False)
-    click.echo(f"added to {target}: {len(found.feeds)} feed(s), {len(entry['sitemaps'])} sitemap(s)", err=True)
+    _report_sections(found, max_sections, target)
+    counts = f"{len(found.feeds)} feed(s), {len(entry['sitemaps'])} sitemap(s)"
+    counts += f", {len(found.sections)} section(s)" if max_sections else ""
+    click.echo(f"added to {target}: {counts}", err=True)
