@@ -304,7 +304,7 @@ def looks_like_article(url: str, section_url: str | None = None) -> bool:
     return len(words) >= 3 or (has_id and path.count("/") >= 2)
 
 
-def section_links(body: bytes | str, base_url: str, allowed_hosts: list[str]) -> list[Link]:
+def section_links(body: bytes | str, base_url: str, allowed_hosts: list[str] | tuple[str, ...]) -> list[Link]:
     """Links of a section page that look like articles on the source's own hosts, in page order."""
     tree = _html_tree(body)
     if tree is None:

@@ -122,7 +122,10 @@ class SourceDomainsMiddleware:
         spider = spider or self.crawler.spider
         sources: dict[str, Any] = getattr(spider, "sources_by_name", {})
         source = sources.get(name) if name else None
-        if source is None or host_allowed(request.url, source.allowed_domains):
+        if source is None:
+            return None
+        allowed_hosts = getattr(spider, "allowed_hosts", None)  # NewsSpider: computed once per source
+        if host_allowed(request.url, allowed_hosts(name) if allowed_hosts else source.allowed_domains):
             return None
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value("monitor/offsite")

@@ -53,6 +53,7 @@ class NewsSpider(Spider):
         self.max_articles = MAX_ARTICLES_PER_SOURCE
         self.requested: dict[str, int] = {}
         self.requested_urls: set[str] = set()  # article URLs requested in this crawl (canonical)
+        self._allowed_hosts: dict[str, tuple[Source, tuple[str, ...]]] = {}
         self.capped: set[str] = set()
 
     @classmethod
@@ -151,8 +152,7 @@ class NewsSpider(Spider):
         if not isinstance(response, TextResponse):
             self._fault(response, "parse_error", f"{response.url}: not a text page", failed=True)
             return
-        source = self.sources_by_name[response.meta["source"]]
-        links = section_links(response.body, response.url, source.allowed_domains)
+        links = section_links(response.body, response.url, self.allowed_hosts(response.meta["source"]))
         self._count("section_links", len(links))
         yield from self._article_requests(response, links)
 
@@ -201,11 +201,20 @@ class NewsSpider(Spider):
             }
             yield Request(url, self.parse_article, errback=self.on_error, meta=meta, priority=-rank)
 
+    def allowed_hosts(self, name: str) -> tuple[str, ...]:
+        """``Source.allowed_domains`` of source ``name``, computed once per definition of the source (a
+        distributed worker may learn a new definition mid-crawl: ``monitor.distributed.learn_source``)."""
+        source = self.sources_by_name[name]
+        cached = self._allowed_hosts.get(name)
+        if cached is None or cached[0] is not source:
+            cached = self._allowed_hosts[name] = (source, tuple(source.allowed_domains))
+        return cached[1]
+
     def _allowed(self, response: Response, url: str) -> bool:
-        source = self.sources_by_name[response.meta["source"]]
-        if host_allowed(url, source.allowed_domains):
+        name = response.meta["source"]
+        if host_allowed(url, self.allowed_hosts(name)):
             return True
-        self._count(f"source/{source.name}/off_source_links")
+        self._count(f"source/{name}/off_source_links")
         return False
 
     # articles ------------------------------------------------------------------------------------

@@ -148,3 +148,17 @@ def test_archived_url_lookups_keep_one_reader(tmp_path: Any) -> None:
     middleware.spider_closed(crawler.spider)
     assert reader.closed and middleware._reader is None
     database.dispose()
+
+
+def test_allowed_hosts_computed_once_per_definition_of_a_source() -> None:
+    from dataclasses import replace
+
+    from monitor.sources import Source
+    from spiders.news import NewsSpider
+
+    source = Source("s", "S", feeds=("https://www.example.org/rss.xml",), domains=("cdn.example.net",))
+    spider = NewsSpider(sources=[source])
+    hosts = spider.allowed_hosts("s")
+    assert hosts == ("cdn.example.net", "example.org") and spider.allowed_hosts("s") is hosts
+    spider.sources_by_name["s"] = replace(source, domains=("static.example.com",))  # learnt mid-crawl
+    assert spider.allowed_hosts("s") == ("static.example.com", "example.org")
