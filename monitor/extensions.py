@@ -13,7 +13,7 @@ from scrapy.statscollectors import MemoryStatsCollector
 
 from monitor.db import Database
 from monitor.db.feeds import FeedStore, SourceInfo
-from monitor.health import PollingBounds, stat_key, tally
+from monitor.health import PollingBounds, stat_key, tallies
 from monitor.items import PageItem
 from monitor.sources import parse_every
 
@@ -72,8 +72,8 @@ class SourceHealthExtension:
         infos = [SourceInfo(s.name, s.title, s.language, s.homepage, parse_every(s.every)) for s in sources]
         database = Database(self.database_url)
         try:
-            tallies = [tally(stats, s.name) for s in sources]
-            written = FeedStore(database).record_runs(tallies, infos, self.started_at, self.bounds)
+            counts = tallies(stats, [s.name for s in sources])
+            written = FeedStore(database).record_runs(counts, infos, self.started_at, self.bounds)
         except Exception:  # health must never turn a finished crawl into a failed one
             logger.exception("could not record source health")
             return

@@ -7,7 +7,7 @@ extension stores them. Nothing here imports Scrapy or talks to the database.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -80,17 +80,32 @@ class Tally:
 
 def tally(stats: Mapping[str, Any], source: str) -> Tally:
     """The counts of ``source`` in a crawl's stats."""
-    prefix = f"{STAT_PREFIX}{source}/"
-    result = Tally(source)
+    return tallies(stats, [source])[0]
+
+
+def tallies(stats: Mapping[str, Any], sources: Iterable[str]) -> list[Tally]:
+    """The counts of each of ``sources`` in a crawl's stats, read in one pass over them (not one per source)."""
+    names = list(sources)
+    results = {source: Tally(source) for source in names}
     for key, value in stats.items():
-        if not key.startswith(prefix) or not isinstance(value, int):
+        if not key.startswith(STAT_PREFIX) or not isinstance(value, int):
             continue
-        name = key[len(prefix) :]
-        if name.startswith("error/"):
-            result.errors[name[len("error/") :]] = value
-        elif name in COUNTERS:
-            setattr(result, name, value)
-    return result
+        # "<source>/<name>" or "<source>/error/<kind>"; a source name may hold "/": try each split
+        rest = key[len(STAT_PREFIX) :]
+        cut = rest.find("/")
+        while cut != -1:
+            result = results.get(rest[:cut])
+            if result is not None:
+                _count(result, rest[cut + 1 :], value)
+            cut = rest.find("/", cut + 1)
+    return [results[source] for source in names]
+
+
+def _count(result: Tally, name: str, value: int) -> None:
+    if name.startswith("error/"):
+        result.errors[name[len("error/") :]] = value
+    elif name in COUNTERS:
+        setattr(result, name, value)
 
 
 @dataclass(frozen=True)

@@ -162,3 +162,41 @@ def test_allowed_hosts_computed_once_per_definition_of_a_source() -> None:
     assert hosts == ("cdn.example.net", "example.org") and spider.allowed_hosts("s") is hosts
     spider.sources_by_name["s"] = replace(source, domains=("static.example.com",))  # learnt mid-crawl
     assert spider.allowed_hosts("s") == ("static.example.com", "example.org")
+
+
+def test_tallies_read_every_source_in_one_pass_as_tally_does() -> None:
+    from monitor.health import STAT_PREFIX, tallies
+
+    def old_tally(stats: dict[str, Any], source: str) -> dict[str, Any]:  # the one-source-at-a-time reading
+        prefix, found, errors = f"{STAT_PREFIX}{source}/", {}, {}
+        for key, value in stats.items():
+            if key.startswith(prefix) and isinstance(value, int):
+                name = key[len(prefix) :]
+                if name.startswith("error/"):
+                    errors[name[len("error/") :]] = value
+                elif name in ("fetched", "not_modified", "failed", "new_articles", "skipped_articles"):
+                    found[name] = value
+        return {**found, "errors": errors}
+
+    stats: dict[str, Any] = {
+        "monitor/source/a/fetched": 3,
+        "monitor/source/a/error/404": 2,
+        "monitor/source/a/error/x/y": 1,
+        "monitor/source/a/b/fetched": 7,  # source "a/b"
+        "monitor/source/a/b/error/timeout": 1,
+        "monitor/source/c/not_modified": 1,
+        "monitor/source/c/new_articles": 4,
+        "monitor/source/c/skipped_articles": 2,
+        "monitor/source/c/failed": "not an int",
+        "monitor/source/zz/fetched": 9,  # not asked for
+        "monitor/stored": 5,
+    }
+    names = ["a", "a/b", "c", "missing", "a"]
+    for result in tallies(stats, names):
+        read = {
+            k: getattr(result, k) for k in ("fetched", "not_modified", "failed", "new_articles", "skipped_articles")
+        }
+        expected = old_tally(stats, result.source)
+        assert {k: v for k, v in read.items() if v} == {k: v for k, v in expected.items() if k != "errors"}
+        assert result.errors == expected["errors"]
+    assert [t.source for t in tallies(stats, names)] == names
