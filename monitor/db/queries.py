@@ -439,11 +439,7 @@ def story_articles(db: Database, story_id: int) -> list[dict[str, Any]]:
 def articles_per_day(db: Database, flt: ArticleFilter) -> dict[tuple[str, str], int]:
     """``{(day, language): articles}`` of the articles seen in the filter's window (days in UTC, ISO)."""
     when = func.coalesce(Article.published_at, Article.fetched_at)
-    query = (
-        select(when, Article.language)
-        .join(Source, Source.id == Article.source_id)
-        .where(*article_conditions(flt))
-    )
+    query = select(when, Article.language).join(Source, Source.id == Article.source_id).where(*article_conditions(flt))
     counts: dict[tuple[str, str], int] = {}
     with db.engine.connect() as connection:
         for seen, language in connection.execute(query).yield_per(2000):

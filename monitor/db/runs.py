@@ -129,9 +129,7 @@ class Runs:
         with self.db.session() as session:
             rows = session.execute(select(apscheduler_jobs.c.id, apscheduler_jobs.c.next_run_time))
             return {
-                str(job_id).removeprefix(JOB_PREFIX): (
-                    datetime.fromtimestamp(when, UTC) if when is not None else None
-                )
+                str(job_id).removeprefix(JOB_PREFIX): (datetime.fromtimestamp(when, UTC) if when is not None else None)
                 for job_id, when in rows
                 if str(job_id).startswith(JOB_PREFIX)
             }
