@@ -79,7 +79,7 @@ def test_sigterm_mid_crawl_commits_what_was_fetched_and_the_next_run_fetches_the
 def test_kill9_of_a_crawl_then_of_the_daemon_mid_crawl_then_a_restart(tmp_path: Path, db_url: str) -> None:
     archive = Archive(db_url)
     with growing_site(tmp_path) as site:
-        site.add(8)
+        site.add(16)  # enough for two crawls to be killed mid-way at one request per 0.25 s
         sources = site.sources_file(tmp_path / "sources.toml", every="1s")
         args = ("--db", db_url, "--sources", str(sources), "-s", "MONITOR_SCHEDULE_JITTER=0", *SLOW)
         daemon = monitor_process("daemon", *args, log=tmp_path / "d.log")
