@@ -87,8 +87,10 @@ def main() -> int:
     print(f"daemon pid {daemon.pid}, {len(wanted)} sources ({', '.join(wanted)}), cadence 1s, one crawl at a time")
     print(f"RSS after  2 cycles: {after_2 / 1024:7.1f} MiB  ({t2 - started:5.1f} s)")
     print(f"RSS after {args.cycles:2d} cycles: {after_n / 1024:7.1f} MiB  ({tn - started:5.1f} s)")
-    print(f"ratio {ratio:.3f} (growth {100 * (ratio - 1):+.1f}%); limit +{100 * LIMIT:.0f}%: "
-          f"{abs(ratio - 1) / LIMIT:.2f} of the limit -> {'OK' if abs(ratio - 1) <= LIMIT else 'OVER'}")
+    print(
+        f"ratio {ratio:.3f} (growth {100 * (ratio - 1):+.1f}%); limit +{100 * LIMIT:.0f}%: "
+        f"{abs(ratio - 1) / LIMIT:.2f} of the limit -> {'OK' if abs(ratio - 1) <= LIMIT else 'OVER'}"
+    )
     print(f"daemon exit status after SIGTERM: {code}")
     return 0 if abs(ratio - 1) <= LIMIT and code == 0 else 1
 

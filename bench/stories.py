@@ -420,6 +420,7 @@ def grouping_only(sizes: list[int], sample: int, seed: int) -> None:
         predicted[number], truth[number] = story, item.event
 
     total = max(sizes) + sample
+
     def quality() -> str:
         return f"BCubed {bcubed(predicted, truth)}"
 

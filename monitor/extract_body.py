@@ -91,9 +91,7 @@ def extract_body(markup: str | Any, url: str) -> Body:
 
 
 def _precise(markup: str | Any, url: str, fast: bool) -> str:
-    return _text(
-        trafilatura.bare_extraction(markup, url=url, favor_precision=True, include_comments=False, fast=fast)
-    )
+    return _text(trafilatura.bare_extraction(markup, url=url, favor_precision=True, include_comments=False, fast=fast))
 
 
 def _lost_paragraphs(markup: str | Any, words: int) -> bool:

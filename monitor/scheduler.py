@@ -219,8 +219,9 @@ class Daemon:
         for name, when in sorted(self.next_runs().items()):
             logger.info("%s: next run %s", name, when.isoformat() if when else "paused")
         self.scheduler.resume()
-        logger.info("daemon running: %d sources, at most %d crawls at a time", len(self.config.sources),
-                    self.config.max_crawls)
+        logger.info(
+            "daemon running: %d sources, at most %d crawls at a time", len(self.config.sources), self.config.max_crawls
+        )
         while not self._stop.wait(0.5):
             pass
         stopper = threading.Thread(target=self.scheduler.shutdown, kwargs={"wait": True}, name="scheduler-stop")

@@ -91,7 +91,7 @@ def test_daemon_cycles_store_new_articles_as_the_site_grows(tmp_path: Path) -> N
     lines = [json.loads(line) for line in log.splitlines() if line.startswith('{"event": "crawl_run"')]
     finished_lines = [line for line in lines if line["status"] == "finished"]
     assert len(finished_lines) >= 3
-    assert [line['counts'].get('stored', 0) for line in finished_lines[:3]] == [3, 2, 2]
+    assert [line["counts"].get("stored", 0) for line in finished_lines[:3]] == [3, 2, 2]
     assert sum(line["counts"].get("stored", 0) for line in finished_lines) == site.on_topic_total() == 7
     assert all(line["source"] == "wire-tech" and line["origin"] == "daemon" for line in lines)
     assert {run.status for run in archive.runs()} <= {"finished", "interrupted"}

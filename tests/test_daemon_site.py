@@ -81,7 +81,7 @@ class GrowingSite:
             items.append(
                 f"<item><title>Growing article {index}</title>"
                 f"<link>{{{{BASE}}}}/articles/growing-{index}.html</link>"
-                f"<guid isPermaLink=\"false\">growing-{index}</guid>"
+                f'<guid isPermaLink="false">growing-{index}</guid>'
                 f"<pubDate>Mon, 02 Nov 2026 09:{index % 60:02d}:00 +0000</pubDate></item>"
             )
         xml = feed.read_text("utf-8")
@@ -159,21 +159,34 @@ class Archive:
         """No duplicate articles, every article in exactly one story, no story link to nothing."""
         assert self.scalar("SELECT count(*) - count(DISTINCT canonical_url) FROM articles") == 0
         assert self.scalar("SELECT count(*) - count(DISTINCT content_hash) FROM articles") == 0
-        assert self.scalar(
-            "SELECT count(*) FROM articles a"
-            " WHERE NOT EXISTS (SELECT 1 FROM story_articles s WHERE s.article_id = a.id)"
-        ) == 0, "an article without its story link"
-        assert self.scalar(
-            "SELECT count(*) FROM story_articles s"
-            " WHERE NOT EXISTS (SELECT 1 FROM articles a WHERE a.id = s.article_id)"
-            " OR NOT EXISTS (SELECT 1 FROM stories t WHERE t.id = s.story_id)"
-        ) == 0, "a dangling story link"
-        assert self.scalar(
-            "SELECT count(*) FROM stories t WHERE NOT EXISTS (SELECT 1 FROM story_articles s WHERE s.story_id = t.id)"
-        ) == 0, "a story without articles"
-        assert self.scalar(
-            "SELECT count(*) FROM articles a WHERE NOT EXISTS (SELECT 1 FROM raw_pages r WHERE r.article_id = a.id)"
-        ) == 0, "an article without its raw page"
+        assert (
+            self.scalar(
+                "SELECT count(*) FROM articles a"
+                " WHERE NOT EXISTS (SELECT 1 FROM story_articles s WHERE s.article_id = a.id)"
+            )
+            == 0
+        ), "an article without its story link"
+        assert (
+            self.scalar(
+                "SELECT count(*) FROM story_articles s"
+                " WHERE NOT EXISTS (SELECT 1 FROM articles a WHERE a.id = s.article_id)"
+                " OR NOT EXISTS (SELECT 1 FROM stories t WHERE t.id = s.story_id)"
+            )
+            == 0
+        ), "a dangling story link"
+        assert (
+            self.scalar(
+                "SELECT count(*) FROM stories t"
+                " WHERE NOT EXISTS (SELECT 1 FROM story_articles s WHERE s.story_id = t.id)"
+            )
+            == 0
+        ), "a story without articles"
+        assert (
+            self.scalar(
+                "SELECT count(*) FROM articles a WHERE NOT EXISTS (SELECT 1 FROM raw_pages r WHERE r.article_id = a.id)"
+            )
+            == 0
+        ), "an article without its raw page"
 
     def dispose(self) -> None:
         self.engine.dispose()

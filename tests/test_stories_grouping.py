@@ -128,25 +128,37 @@ def test_the_same_news_in_two_cities_the_same_day_stays_apart() -> None:
     words of a ban is not enough, the places (and companies) differ."""
     records = [
         _record(
-            "nice-fr", "nice", "fr", 0,
+            "nice-fr",
+            "nice",
+            "fr",
+            0,
             "La ville de Nice interdit la reconnaissance faciale dans l'espace public",
             "Le conseil municipal de Nice a voté l'interdiction de la reconnaissance faciale par 31 voix. "
             "Un revers pour Idemia, qui équipait les caméras de la ville depuis 2019.",
         ),
         _record(
-            "lyon-en", "lyon", "en", 3,
+            "lyon-en",
+            "lyon",
+            "en",
+            3,
             "Lyon bans facial recognition in public spaces",
             "Lyon's city council voted 40 to 12 to ban facial recognition in public spaces, a blow to Thales, "
             "which had supplied the city's camera network.",
         ),
         _record(
-            "nice-en", "nice", "en", 5,
+            "nice-en",
+            "nice",
+            "en",
+            5,
             "Nice bans facial recognition in public spaces",
             "Councillors in Nice voted 31 in favour of a ban on facial recognition in public spaces. Idemia, "
             "whose software ran on the city's cameras, declined to comment.",
         ),
         _record(
-            "lyon-fr", "lyon", "fr", 8,
+            "lyon-fr",
+            "lyon",
+            "fr",
+            8,
             "Lyon à son tour interdit la reconnaissance faciale",
             "Par 40 voix contre 12, les élus lyonnais ont interdit la reconnaissance faciale dans l'espace "
             "public. Thales perd ainsi l'un de ses clients.",
@@ -160,19 +172,28 @@ def test_the_same_news_in_two_cities_the_same_day_stays_apart() -> None:
 def test_two_regulators_fining_one_company_the_same_week_stay_apart() -> None:
     records = [
         _record(
-            "cnil-fr", "cnil", "fr", 0,
+            "cnil-fr",
+            "cnil",
+            "fr",
+            0,
             "La CNIL inflige une amende de 17 millions d'euros à Ikea",
             "Le gendarme français des données sanctionne Ikea pour la surveillance de ses salariés par "
             "reconnaissance faciale. L'entreprise a deux mois pour supprimer les images.",
         ),
         _record(
-            "ico-en", "ico", "en", 30,
+            "ico-en",
+            "ico",
+            "en",
+            30,
             "ICO fines Ikea 85 million euros over staff face scans",
             "Britain's ICO has fined Ikea 85 million euros for scanning the faces of its staff in its UK "
             "stores. Ikea said it would appeal.",
         ),
         _record(
-            "cnil-en", "cnil", "en", 33,
+            "cnil-en",
+            "cnil",
+            "en",
+            33,
             "French watchdog fines Ikea 17 million euros",
             "France's CNIL fined Ikea 17 million euros for using facial recognition to monitor employees, "
             "and ordered it to delete the images within two months.",
