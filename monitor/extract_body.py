@@ -37,7 +37,8 @@ _BOILERPLATE = re.compile(
     r"(?:crédit )?photos? ?:|©|crédits? ?:|publicité\b|vous avez aimé cet article|"
     r"nos (?:lecteurs|abonnés)|retrouvez|découvrez (?:notre|nos)|téléchargez (?:notre|l['’]application)|"
     r"cet article (?:vous a plu|est réservé)|il vous reste \d+ ?% de cet article|la suite est réservée|"
-    r"article réservé aux abonnés|déjà abonné|"
+    r"article réservé aux abonnés|déjà abonné|imprimer (?:l['’]|cet )article|offrir (?:l['’]|cet )article|"
+    r"réutiliser ce contenu|une erreur (?:s['’]est produite|est survenue)|"
     # English
     r"read more\b|read next|related:|related (?:stories|articles|coverage|content)|more on this|more:|"
     r"see also|recommended\b|most read|trending\b|(?:also )?read:|"
@@ -47,7 +48,9 @@ _BOILERPLATE = re.compile(
     r"advertisement\b|sponsored\b|we use cookies|this site uses cookies|accept cookies|cookie|"
     r"updated at \d|published at \d|last updated \d|"
     r"this article (?:is|was) (?:for subscribers|originally published)|to continue reading|"
-    r"support (?:our|independent) journalism|"
+    r"support (?:our|independent) journalism|order reprints|print (?:this )?article\s*$|"
+    r"this copy is for your personal, non-commercial use|an error has occurred|please try again later|"
+    r"write to [^@\n]{1,60} at \S+@\S+\s*$|"
     r"—\s*[^—]{1,80}\(@\w+\)\s*\w+ \d{1,2}, \d{4}\s*$|pic\.twitter\.com"  # embedded tweet credit lines
     r")",
     re.IGNORECASE,

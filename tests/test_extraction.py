@@ -166,6 +166,28 @@ def test_boilerplate_lines_and_paywall_notice_are_removed() -> None:
     assert remove_boilerplate("Une phrase ordinaire sur la newsletter de la CNIL, au milieu.")[1] is False
 
 
+def test_page_tool_and_error_lines_are_removed_but_sentences_about_them_kept() -> None:
+    from monitor.extract_body import remove_boilerplate
+
+    tools = [
+        "- Order Reprints",
+        "- Print Article",
+        "This copy is for your personal, non-commercial use only. To order presentation-ready copies…",
+        "An error has occurred, please try again later.",
+        "Write to Al Root at allen.root@dowjones.com",
+        "Imprimer l'article",
+        "Offrir cet article",
+        "Réutiliser ce contenu",
+        "Une erreur s'est produite, veuillez réessayer.",
+    ]
+    kept = [
+        "Print article 12 of the law lets the police keep images for a month.",
+        "Police forces can write to the regulator at any time, the minister said.",
+    ]
+    cleaned, _ = remove_boilerplate("\n".join(tools + kept))
+    assert cleaned.split("\n") == kept
+
+
 PARAGRAPH = "<p>La reconnaissance faciale inquiète les défenseurs des libertés à Paris et à Marseille.</p>"
 
 
