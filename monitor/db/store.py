@@ -85,21 +85,10 @@ class Store:
         language: str | None = None,
         homepage: str | None = None,
     ) -> int:
-        """The id of source ``name``, created if needed (safe against a concurrent creator)."""
-        found = session.scalar(select(Source.id).where(Source.name == name))
-        if found is not None:
-            return found
-        try:
-            with session.begin_nested():
-                source = Source(name=name, title=title, language=language, homepage=homepage, created_at=utcnow())
-                session.add(source)
-                session.flush()
-                return source.id
-        except IntegrityError:
-            found = session.scalar(select(Source.id).where(Source.name == name))
-            if found is None:
-                raise
-            return found
+        """The id of source ``name``, created if needed (safe against a concurrent creator); the session's
+        pending ORM rows are flushed first, as an ORM query would."""
+        session.flush()
+        return self.source_id(session, name, title, language, homepage)
 
     def source_id(
         self,
@@ -109,8 +98,8 @@ class Store:
         language: str | None = None,
         homepage: str | None = None,
     ) -> int:
-        """``ensure_source`` in Core: the id of source ``name``, created if needed (``INSERT ... ON CONFLICT``,
-        safe against a concurrent creator: the loser reads the winner's row)."""
+        """The id of source ``name``, created if needed, in Core (``INSERT ... ON CONFLICT``: safe against a
+        concurrent creator, the loser reads the winner's row)."""
         connection = session.connection()
         found = connection.execute(_SOURCE_BY_NAME, {"name": name}).scalar()
         if found is not None:
