@@ -163,6 +163,20 @@ def crawl(options: CrawlOptions) -> CrawlReport:
     SIGINT/SIGTERM stop it gracefully (requests in flight finish, their articles are committed, the
     finish reason is ``shutdown``); a second signal stops it at once (each article is one transaction).
     """
+    from monitor.workers import ExtractionPool, extract_workers
+
+    settings = build_settings(options)
+    # the extraction workers start first: they load trafilatura and warm up on the other core while this
+    # process loads Scrapy, the spider and the database; ExtractionPipeline adopts them (spider argument)
+    pool = ExtractionPool(extract_workers(settings))
+    pool.start()
+    try:
+        return _crawl_with(options, settings, pool)
+    finally:
+        pool.shutdown()
+
+
+def _crawl_with(options: CrawlOptions, settings: Settings, pool: Any) -> CrawlReport:
     from scrapy.crawler import CrawlerProcess
 
     from spiders.news import NewsSpider
@@ -171,11 +185,11 @@ def crawl(options: CrawlOptions) -> CrawlReport:
     for handler in logging.getLogger().handlers:  # a handler set up before Scrapy's: no more verbose
         if isinstance(level, int) and handler.level < level:
             handler.setLevel(level)
-    process = CrawlerProcess(build_settings(options))
+    process = CrawlerProcess(settings)
     crawler = process.create_crawler(NewsSpider)
     counts: dict[str, Counter[str]] = {}
     _count_per_source(crawler, counts)
-    process.crawl(crawler, sources=options.sources)
+    process.crawl(crawler, sources=options.sources, extraction_pool=pool)
     process.start()
     stats = crawler.stats.get_stats() if crawler.stats is not None else {}
     for key, value in stats.items():  # the spider's own per-source stats: monitor/source/<name>/<what>

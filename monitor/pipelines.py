@@ -18,7 +18,6 @@ from typing import Any, Self
 from scrapy import Spider
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
-from scrapy.settings import Settings
 
 from monitor.archive import Archive, ArchiveSettings, RawHtml, SourceRef
 from monitor.db import Database
@@ -27,7 +26,7 @@ from monitor.faults import record_fault
 from monitor.items import PageItem
 from monitor.processing import Processor
 from monitor.topics import Matcher, combine, from_database, load_watchlists
-from monitor.workers import ExtractionPool, PageJob, default_workers, wait_for
+from monitor.workers import ExtractionPool, PageJob, extract_workers, wait_for
 
 logger = logging.getLogger(__name__)
 
@@ -45,8 +44,9 @@ class ExtractionPipeline(_Base):
     """Page -> ``Article`` in worker processes, awaited: the reactor goes on fetching meanwhile.
 
     ``MONITOR_EXTRACT_WORKERS`` processes (default: one per CPU; 0: in the crawl process, blocking the
-    reactor, for tests and debugging). The pool starts with the spider (its workers warm up during
-    discovery) and stops when the spider closes.
+    reactor, for tests and debugging). ``monitor.crawl.crawl`` starts the pool before Scrapy loads (its
+    workers import and warm up on the other core meanwhile) and hands it over as the spider argument
+    ``extraction_pool``; otherwise the pool starts with the spider. It stops when the spider closes.
     """
 
     def __init__(self, crawler: Crawler, workers: int, prepare: bool = True) -> None:
@@ -62,6 +62,9 @@ class ExtractionPipeline(_Base):
         return cls(crawler, extract_workers(settings), prepare=not settings.getbool("MONITOR_STORAGE_DISABLED"))
 
     def open_spider(self, spider: Spider | None = None) -> None:
+        started = getattr(self.crawler.spider, "extraction_pool", None)  # started before Scrapy loaded (crawl.crawl)
+        if isinstance(started, ExtractionPool) and started.workers == self.pool.workers:
+            self.pool = started
         self.pool.start()
         self._cpu_at_open = time.process_time()
 
@@ -88,17 +91,6 @@ class ExtractionPipeline(_Base):
         item.article, item.prepared = result.article, result.prepared
         self._inc("extracted")
         return item
-
-
-def extract_workers(settings: Settings) -> int:
-    """``MONITOR_EXTRACT_WORKERS``: unset or empty is one per CPU; a negative number is an error."""
-    value = settings.get("MONITOR_EXTRACT_WORKERS")
-    if value is None or value == "":
-        return default_workers()
-    workers = settings.getint("MONITOR_EXTRACT_WORKERS")
-    if workers < 0:
-        raise ValueError(f"MONITOR_EXTRACT_WORKERS must be 0 or more, not {value!r}")
-    return workers
 
 
 class LanguagePipeline(_Base):

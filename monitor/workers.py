@@ -30,12 +30,14 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from monitor.article import Article
-from monitor.extraction import ExtractionError, extract_article
-from monitor.prepared import Prepared, prepare
-from monitor.story_features import FeatureExtractor, load_lexicon
+if TYPE_CHECKING:  # imported where pages are extracted: a crawl process can start its pool before loading them
+    from scrapy.settings import BaseSettings
+
+    from monitor.article import Article
+    from monitor.prepared import Prepared
+    from monitor.story_features import FeatureExtractor
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -94,6 +96,9 @@ def decoded(body: bytes, encoding: str | None) -> str | bytes:
 
 def extract_page(job: PageJob) -> PageResult:
     """Extract the article of ``job`` (pure); the feed's title and date fill what the page lacks."""
+    from monitor.extraction import ExtractionError, extract_article
+    from monitor.prepared import prepare
+
     started = time.process_time()
     try:
         article = extract_article(decoded(job.body, job.encoding), job.url)
@@ -112,6 +117,8 @@ def extract_page(job: PageJob) -> PageResult:
 @cache
 def _feature_extractor() -> FeatureExtractor:
     """The story feature extractor of this process (the shipped lexicon, as ``Archive`` uses), built once."""
+    from monitor.story_features import FeatureExtractor, load_lexicon
+
     return FeatureExtractor(load_lexicon())
 
 
@@ -123,10 +130,23 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def extract_workers(settings: BaseSettings) -> int:
+    """``MONITOR_EXTRACT_WORKERS``: unset or empty is one per CPU; a negative number is an error."""
+    value = settings.get("MONITOR_EXTRACT_WORKERS")
+    if value is None or value == "":
+        return default_workers()
+    workers = settings.getint("MONITOR_EXTRACT_WORKERS")
+    if workers < 0:
+        raise ValueError(f"MONITOR_EXTRACT_WORKERS must be 0 or more, not {value!r}")
+    return workers
+
+
 def _init_worker() -> None:
     """Once per worker process: leave signals to the crawl process, die with it, warm the caches."""
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, signal.SIG_IGN)
+    from monitor.extraction import ExtractionError, extract_article
+
     _die_with_parent()
     _feature_extractor()
     with contextlib.suppress(ExtractionError):

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from scrapy import Spider
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 from sqlalchemy import select
@@ -27,9 +28,9 @@ from monitor.db.models import Article as ArticleRow
 from monitor.db.models import RawPage
 from monitor.demo.server import site_root
 from monitor.items import PageItem
-from monitor.pipelines import ExtractionPipeline, StoragePipeline, extract_workers
+from monitor.pipelines import ExtractionPipeline, StoragePipeline
 from monitor.textnorm import content_hash
-from monitor.workers import WORKER_DIED, ExtractionPool, PageJob, default_workers, extract_page
+from monitor.workers import WORKER_DIED, ExtractionPool, PageJob, default_workers, extract_page, extract_workers
 
 URL = "https://www.example.org/articles/amazon-rekognition-police-moratorium.html"
 NO_TITLE = (
@@ -89,6 +90,25 @@ def test_worker_count_setting() -> None:
         extract_workers(get_crawler(settings_dict={"MONITOR_EXTRACT_WORKERS": -1}).settings)
     with pytest.raises(ValueError):
         ExtractionPool(-1)
+
+
+def test_pipeline_adopts_the_pool_the_crawl_started_before_scrapy_loaded() -> None:
+    """``monitor.crawl.crawl`` starts the workers first and passes them as a spider argument: one pool."""
+    started = ExtractionPool(0)
+    crawler = get_crawler(settings_dict={"MONITOR_EXTRACT_WORKERS": 0})
+    crawler.spider = Spider("news", extraction_pool=started)
+    pipeline = ExtractionPipeline.from_crawler(crawler)
+    assert pipeline.pool is not started
+    pipeline.open_spider()
+    assert pipeline.pool is started
+    pipeline.close_spider()
+    other = get_crawler(settings_dict={"MONITOR_EXTRACT_WORKERS": 0})
+    other.spider = Spider("news", extraction_pool=ExtractionPool(3))  # another size: not this crawl's
+    mismatched = ExtractionPipeline.from_crawler(other)
+    own = mismatched.pool
+    mismatched.open_spider()
+    assert mismatched.pool is own
+    mismatched.close_spider()
 
 
 def test_in_process_pool_gives_what_extract_page_gives() -> None:
