@@ -15,6 +15,8 @@ import re
 import zlib
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
+from typing import Any
 
 from datasketch import LeanMinHash, MinHash, MinHashLSH
 
@@ -108,9 +110,19 @@ def signature(text: str) -> MinHash:
 
 def signature_of_words(tokens: list[str]) -> MinHash:
     """The MinHash of the shingles of a text whose ``words`` are ``tokens`` (to normalise a text once)."""
-    minhash = MinHash(num_perm=NUM_PERM, seed=1, hashfunc=zlib.crc32)  # stable across processes, cheaper than SHA-1
+    permutations, scheme = _permutations()
+    # CRC-32: stable across processes and cheaper than SHA-1
+    minhash = MinHash(num_perm=NUM_PERM, seed=1, hashfunc=zlib.crc32, permutations=permutations, scheme=scheme)
     minhash.update_batch([s.encode("utf-8") for s in shingles_of_words(tokens)])
     return minhash
+
+
+@cache
+def _permutations() -> tuple[Any, str]:
+    """The permutations of ``MinHash(num_perm=NUM_PERM, seed=1)``, drawn once per process (datasketch draws
+    them again for every sketch, a third of the cost of a page's signature); never mutated, shared."""
+    template = MinHash(num_perm=NUM_PERM, seed=1)
+    return template.permutations, template.scheme
 
 
 class CopyIndex:

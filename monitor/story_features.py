@@ -14,9 +14,12 @@ from __future__ import annotations
 import re
 import tomllib
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+
+import ahocorasick
 
 from monitor.textnorm import fold, strip_elision
 
@@ -92,8 +95,49 @@ class Lexicon:
 
     @property
     def pattern(self) -> re.Pattern[str]:
+        """The phrases as one regular expression (what ``PhraseFinder`` finds, in one C pass)."""
         ordered = sorted(self.phrases, key=len, reverse=True)
         return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(p) for p in ordered) + r")(?!\w)")
+
+
+class PhraseFinder:
+    """Whole-word occurrences of phrases in a text: what ``Lexicon.pattern`` finds (leftmost, then longest,
+    never overlapping), with one Aho-Corasick pass in C instead of trying hundreds of phrases at each
+    position (a third of the cost of an article's features)."""
+
+    def __init__(self, phrases: Iterable[str]) -> None:
+        self._automaton: ahocorasick.Automaton | None = None
+        kept = [p for p in phrases if p]
+        if kept:
+            automaton = ahocorasick.Automaton()
+            for phrase in kept:
+                automaton.add_word(phrase, len(phrase))
+            automaton.make_automaton()
+            self._automaton = automaton
+
+    def find(self, text: str) -> list[str]:
+        if self._automaton is None:
+            return []
+        spans: list[tuple[int, int]] = []  # (start, -length): leftmost first, then longest
+        last = len(text) - 1
+        for end, length in self._automaton.iter(text):
+            start = end - length + 1
+            if (start > 0 and _is_word(text[start - 1])) or (end < last and _is_word(text[end + 1])):
+                continue
+            spans.append((start, -length))
+        spans.sort()
+        found: list[str] = []
+        position = 0
+        for start, negative in spans:
+            if start >= position:
+                position = start - negative
+                found.append(text[start:position])
+        return found
+
+
+def _is_word(char: str) -> bool:
+    """``\\w`` of ``re`` on a ``str``: alphanumeric or ``_``."""
+    return char.isalnum() or char == "_"
 
 
 def load_lexicon(path: Path | None = None) -> Lexicon:
@@ -129,7 +173,7 @@ class Features:
 class FeatureExtractor:
     def __init__(self, lexicon: Lexicon) -> None:
         self.lexicon = lexicon
-        self._pattern = lexicon.pattern
+        self._phrases = PhraseFinder(lexicon.phrases)
 
     def extract(self, title: str | None, text: str, language: str) -> Features:
         features = Features(language=language)
@@ -144,9 +188,9 @@ class FeatureExtractor:
     def _zone(self, zone: str, boost: float, features: Features, names: set[str], is_title: bool) -> None:
         normal = strip_elision(fold(zone))
         in_phrases: set[str] = set()  # words of the lexicon phrases found here: "Met" of "Met Police" is no actor
-        for match in self._pattern.finditer(normal):
-            concept, weight = self.lexicon.phrases[match.group(0)]
-            in_phrases.update(match.group(0).split())
+        for phrase in self._phrases.find(normal):
+            concept, weight = self.lexicon.phrases[phrase]
+            in_phrases.update(phrase.split())
             key = f"c:{concept}"
             features.cross[key] += boost
             features.priors[key] = weight
