@@ -26,7 +26,11 @@ PRECISION_KEEPS_AT_LEAST = 0.3  # of the default mode's words; below that precis
 SHORT_TEXT_WORDS = 250  # the default mode is also consulted when precision mode returns fewer words
 VERY_SHORT_WORDS = 60  # ... always below this; between the two, only when the page's <p> hold much more
 MAX_BOILERPLATE_LINE = 220
-DROPPED_FIRST = ("nav", "script", "style", "noscript", "svg", "iframe")  # all in trafilatura's MANUALLY_CLEANED
+# all in trafilatura's MANUALLY_CLEANED: what it deletes anyway, gone before its costly raw-page prunes
+DROPPED_FIRST = (
+    *("nav", "script", "style", "noscript", "svg", "iframe", "embed", "object", "menu"),
+    *("audio", "canvas", "video", "map", "applet", "picture"),
+)
 
 _BOILERPLATE = re.compile(
     r"^\W*(?:"
@@ -77,8 +81,8 @@ class Body:
 def extract_body(markup: str | Any, url: str) -> Body:
     """The body; ``text`` is empty when trafilatura finds none. trafilatura's metadata is not asked for:
     structured data and ``htmldate`` do better, and its metadata stage costs as much as the body."""
-    if not isinstance(markup, str):  # what trafilatura deletes anyway, gone before its costly raw-page prunes
-        lxml_etree.strip_elements(markup, *DROPPED_FIRST, with_tail=False)
+    if not isinstance(markup, str):
+        _drop_first(markup)
     precise_text = _precise(markup, url, fast=True)
     words = len(precise_text.split())
     if words < VERY_SHORT_WORDS or _lost_paragraphs(markup, words):
@@ -91,6 +95,17 @@ def extract_body(markup: str | Any, url: str) -> Body:
             text = default
     cleaned, notice = remove_boilerplate(text)
     return Body(text=cleaned, paywall_notice=notice)
+
+
+def _drop_first(tree: Any) -> None:
+    """Remove what trafilatura would delete anyway before its XPath prunes of the whole page (their cost
+    grows with the page): ``DROPPED_FIRST``, and the page's own ``<footer>`` (links, legal notices), not
+    one inside an ``<article>`` or ``<main>``, which may carry the byline the next stages read."""
+    lxml_etree.strip_elements(tree, *DROPPED_FIRST, with_tail=False)
+    page_footers = [f for f in tree.iter("footer") if next(f.iterancestors("article", "main"), None) is None]
+    for footer in page_footers:
+        if footer.getparent() is not None:
+            footer.drop_tree()  # its tail text stays
 
 
 def _precise(markup: str | Any, url: str, fast: bool) -> str:

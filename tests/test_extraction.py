@@ -267,3 +267,24 @@ def test_a_bold_line_of_names_opening_the_body_is_a_byline_but_not_a_bold_intert
     assert text_byline(tree, "Jane Smith\nNot in bold: a name alone is not a byline.", set()) == ([], None)
     assert text_byline(tree, "Intro line.\nBy Jane Smith and John Doe\nText.", set()) == (["Jane Smith", "John Doe"], 1)
     assert text_byline(tree, "Le Monde\nText.", {"lemonde"}) == ([], None)  # the outlet: a credit
+
+
+def test_page_footer_dropped_early_but_an_article_footer_byline_kept() -> None:
+    """The site footer goes before trafilatura's page-wide prunes; an article's own footer may sign it."""
+    paragraph = (
+        "La Commission nationale de l'informatique et des libertés a rappelé mardi que la reconnaissance "
+        "faciale dans l'espace public reste interdite sans loi, après l'expérimentation menée à Nice."
+    )
+    page = f"""<!doctype html><html lang="fr"><head><meta charset="utf-8">
+    <title>La CNIL rappelle ses règles sur la reconnaissance faciale</title></head><body>
+    <article><h1>La CNIL rappelle ses règles sur la reconnaissance faciale</h1>
+    {"".join(f"<p>{paragraph} ({n})</p>" for n in range(6))}
+    <footer class="signature"><p class="author">Par <span class="author-name">Claire Martin</span></p></footer>
+    </article>
+    <footer id="site-footer"><p>Mentions légales</p><p>Copyright Le Quotidien, tous droits réservés.
+    Abonnez-vous à la lettre d'information quotidienne pour recevoir nos articles.</p></footer>
+    </body></html>"""
+    article = extract_article(page, "https://www.lequotidien.example/societe/2024/05/14/cnil.html")
+    assert article.authors == ["Claire Martin"]
+    assert "Mentions légales" not in article.text and "lettre d'information" not in article.text
+    assert all(f"Nice. ({n})" in article.text for n in range(6))
