@@ -15,17 +15,20 @@ abonnés", "Subscribe to continue reading") are removed and reported.
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass
 from typing import Any
 
 import trafilatura
 from lxml import etree as lxml_etree
+from lxml import html as lxml_html
 
 PRECISION_KEEPS_AT_LEAST = 0.3  # of the default mode's words; below that precision mode lost the article
 SHORT_TEXT_WORDS = 250  # the default mode is also consulted when precision mode returns fewer words
 VERY_SHORT_WORDS = 60  # ... always below this; between the two, only when the page's <p> hold much more
 MAX_BOILERPLATE_LINE = 220
+MAIN_ARTICLE_SHARE = 0.97
 # all in trafilatura's MANUALLY_CLEANED: what it deletes anyway, gone before its costly raw-page prunes
 DROPPED_FIRST = (
     *("nav", "script", "style", "noscript", "svg", "iframe", "embed", "object", "menu"),
@@ -83,7 +86,8 @@ def extract_body(markup: str | Any, url: str) -> Body:
     structured data and ``htmldate`` do better, and its metadata stage costs as much as the body."""
     if not isinstance(markup, str):
         _drop_first(markup)
-    precise_text = _precise(markup, url, fast=True)
+    focus = _main_article(markup) if not isinstance(markup, str) else None
+    precise_text = _precise(focus if focus is not None else markup, url, fast=True)
     words = len(precise_text.split())
     if words < VERY_SHORT_WORDS or _lost_paragraphs(markup, words):
         precise_text = _precise(markup, url, fast=False)  # with readability and jusText to compare
@@ -95,6 +99,25 @@ def extract_body(markup: str | Any, url: str) -> Body:
             text = default
     cleaned, notice = remove_boilerplate(text)
     return Body(text=cleaned, paywall_notice=notice)
+
+
+def _main_article(tree: Any) -> Any | None:
+    """A document holding only the page's ``<article>`` when it holds nearly all the words of the page's
+    ``<p>`` (``MAIN_ARTICLE_SHARE``): trafilatura's page-wide prunes then scan it alone; else None."""
+    articles = [a for a in tree.iter("article") if next(a.iterancestors("article"), None) is None]
+    if len(articles) != 1:
+        return None
+    total = sum(len(p.text_content().split()) for p in tree.iter("p"))
+    inside = sum(len(p.text_content().split()) for p in articles[0].iter("p"))
+    if total < VERY_SHORT_WORDS or inside < MAIN_ARTICLE_SHARE * total:
+        return None
+    document = lxml_html.Element("html")
+    body = lxml_html.Element("body")
+    document.append(body)
+    kept = copy.deepcopy(articles[0])
+    kept.tail = None
+    body.append(kept)
+    return document
 
 
 def _drop_first(tree: Any) -> None:

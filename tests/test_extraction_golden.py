@@ -41,3 +41,29 @@ def test_golden_page(case: Path) -> None:
             assert got[key] is not None and got[key].startswith(value), (key, got[key])
         else:
             assert got[key] == value, (key, got[key])
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_narrowing_to_the_main_article_changes_no_body(case: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """trafilatura reads the page's one ``<article>`` alone when it holds nearly all ``<p>`` words: a
+    saving of time only, never of text (checked against the whole page on every golden layout)."""
+    from monitor import extract_body
+
+    page = (case / "page.html").read_bytes()
+    narrowed = extract_article(page, "https://www.example.org/a.html")
+    monkeypatch.setattr(extract_body, "MAIN_ARTICLE_SHARE", 2.0)  # never narrow
+    whole = extract_article(page, "https://www.example.org/a.html")
+    assert narrowed.to_json() == whole.to_json()
+
+
+def test_some_golden_layouts_are_narrowed() -> None:
+    from trafilatura.utils import load_html
+
+    from monitor.extract_body import _drop_first, _main_article
+
+    narrowed = 0
+    for case in CASES:
+        tree = load_html((case / "page.html").read_bytes().decode("utf-8", "replace"))
+        _drop_first(tree)
+        narrowed += _main_article(tree) is not None
+    assert 0 < narrowed < len(CASES)
