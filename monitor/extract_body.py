@@ -9,10 +9,10 @@ much less than the default mode would (a page whose layout precision mode misrea
 text is used; that third run is only tried on short results, under the same conditions.
 Comments are never included. What trafilatura deletes anyway (scripts, navigation, the page's own
 footer…) goes before its page-wide XPath prunes, and when one ``<article>`` holds nearly all the page's
-paragraph text, the fast run reads that article alone (the same text: only time is saved). Then lines that are boilerplate in French
-or English ("Lire aussi", "Read more", "Abonnez-vous", "Sign up to our newsletter", "Photo : AFP",
-"Share this article", cookie notices…) are removed, and paywall notices ("Cet article est réservé aux
-abonnés", "Subscribe to continue reading") are removed and reported.
+paragraph text, the fast run reads that article alone (the same text: only time is saved). Then lines
+that are boilerplate in French or English ("Lire aussi", "Read more", "Abonnez-vous", "Sign up to our
+newsletter", "Photo : AFP", "Share this article", cookie notices…) are removed, and paywall notices
+("Cet article est réservé aux abonnés", "Subscribe to continue reading") are removed and reported.
 """
 
 from __future__ import annotations
