@@ -9,7 +9,9 @@ much less than the default mode would (a page whose layout precision mode misrea
 text is used; that third run is only tried on short results, under the same conditions.
 Comments are never included. What trafilatura deletes anyway (scripts, navigation, the page's own
 footer…) goes before its page-wide XPath prunes, and when one ``<article>`` holds nearly all the page's
-paragraph text, the fast run reads that article alone (the same text: only time is saved). Then lines
+paragraph text, the fast run reads that article alone (the same text: only time is saved). A body cut
+into chunks with ads between them (same-class containers of paragraphs) is joined first: trafilatura
+would read the first chunk only. Then lines
 that are boilerplate in French or English ("Lire aussi", "Read more", "Abonnez-vous", "Sign up to our
 newsletter", "Photo : AFP", "Share this article", cookie notices…) are removed, and paywall notices
 ("Cet article est réservé aux abonnés", "Subscribe to continue reading") are removed and reported.
@@ -31,6 +33,8 @@ SHORT_TEXT_WORDS = 250  # the default mode is also consulted when precision mode
 VERY_SHORT_WORDS = 60  # ... always below this; between the two, only when the page's <p> hold much more
 MAX_BOILERPLATE_LINE = 220
 MAIN_ARTICLE_SHARE = 0.97
+SPLIT_PART_PARAGRAPHS = 2  # a chunk of a split body holds this many paragraphs …
+SPLIT_PARAGRAPH_WORDS = 8  # … of this many words or more
 # all in trafilatura's MANUALLY_CLEANED: what it deletes anyway, gone before its costly raw-page prunes
 DROPPED_FIRST = (
     *("nav", "script", "style", "noscript", "svg", "iframe", "embed", "object", "menu"),
@@ -88,6 +92,7 @@ def extract_body(markup: str | Any, url: str) -> Body:
     structured data and ``htmldate`` do better, and its metadata stage costs as much as the body."""
     if not isinstance(markup, str):
         _drop_first(markup)
+        join_split_body(markup)
     focus = _main_article(markup) if not isinstance(markup, str) else None
     precise_text = _precise(focus if focus is not None else markup, url, fast=True)
     words = len(precise_text.split())
@@ -131,6 +136,36 @@ def _drop_first(tree: Any) -> None:
     for footer in page_footers:
         if footer.getparent() is not None:
             footer.drop_tree()  # its tail text stays
+
+
+def join_split_body(tree: Any) -> int:
+    """Join an article body cut into chunks: containers of the same tag and ``class``, at the same depth,
+    each holding at least ``SPLIT_PART_PARAGRAPHS`` paragraphs of ``SPLIT_PART_WORDS`` words or more (ads
+    and embeds between them: Condé Nast's "body__container" chunks, for one). trafilatura reads the first
+    container it finds and loses the rest; the later chunks' content is moved, in order, to the end of the
+    first one. Returns how many chunks were joined."""
+    groups: dict[tuple[str, str, int], dict[Any, int]] = {}
+    for paragraph in tree.iter("p"):
+        container = paragraph.getparent()
+        if container is None or not isinstance(container.tag, str) or not (container.get("class") or "").strip():
+            continue
+        words = len(paragraph.text_content().split())
+        if words < SPLIT_PARAGRAPH_WORDS:
+            continue
+        key = (container.tag, container.get("class"), sum(1 for _ in container.iterancestors()))
+        group = groups.setdefault(key, {})
+        group[container] = group.get(container, 0) + 1
+    joined = 0
+    for counts in groups.values():
+        parts = [c for c, paragraphs in counts.items() if paragraphs >= SPLIT_PART_PARAGRAPHS]
+        if len(parts) < 2:
+            continue
+        first = parts[0]
+        for part in parts[1:]:
+            for child in list(part):
+                first.append(child)  # moved, with its tail
+            joined += 1
+    return joined
 
 
 def _precise(markup: str | Any, url: str, fast: bool) -> str:

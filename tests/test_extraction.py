@@ -288,3 +288,28 @@ def test_page_footer_dropped_early_but_an_article_footer_byline_kept() -> None:
     assert article.authors == ["Claire Martin"]
     assert "Mentions légales" not in article.text and "lettre d'information" not in article.text
     assert all(f"Nice. ({n})" in article.text for n in range(6))
+
+
+def test_split_body_chunks_are_joined_but_teaser_lists_are_not() -> None:
+    from lxml import html
+
+    from monitor.extract_body import join_split_body
+
+    sentence = "Regulators in five countries have now fined the facial recognition company for its database."
+    chunk = f'<div class="body__container"><p>{sentence}</p><p>{sentence}</p></div>'
+    page = html.fromstring(
+        f"<html><body><article>"
+        f'<div class="chunk">{chunk}<div class="ad">Advertisement</div></div>'
+        f'<div class="chunk">{chunk}<div class="ad">Advertisement</div></div>'
+        f'<div class="chunk">{chunk}</div>'
+        f"</article></body></html>"
+    )
+    assert join_split_body(page) == 2
+    containers = page.xpath('//div[@class="body__container"]')
+    assert [len(c.findall("p")) for c in containers] == [6, 0, 0]
+    teasers = html.fromstring(
+        "<html><body>"
+        + "".join(f'<div class="teaser"><p>{sentence} ({n})</p><a href="/a{n}">Read</a></div>' for n in range(8))
+        + "</body></html>"
+    )
+    assert join_split_body(teasers) == 0  # one paragraph each: a list of stories, not a body in chunks
