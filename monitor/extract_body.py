@@ -53,10 +53,10 @@ _BOILERPLATE = re.compile(
     r"article réservé aux abonnés|déjà abonné|imprimer (?:l['’]|cet )article|offrir (?:l['’]|cet )article|"
     r"réutiliser ce contenu|une erreur (?:s['’]est produite|est survenue)|"
     # English
-    r"read more\b|read next|related:|related (?:stories|articles|coverage|content)|more on this|more:|"
+    r"read more\b|read next|related ?:|related (?:stories|articles|coverage|content)|more on this|more ?:|"
     r"see also|recommended\b|most read|trending\b|(?:also )?read:|"
     r"sign up|subscribe\b|(?:get|join) (?:our|the) newsletter|newsletter sign|already a subscriber|"
-    r"share (?:this|on)|click here|follow (?:us|\w+ on)|got a story|for more stories like this|"
+    r"share (?:this|on)|click here|follow (?:us|[\w.]+ on)|got a story|for more stories like this|"
     r"(?:photo|image|picture|video)(?: credit)?s? ?:|credit:|copyright|all rights reserved|"
     r"advertisement\b|sponsored\b|we use cookies|this site uses cookies|accept cookies|cookie|"
     r"updated at \d|published at \d|last updated \d|"

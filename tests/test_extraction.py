@@ -157,6 +157,8 @@ def test_boilerplate_lines_and_paywall_notice_are_removed() -> None:
             "Il vous reste 80 % de cet article à lire.",
             "Sign up to our newsletter",
             "Photo : AFP",
+            "MORE : The daily cartoon",
+            "Follow Metro.co.uk on Twitter and Facebook for the latest news updates.",
             "La suite du texte.",
         ]
     )
