@@ -45,7 +45,8 @@ _BOILERPLATE = re.compile(
     r"^\W*(?:"
     # French
     r"lire aussi|lire également|à lire aussi|voir aussi|à voir aussi|sur le même sujet|lire la suite|"
-    r"abonnez[- ]vous|inscrivez[- ]vous|recevez (?:gratuitement )?notre newsletter|newsletter|"
+    r"abonnez[- ]vous|s['’]abonner\b|je m['’]abonne\b|inscrivez[- ]vous|"
+    r"recevez (?:gratuitement )?notre newsletter|newsletter|"
     r"partager (?:sur|cet article)|partagez|suivez[- ]nous|réagir|commentaires?\b|"
     r"(?:crédit )?photos? ?:|©|crédits? ?:|publicité\b|vous avez aimé cet article|"
     r"nos (?:lecteurs|abonnés)|retrouvez|découvrez (?:notre|nos)|téléchargez (?:notre|l['’]application)|"

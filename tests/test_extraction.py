@@ -158,6 +158,7 @@ def test_boilerplate_lines_and_paywall_notice_are_removed() -> None:
             "Sign up to our newsletter",
             "Photo : AFP",
             "MORE : The daily cartoon",
+            "S’abonner pour 1 €",
             "Follow Metro.co.uk on Twitter and Facebook for the latest news updates.",
             "La suite du texte.",
         ]
