@@ -29,6 +29,8 @@ from monitor.sources import Source
 if TYPE_CHECKING:
     from scrapy.settings import Settings
 
+    from monitor.workers import ExtractionPool
+
 SUMMARY_KEYS = (
     "monitor/stored",
     "monitor/duplicates",
@@ -176,7 +178,7 @@ def crawl(options: CrawlOptions) -> CrawlReport:
         pool.shutdown()
 
 
-def _crawl_with(options: CrawlOptions, settings: Settings, pool: Any) -> CrawlReport:
+def _crawl_with(options: CrawlOptions, settings: Settings, pool: ExtractionPool) -> CrawlReport:
     from scrapy.crawler import CrawlerProcess
 
     from spiders.news import NewsSpider

@@ -7,14 +7,16 @@ more) only changes the result on pages where the fast run keeps almost nothing, 
 run kept few words or much less than the page's ``<p>`` elements hold. When precision mode then still keeps
 much less than the default mode would (a page whose layout precision mode misreads), the default mode's
 text is used; that third run is only tried on short results, under the same conditions.
-Comments are never included. What trafilatura deletes anyway (scripts, navigation, the page's own
-footer…) goes before its page-wide XPath prunes, and when one ``<article>`` holds nearly all the page's
-paragraph text, the fast run reads that article alone (the same text: only time is saved). A body cut
-into chunks with ads between them (same-class containers of paragraphs) is joined first: trafilatura
-would read the first chunk only. Then lines
-that are boilerplate in French or English ("Lire aussi", "Read more", "Abonnez-vous", "Sign up to our
-newsletter", "Photo : AFP", "Share this article", cookie notices…) are removed, and paywall notices
-("Cet article est réservé aux abonnés", "Subscribe to continue reading") are removed and reported.
+Comments are never included.
+
+Before trafilatura: what it deletes anyway (scripts, navigation, the page's own footer…) goes before its
+page-wide XPath prunes; a body cut into chunks with ads between them (same-class containers of
+paragraphs) is joined, since trafilatura would read the first chunk only; and when one ``<article>``
+holds nearly all the page's paragraph text, the fast run reads that article alone (the same text: only
+time is saved). After it: lines that are boilerplate in French or English ("Lire aussi", "Read more",
+"Abonnez-vous", "Sign up to our newsletter", "Photo : AFP", "Share this article", cookie notices…) are
+removed, and paywall notices ("Cet article est réservé aux abonnés", "Subscribe to continue reading")
+are removed and reported.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ PRECISION_KEEPS_AT_LEAST = 0.3  # of the default mode's words; below that precis
 SHORT_TEXT_WORDS = 250  # the default mode is also consulted when precision mode returns fewer words
 VERY_SHORT_WORDS = 60  # ... always below this; between the two, only when the page's <p> hold much more
 MAX_BOILERPLATE_LINE = 220
-MAIN_ARTICLE_SHARE = 0.97
+MAIN_ARTICLE_SHARE = 0.97  # of the page's <p> words in its one <article>: trafilatura may read it alone
 SPLIT_PART_PARAGRAPHS = 2  # a chunk of a split body holds this many paragraphs …
 SPLIT_PARAGRAPH_WORDS = 8  # … of this many words or more
 # all in trafilatura's MANUALLY_CLEANED: what it deletes anyway, gone before its costly raw-page prunes
@@ -141,7 +143,7 @@ def _drop_first(tree: Any) -> None:
 
 def join_split_body(tree: Any) -> int:
     """Join an article body cut into chunks: containers of the same tag and ``class``, at the same depth,
-    each holding at least ``SPLIT_PART_PARAGRAPHS`` paragraphs of ``SPLIT_PART_WORDS`` words or more (ads
+    each holding at least ``SPLIT_PART_PARAGRAPHS`` paragraphs of ``SPLIT_PARAGRAPH_WORDS`` words or more (ads
     and embeds between them: Condé Nast's "body__container" chunks, for one). trafilatura reads the first
     container it finds and loses the rest; the later chunks' content is moved, in order, to the end of the
     first one. Returns how many chunks were joined."""
