@@ -37,6 +37,9 @@ MAX_BOILERPLATE_LINE = 220
 MAIN_ARTICLE_SHARE = 0.97  # of the page's <p> words in its one <article>: trafilatura may read it alone
 SPLIT_PART_PARAGRAPHS = 2  # a chunk of a split body holds this many paragraphs …
 SPLIT_PARAGRAPH_WORDS = 8  # … of this many words or more
+READMIT_MIN_WORDS = 6  # a linked paragraph precision mode dropped comes back with this many words or more …
+READMIT_MAX_LINK_SHARE = 0.6  # … when its links hold at most this share of its text …
+READMIT_SAME_SHAPE = 2  # … and at least this many kept paragraphs have its shape (classes of it and 3 ancestors)
 # all in trafilatura's MANUALLY_CLEANED: what it deletes anyway, gone before its costly raw-page prunes
 DROPPED_FIRST = (
     *("nav", "script", "style", "noscript", "svg", "iframe", "embed", "object", "menu"),
@@ -103,6 +106,9 @@ def extract_body(markup: str | Any, url: str) -> Body:
         precise_text = _precise(markup, url, fast=False)  # with readability and jusText to compare
         words = len(precise_text.split())
     text = precise_text
+    if not isinstance(markup, str):
+        text = readmit_linked_paragraphs(markup, text)
+        words = len(text.split())
     if words < SHORT_TEXT_WORDS and (words < VERY_SHORT_WORDS or _lost_paragraphs(markup, words)):
         default = _text(trafilatura.bare_extraction(markup, url=url, include_comments=False))
         if words < PRECISION_KEEPS_AT_LEAST * len(default.split()):
@@ -169,6 +175,71 @@ def join_split_body(tree: Any) -> int:
                 first.append(child)  # moved, with its tail
             joined += 1
     return joined
+
+
+def readmit_linked_paragraphs(tree: Any, text: str) -> str:
+    """``text`` with the body paragraphs precision mode dropped for holding a link, put back in place.
+
+    trafilatura's precision mode deletes a wrapper ``<div>`` holding under 200 characters and any link;
+    pages that wrap every paragraph in its own chain of ``<div>`` (BBC, Postmedia…) lose each paragraph
+    with an inline link. A ``<p>`` of the page comes back when it lies between the first and the last
+    paragraph that was kept, has the same shape as ``READMIT_SAME_SHAPE`` kept paragraphs (its class and
+    the tags and classes of three ancestors), holds ``READMIT_MIN_WORDS`` words or more and its links at
+    most ``READMIT_MAX_LINK_SHARE`` of its text (prose with a link, not a list of links)."""
+    lines = text.split("\n")
+    line_of: dict[str, int] = {}
+    for index, line in enumerate(lines):
+        line_of.setdefault(_line_key(line), index)
+    paragraphs = [(p, " ".join(p.text_content().split())) for p in tree.iter("p")]
+    kept: dict[int, int] = {}  # position among the page's paragraphs -> line of the text
+    shapes: dict[tuple[str, ...], int] = {}
+    for position, (paragraph, content) in enumerate(paragraphs):
+        line = line_of.get(_line_key(content)) if content else None
+        if line is not None:
+            kept[position] = line
+            shape = _shape(paragraph)
+            shapes[shape] = shapes.get(shape, 0) + 1
+    if len(kept) < READMIT_SAME_SHAPE:
+        return text
+    after: dict[int, list[str]] = {}
+    flat = " ".join(text.split())
+    previous: int | None = None
+    for position in range(min(kept), max(kept)):
+        if position in kept:
+            previous = kept[position]
+            continue
+        paragraph, content = paragraphs[position]
+        words = content.split()
+        if previous is None or len(words) < READMIT_MIN_WORDS or _present(words, flat):
+            continue
+        links = paragraph.findall(".//a")
+        linked = sum(len(" ".join(link.text_content().split())) for link in links)
+        if not links or linked > READMIT_MAX_LINK_SHARE * len(content):
+            continue
+        if shapes.get(_shape(paragraph), 0) >= READMIT_SAME_SHAPE:
+            after.setdefault(previous, []).append(content)
+    if not after:
+        return text
+    return "\n".join(part for index, line in enumerate(lines) for part in (line, *after.get(index, [])))
+
+
+def _present(words: list[str], flat: str) -> bool:
+    """Whether a paragraph is in the text already, perhaps without some of its words (its links')."""
+    edge = READMIT_MIN_WORDS
+    return " ".join(words[:edge]) in flat or " ".join(words[-edge:]) in flat
+
+
+def _line_key(line: str) -> str:
+    return " ".join(line.split()).lower()
+
+
+def _shape(element: Any) -> tuple[str, ...]:
+    shape = [element.get("class") or ""]
+    for ancestor in element.iterancestors():
+        shape += [str(ancestor.tag), ancestor.get("class") or ""]
+        if len(shape) > 6:
+            break
+    return tuple(shape)
 
 
 def _precise(markup: str | Any, url: str, fast: bool) -> str:

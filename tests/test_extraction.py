@@ -316,3 +316,39 @@ def test_split_body_chunks_are_joined_but_teaser_lists_are_not() -> None:
         + "</body></html>"
     )
     assert join_split_body(teasers) == 0  # one paragraph each: a list of stories, not a body in chunks
+
+
+def test_linked_paragraphs_in_their_own_wrappers_survive_precision_mode() -> None:
+    """trafilatura's precision mode drops a wrapper <div> of under 200 characters holding a link: on pages
+    that wrap each paragraph in its own <div> chain, every paragraph with an inline link. They come back,
+    in place; a list of links and a teaser after the article's last paragraph do not."""
+    from lxml import html
+
+    from monitor.extract_body import _precise, readmit_linked_paragraphs
+
+    def block(inner: str) -> str:
+        return f'<div class="text-block"><div class="w1"><div class="w2"><p class="para">{inner}</p></div></div></div>'
+
+    plain = [
+        f"The regulator said on Tuesday that the police trial of live facial recognition breached the law ({n})."
+        for n in range(6)
+    ]
+    linked = 'The <a href="https://ico.example/report">full report</a> lists the cameras used in each of the towns.'
+    link_list = '<a href="/a">Police</a> <a href="/b">Cameras</a> <a href="/c">Privacy law</a> and more'
+    teaser = 'Read our <a href="/older">earlier coverage of the camera trials</a> in the northern towns here.'
+    body = [block(p) for p in plain[:3]] + [block(linked), block(link_list)] + [block(p) for p in plain[3:]]
+    page = (
+        "<!doctype html><html lang='en'><head><title>Police cameras ruled unlawful</title></head><body>"
+        f"<main><h1>Police cameras ruled unlawful</h1>{''.join(body)}"
+        f"<section class='more'>{block(teaser)}</section></main></body></html>"
+    )
+    url = "https://news.example/uk/2024/05/14/police-cameras-ruled-unlawful"
+    precise = _precise(html.fromstring(page), url, fast=True)
+    assert plain[0] in precise and "full report" not in precise  # what precision mode does on its own
+
+    text = readmit_linked_paragraphs(html.fromstring(page), precise)
+    lines = text.split("\n")
+    assert lines.index("The full report lists the cameras used in each of the towns.") == lines.index(plain[2]) + 1
+    assert "Privacy law" not in text and "earlier coverage" not in text
+    article = extract_article(page, url)
+    assert "The full report lists the cameras" in article.text and "earlier coverage" not in article.text
