@@ -70,11 +70,18 @@ _BOILERPLATE = re.compile(
     r"support (?:our|independent) journalism|order reprints|print (?:this )?article\s*$|"
     r"this copy is for your personal, non-commercial use|an error has occurred|please try again later|"
     r"write to [^@\n]{1,60} at \S+@\S+\s*$|"
-    r"—\s*[^—]{1,80}\(@\w+\)\s*\w+ \d{1,2}, \d{4}\s*$|pic\.twitter\.com"  # embedded tweet credit lines
+    r"—\s*[^—]{1,80}\(@\w+\)\s*\w+ \d{1,2}, \d{4}\s*$|pic\.twitter\.com|"  # embedded tweet credit lines
+    r"(?:\d+ )?comments?\s*$|tell us what you think|have your say\b|don['’]?t miss\b|"
+    r"also on [\w-]+(?:\.[\w-]+)+\b|get (?:the latest|our) .{0,80}\binbox\b|[\w'’ ]{0,40}\bnewsletter\s*$|"
+    r"you must confirm your public display name|please log ?out and then log ?in again|swipe (?:left|right)\b"
     r")",
     re.IGNORECASE,
 )
-_URL_LINE = re.compile(r"^\s*(?:https?://|www\.)\S+\s*$")
+_URL_LINE = re.compile(r"^\s*(?:[\w ]{1,20}:\s*)?(?:https?://|www\.)\S+\s*$")
+# "… [PICTURES]", "… [INSIGHT]|": the tag a tabloid puts after each link to another of its stories
+_RELATED_TAG = re.compile(
+    r"\[(?:INSIGHT|VIDEO|PICTURES|PICS|REVEAL|LATEST|POLL|ANALYSIS|WARNING|REPORT|EXPLAINED)\]\W*$"
+)
 _PAYWALL = re.compile(
     r"cet article est réservé aux abonnés|article réservé aux abonnés|il vous reste \d+ ?% de cet article|"
     r"la suite est réservée aux abonnés|pour lire la suite|réservé aux abonnés|contenu réservé|"
@@ -194,9 +201,9 @@ def readmit_linked_paragraphs(tree: Any, text: str) -> str:
     kept: dict[int, int] = {}  # position among the page's paragraphs -> line of the text
     shapes: dict[tuple[str, ...], int] = {}
     for position, (paragraph, content) in enumerate(paragraphs):
-        line = line_of.get(_line_key(content)) if content else None
-        if line is not None:
-            kept[position] = line
+        found = line_of.get(_line_key(content)) if content else None
+        if found is not None:
+            kept[position] = found
             shape = _shape(paragraph)
             shapes[shape] = shapes.get(shape, 0) + 1
     if len(kept) < READMIT_SAME_SHAPE:
@@ -271,7 +278,7 @@ def remove_boilerplate(text: str) -> tuple[str, bool]:
             if _PAYWALL.search(stripped):
                 notice = True
                 continue
-            if _BOILERPLATE.search(stripped) or _URL_LINE.match(stripped):
+            if _BOILERPLATE.search(stripped) or _URL_LINE.match(stripped) or _RELATED_TAG.search(stripped):
                 continue
         kept.append(stripped)
     return "\n".join(kept), notice

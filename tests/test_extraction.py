@@ -191,6 +191,33 @@ def test_page_tool_and_error_lines_are_removed_but_sentences_about_them_kept() -
     assert cleaned.split("\n") == kept
 
 
+def test_comment_newsletter_and_related_story_lines_are_removed() -> None:
+    from monitor.extract_body import remove_boilerplate
+
+    noise = [
+        "Comments",
+        "12 comments",
+        "Tell us what YOU think...",
+        "DON'T MISS",
+        "Also on rt.com Journalists threatened with sedition arrests",
+        "Get the latest news from thewest.com.au in your inbox.",
+        "Pick Six Newsletter",
+        "You must confirm your public display name before commenting",
+        "Please logout and then login again, you will then be prompted to enter your display name.",
+        "Listen: http://po.st/TP_615",
+        "China furious at Macron for Hong Kong protest jibe [INSIGHT]|",
+        "Lakers vs Nets: NBA make final decision on game amid China turmoil [VIDEO]",
+    ]
+    kept = [
+        "The comments made by the minister were criticised by the regulator.",
+        "Do not miss the point: the cameras were tested on 4,000 people.",
+        "The [VIDEO] tag was added by the police to the recordings, the report says.",
+        "Readers of the newsletter asked about the new law on facial recognition.",
+    ]
+    cleaned, _ = remove_boilerplate("\n".join(noise + kept))
+    assert cleaned.split("\n") == kept
+
+
 PARAGRAPH = "<p>La reconnaissance faciale inquiète les défenseurs des libertés à Paris et à Marseille.</p>"
 
 
