@@ -16,6 +16,18 @@ from monitor.extract_meta import PageData, squash
 from monitor.urls import host_of
 
 SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " · ", " • ", " / ", " » ", " « ", " : ")
+# a site name written with a word before or after the host's name: "BBC News" (bbc.com), "The Register"
+SITE_PREFIXES = ("the", "le", "la", "les", "l")
+SITE_SUFFIXES = ("news", "online", "info", "infos", "actu", "actualites", "tv", "radio", "digital", "today", "mag")
+# a section printed between the headline and the site name: "Headline - Actualités - francetvinfo"
+SECTION_WORDS = frozenset(
+    (
+        *("actualite", "actualites", "actu", "actus", "info", "infos", "news", "latest", "breakingnews"),
+        *("politique", "politics", "societe", "society", "economie", "economy", "business", "monde", "world"),
+        *("international", "france", "europe", "uk", "us", "tech", "technology", "technologie", "hightech"),
+        *("sciences", "science", "sante", "health", "culture", "sport", "sports", "opinion", "opinions"),
+    )
+)
 MIN_H1_CHARS = 10
 MAX_TITLE_CHARS = 400
 
@@ -45,16 +57,22 @@ def _is_site(part: str, names: set[str]) -> bool:
     folded = compact(part)
     if not folded:
         return True
-    return folded in names or (
-        len(folded) >= 3 and any(len(n) >= 4 and (folded.startswith(n) or n.startswith(folded)) for n in names)
-    )
+    for prefix in ("", *SITE_PREFIXES):
+        if not folded.startswith(prefix):
+            continue
+        rest = folded[len(prefix) :]
+        if rest in names or any(rest.endswith(s) and rest[: -len(s)] in names for s in SITE_SUFFIXES):
+            return True
+    return len(folded) >= 3 and any(len(n) >= 4 and (folded.startswith(n) or n.startswith(folded)) for n in names)
 
 
 def clean_title(title: str, site_name: str | None, url: str) -> str:
     """Strip a site name suffix or prefix: "Headline - Le Monde" -> "Headline".
 
-    A part is a site name when it matches ``og:site_name`` or the host ("lemonde" in "Le Monde.fr"); a
-    short trailing part after " | " also goes ("… | Politics | News | Express.co.uk" keeps the headline).
+    A part is a site name when it matches ``og:site_name`` or the host ("lemonde" in "Le Monde.fr"), also
+    with a word such as "The" before or "News" after it ("BBC News" on bbc.com); before a site name, a
+    section name goes too ("… - Actualités - francetvinfo"), and after " | " any short part ("… | Politics
+    | News | Express.co.uk" keeps the headline).
     """
     title = squash(title)[:MAX_TITLE_CHARS]
     names = site_name_forms(site_name, url)
@@ -65,7 +83,9 @@ def clean_title(title: str, site_name: str | None, url: str) -> str:
         while len(parts) > 1 and _is_site(parts[-1], names):
             parts.pop()
             # sections between the headline and the site name: "Headline | Royal | News | Express"
-            while separator == " | " and len(parts) > 1 and len(parts[-1].split()) <= 2:
+            while len(parts) > 1 and (
+                compact(parts[-1]) in SECTION_WORDS or (separator == " | " and len(parts[-1].split()) <= 2)
+            ):
                 parts.pop()
         while len(parts) > 1 and _is_site(parts[0], names):
             parts.pop(0)

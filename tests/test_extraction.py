@@ -137,6 +137,24 @@ def test_title_cleaning_against_site_name_and_host() -> None:
     ) == ("A sprint to Election Day")
 
 
+@pytest.mark.parametrize(
+    ("title", "url", "expected"),
+    [
+        ("Facial recognition ban passes | CBC News", "https://www.cbc.ca/news/x-1.1", "Facial recognition ban passes"),
+        ("Police use of face recognition - BBC News", "https://www.bbc.com/news/x", "Police use of face recognition"),
+        ("Met police expand live cameras - Sky News", "https://news.sky.com/story/x", "Met police expand live cameras"),
+        ("Clearview fined again | The Register", "https://www.theregister.com/2022/x/", "Clearview fined again"),
+        ("Ce que prévoit la loi - Actualités - francetvinfo", "https://www.francetvinfo.fr/x", "Ce que prévoit la loi"),
+        ("Face ID and the news: a review - Tech News", "https://www.example.com/x", None),  # not this site's name
+        ("Why the CNIL fined Clearview - Actualités", "https://www.example.com/x", None),  # a section alone stays
+    ],
+)
+def test_title_site_names_with_a_word_around_the_host_and_sections_before_them(
+    title: str, url: str, expected: str | None
+) -> None:
+    assert clean_title(title, None, url) == (expected or title)
+
+
 def test_headline_vote_prefers_agreement() -> None:
     from monitor.extract_title import choose_title
 
