@@ -6,7 +6,8 @@ author ``<meta>`` tags (``author``, ``article:author``, ``dc.creator``, ``citati
 and the first lines of the text. Each byline is cleaned: "By"/"Par" dropped, cut before dates and job titles,
 split on "," / "and" / "et" / "&", a trailing place dropped ("Associated Press in Valencia");
 "Dupont, Marie" in a one-person field becomes "Marie Dupont"; "Tom Davies Associated Press" gives the
-person and the agency. Names of the site, of desks ("Staff", "La rédaction", "Gear Team") and of agencies
+person and the agency, "Kevin McCoy USA TODAY" (on usatoday.com) the person and the site; an agency named
+anywhere in a byline ("Jean Dupont (avec AFP)") is credited; a line break in a byline element separates. Names of the site, of desks ("Staff", "La rédaction", "Gear Team") and of agencies
 ("Le Monde avec AFP", "Associated Press") are kept as credits, not persons.
 
 When no source names a person, the byline is the organisation's: ``Byline.organisation`` holds the credits
@@ -69,11 +70,18 @@ _MONTHS = (
     r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec|janvier|février|mars|avril|mai|juin|juillet|août|"
     r"septembre|octobre|novembre|décembre"
 )
+_WEEKDAYS = frozenset(
+    (
+        *("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"),
+        *("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
+    )
+)
 _TRAILING_MONTH = re.compile(  # left before the cut digits: "By Associated PressApril 28, 2023", "STAFF NOVEMBER 13"
     rf"(?:(?<=[a-z])(?=[A-Z])(?:{_MONTHS})|\b(?i:{_MONTHS}|le|on))\.?\s*$"
 )
 _AGENCY = re.compile(r"^(?:[Tt]he\s+)?(?:" + "|".join(AGENCIES.values()) + r")$")
 _AGENCY_NAMES = tuple((name, re.compile(rf"(?:[Tt]he\s+)?(?:{forms})")) for name, forms in AGENCIES.items())
+_AGENCY_WORDS = tuple((name, re.compile(rf"(?<![\w-])(?:{forms})(?![\w-])")) for name, forms in AGENCIES.items())
 _TRAILING_AGENCY = re.compile(r"^(\S+(?:\s+\S+)+?)\s+((?:[Tt]he\s+)?(?:" + "|".join(AGENCIES.values()) + r"))$")
 _PLACE = re.compile(r"\s+(?:in|à)\s+[A-ZÀ-Þ][\w'’.-]*(?:\s+[A-ZÀ-Þ][\w'’.-]*){0,2}$")  # "… in Valencia"
 _TITLE_ARTICLE = re.compile(r"^(?:The|Le|La)\s+(?=\S)|^L['’](?=[^\W\d_])")
@@ -147,6 +155,8 @@ def read_byline(tree: Any, data: PageData, site_names: set[str]) -> Byline:
             pieces = classify(value, site_names, per_person=per_person)
             persons += [piece for piece, is_person in pieces if is_person]
             credits += [piece for piece, is_person in pieces if not is_person]
+            named = {agency for piece, _ in pieces for agency in agencies_in(piece)}  # "Reuters Staff" names one
+            credits += [agency for agency in agencies_in(value) if agency not in named]  # "Jean Dupont (avec AFP)"
             joint = joint or (len(pieces) > 0 and is_joint(value))
         for credit in credits:
             _add_credit(found, credit)
@@ -175,6 +185,11 @@ def organisation_byline(credits: list[str]) -> list[str]:
     return [] if agencies and len(kept) > 1 else list(kept.values())
 
 
+def agencies_in(value: str) -> list[str]:
+    """The agencies a byline credits anywhere in it, by name ("AFP" in "Jean Dupont (avec AFP)")."""
+    return [agency for agency, pattern in _AGENCY_WORDS if pattern.search(value)]
+
+
 def agency_of(name: str) -> str | None:
     """The agency a credit is ("The Associated Press" -> "AP"), or None."""
     return next((agency for agency, pattern in _AGENCY_NAMES if pattern.fullmatch(name)), None)
@@ -197,7 +212,7 @@ def _byline_texts(tree: Any) -> list[str]:
     for element in tree.xpath(BYLINE_XPATH)[:MAX_BYLINE_ELEMENTS]:
         if element.tag in ("body", "article", "main", "html", "script", "style"):
             continue
-        text = squash(element.text_content()[: 4 * MAX_BYLINE_CHARS])
+        text = squash(" ".join(element.itertext())[: 4 * MAX_BYLINE_CHARS])  # "Jane Doe<br>Updated …"
         if 2 < len(text) <= MAX_BYLINE_CHARS:
             texts.append(text)
     return texts
@@ -211,7 +226,10 @@ def split_authors(value: str) -> list[str]:
 def classify(value: str, site_names: set[str], per_person: bool = False) -> list[tuple[str, bool]]:
     """The pieces of one byline, each marked person (True) or credit (False); noise dropped."""
     pieces: list[tuple[str, bool]] = []
+    names: list[str] = []
     for name in _names(_cleaned(value, per_person)):
+        names += _split_site_suffix(name, site_names)
+    for name in names:
         if _AGENCY.match(name) or _compact(name) in site_names:
             pieces.append((name, False))
         elif _DESK.search(name):
@@ -225,6 +243,15 @@ def classify(value: str, site_names: set[str], per_person: bool = False) -> list
         elif looks_like_person(name, single_ok=per_person):
             pieces.append((_title_case(name), True))
     return pieces
+
+
+def _split_site_suffix(name: str, site_names: set[str]) -> list[str]:
+    """ "Kevin McCoy USA TODAY" on usatoday.com -> "Kevin McCoy", "USA TODAY": the site's name glued to a person."""
+    words = name.split()
+    for size in (3, 2, 1):
+        if len(words) >= size + 2 and _compact(" ".join(words[-size:])) in site_names:
+            return [" ".join(words[:-size]), " ".join(words[-size:])]
+    return [name]
 
 
 def is_joint(value: str) -> bool:
@@ -242,7 +269,11 @@ def _cleaned(value: str, per_person: bool) -> str:
     if inverted and " " not in inverted.group(1) + inverted.group(2):
         text = f"{inverted.group(2)} {inverted.group(1)}"
     cut = _CUT.search(text)
-    return _TRAILING_MONTH.sub("", text[: cut.start()]) if cut else text
+    text = _TRAILING_MONTH.sub("", text[: cut.start()]) if cut else text
+    words = text.split()
+    if len(words) >= 3 and words[-1].strip(",.").casefold() in _WEEKDAYS:  # "Jeff Foust Monday, 18 November"
+        return " ".join(words[:-1])
+    return text
 
 
 def _names(text: str) -> list[str]:

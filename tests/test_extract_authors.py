@@ -107,3 +107,25 @@ def test_byline_cleaning_dates_places_and_glued_agencies() -> None:
     assert classify("Jon Henley in Paris", set()) == [("Jon Henley", True)]
     assert classify("Tom Davies Associated Press", set()) == [("Tom Davies", True), ("Associated Press", False)]
     assert classify("Admin", set(), per_person=True) == []
+
+
+@pytest.mark.parametrize(
+    ("byline", "url", "authors", "credits", "agency"),
+    [
+        ('<p class="byline">Par Jean Dupont (avec AFP)</p>', "https://www.ex.fr/a", ["Jean Dupont"], ["AFP"], "AFP"),
+        ('<p class="byline">By Jane Doe<br>Updated June 10, 2020</p>', "https://ex.com/a", ["Jane Doe"], [], None),
+        ('<p class="byline">By Jeff Foust Monday, November 18</p>', "https://ex.com/a", ["Jeff Foust"], [], None),
+        (
+            '<p class="byline">Kevin Johnson and Kevin McCoy USA TODAY</p>',
+            "https://www.usatoday.com/story/news/a",
+            ["Kevin Johnson", "Kevin McCoy"],
+            ["USA TODAY"],
+            None,
+        ),
+    ],
+)
+def test_byline_elements_agency_in_parentheses_line_breaks_weekdays_and_a_glued_site_name(
+    byline: str, url: str, authors: list[str], credits: list[str], agency: str | None
+) -> None:
+    article = extract_article(_page(byline=byline), url)
+    assert (article.authors, article.credits, article.agency) == (authors, credits, agency)
