@@ -7,8 +7,9 @@ and the first lines of the text. Each byline is cleaned: "By"/"Par" dropped, cut
 split on "," / "and" / "et" / "&", a trailing place dropped ("Associated Press in Valencia");
 "Dupont, Marie" in a one-person field becomes "Marie Dupont"; "Tom Davies Associated Press" gives the
 person and the agency, "Kevin McCoy USA TODAY" (on usatoday.com) the person and the site; an agency named
-anywhere in a byline ("Jean Dupont (avec AFP)") is credited; a line break in a byline element separates. Names of the site, of desks ("Staff", "La rédaction", "Gear Team") and of agencies
-("Le Monde avec AFP", "Associated Press") are kept as credits, not persons.
+anywhere in a byline ("Jean Dupont (avec AFP)") is credited; a line break in a byline element separates.
+Names of the site, of desks ("Staff", "La rédaction", "Gear Team") and of agencies ("Le Monde avec AFP",
+"Associated Press") are kept as credits, not persons.
 
 When no source names a person, the byline is the organisation's: ``Byline.organisation`` holds the credits
 of the first source that gives any ("BBC News", "Associated Press", "MND Staff"), as printed, an agency

@@ -68,9 +68,16 @@ INDEX_PATH = re.compile(
     re.IGNORECASE,
 )
 VIDEO_PATH = re.compile(r"/(?:videos?|watch|player)(?:/|$)", re.IGNORECASE)
-LIVE_PATH = re.compile(r"/(?:live|direct|en-direct|live-news|live-updates)(?:/|-|$)", re.IGNORECASE)
+# a live blog's path: a "/live/" segment, or a slug that says so ("/en-direct-…", "/live-updates-…"); not
+# "/live-facial-recognition-…" nor "/direct-action-…"
+LIVE_PATH = re.compile(
+    r"/(?:live|direct|en-direct|live-news|live-updates|liveblog|live-blog)(?:/|$)|"
+    r"/(?:en-direct|live-updates|live-news|liveblog|live-blog)-",
+    re.IGNORECASE,
+)
 SHORT_PAGE_WORDS = 120
 MIN_TEASERS = 4
+MIN_CARDS = 6
 LANGUAGE_SLICE_CHARS = 300
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 
@@ -136,7 +143,13 @@ def _extract(markup: str, url: str) -> Article:
         or body.paywall_notice
         or (data.first("article:content_tier") or "").lower() in ("locked", "metered")
     )
-    article.page_type = _page_type(data, article, url, lambda: int(tree.xpath("count(//h2[.//a] | //h3[.//a])")))
+    article.page_type = _page_type(
+        data,
+        article,
+        url,
+        lambda: int(tree.xpath("count(//h2[.//a] | //h3[.//a])")),
+        lambda: int(tree.xpath("count(//article[.//h2//a or .//h3//a or .//h4//a])")),
+    )
     article.provenance["body"] = "trafilatura"
     return article
 
@@ -287,23 +300,31 @@ def _declared_language(tree: Any, data: PageData) -> str | None:
     return code if code.isalpha() else None
 
 
-def _page_type(data: PageData, article: Article, url: str, teasers: Callable[[], int]) -> str:
+def _page_type(data: PageData, article: Article, url: str, teasers: Callable[[], int], cards: Callable[[], int]) -> str:
     """``article``, or ``liveblog``, ``video`` or ``index`` (tag, section and home pages): not articles.
 
-    An index has no article structured data and either an index-like path (``/tag/…``, ``/``), or is an
-    Open Graph ``website`` with a short text or a list of linked headlines (``teasers``)."""
+    A live blog is JSON-LD ``LiveBlogPosting``, or a long text at a live path (``LIVE_PATH``) without
+    article structured data. A video is an Open Graph ``video`` page, unless its JSON-LD is an article with
+    a long text, or a ``VideoObject`` or video path with a short text and no article data. An index has no article structured data and either an index-like path (``/tag/…``, ``/``), or is an
+    Open Graph ``website`` with a short text or a list of linked headlines (``teasers``), or, with no Open
+    Graph type either, holds ``MIN_CARDS`` ``<article>`` cards with a linked headline each (a tag or topic
+    page at a path like any other: "/reconnaissance-faciale/")."""
     types = data.structured.types | data.other_types
     og_type = (data.first("og:type") or "").lower()
     path = urlsplit(url).path
     words = len(article.text.split())
-    if "liveblogposting" in types or (LIVE_PATH.search(path) and words > SHORT_PAGE_WORDS):
+    if "liveblogposting" in types or (
+        LIVE_PATH.search(path) and words > SHORT_PAGE_WORDS and not data.structured.types  # JSON-LD says article
+    ):
         return "liveblog"
-    if og_type.startswith("video") or (
-        ("videoobject" in types or VIDEO_PATH.search(path)) and not data.structured.types and words < SHORT_PAGE_WORDS
+    article_data = bool(data.structured.types)  # JSON-LD NewsArticle, Article, BlogPosting…
+    if (og_type.startswith("video") and (not article_data or words < SHORT_PAGE_WORDS)) or (
+        ("videoobject" in types or VIDEO_PATH.search(path)) and not article_data and words < SHORT_PAGE_WORDS
     ):
         return "video"
     short_website = og_type == "website" and (words < SHORT_PAGE_WORDS or teasers() >= MIN_TEASERS)
-    looks_like_index = path in ("", "/") or bool(INDEX_PATH.search(path)) or short_website
+    cards_page = not og_type and cards() >= MIN_CARDS
+    looks_like_index = path in ("", "/") or bool(INDEX_PATH.search(path)) or short_website or cards_page
     if not data.structured.types and og_type != "article" and looks_like_index:
         return "index"
     return "article"

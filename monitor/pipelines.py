@@ -23,6 +23,7 @@ from monitor.archive import Archive, ArchiveSettings, RawHtml, SourceRef
 from monitor.db import Database
 from monitor.db.topics_queries import list_watchlists
 from monitor.faults import record_fault
+from monitor.health import stat_key
 from monitor.items import PageItem
 from monitor.processing import Processor
 from monitor.topics import Matcher, combine, from_database, load_watchlists
@@ -47,19 +48,30 @@ class ExtractionPipeline(_Base):
     reactor, for tests and debugging). ``monitor.crawl.crawl`` starts the pool before Scrapy loads (its
     workers import and warm up on the other core meanwhile) and hands it over as the spider argument
     ``extraction_pool``; otherwise the pool starts with the spider. It stops when the spider closes.
+    Pages whose type is not in ``MONITOR_PAGE_TYPES`` (default: ``article``; live blogs, videos and index
+    pages are not) are dropped here and counted (``monitor/not_articles``, per source ``not_articles``).
     """
 
-    def __init__(self, crawler: Crawler, workers: int, prepare: bool = True) -> None:
+    def __init__(
+        self, crawler: Crawler, workers: int, prepare: bool = True, page_types: frozenset[str] = frozenset({"article"})
+    ) -> None:
         super().__init__(crawler)
         self.pool = ExtractionPool(workers)
         self.prepare = prepare  # the workers also compute the pure half of archiving (``monitor.prepared``)
+        self.page_types = page_types  # what is stored: not a live blog, a video or an index page by default
         self._cpu_at_open = 0.0
         self._extraction_cpu = 0.0  # CPU seconds the pages took where they were extracted
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
-        return cls(crawler, extract_workers(settings), prepare=not settings.getbool("MONITOR_STORAGE_DISABLED"))
+        page_types = frozenset(t.strip().lower() for t in settings.getlist("MONITOR_PAGE_TYPES", ["article"]))
+        return cls(
+            crawler,
+            extract_workers(settings),
+            prepare=not settings.getbool("MONITOR_STORAGE_DISABLED"),
+            page_types=page_types or frozenset({"article"}),
+        )
 
     def open_spider(self, spider: Spider | None = None) -> None:
         started = getattr(self.crawler.spider, "extraction_pool", None)  # started before Scrapy loaded (crawl.crawl)
@@ -88,8 +100,14 @@ class ExtractionPipeline(_Base):
             self._inc("extraction_failed")
             record_fault(self.crawler.stats, item.source, "article", item.url, "extraction_failed", result.error)
             raise DropItem(f"extraction failed: {result.error}", log_level="DEBUG")  # logged once, as a fault
-        item.article, item.prepared = result.article, result.prepared
         self._inc("extracted")
+        page_type = result.article.page_type
+        if page_type not in self.page_types:  # a live blog, a video or an index page (MONITOR_PAGE_TYPES)
+            self._inc("not_articles")
+            if self.crawler.stats is not None and item.source:
+                self.crawler.stats.inc_value(stat_key(item.source, "not_articles"))
+            raise DropItem(f"not an article ({page_type}): {item.url}", log_level="DEBUG")
+        item.article, item.prepared = result.article, result.prepared
         return item
 
 

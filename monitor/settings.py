@@ -73,6 +73,7 @@ MONITOR_SOURCES_FILE = None  # None: the shipped list of outlets
 MONITOR_SOURCE_NAMES: list[str] = []  # empty: every source of the file
 MONITOR_WATCHLISTS_FILE = None  # None: the shipped watchlists
 MONITOR_ALL_TOPICS = False  # keep every article, not only those a watchlist matches
+MONITOR_PAGE_TYPES = ["article"]  # page types stored; add liveblog, video or index to keep those pages too
 MONITOR_REFRESH = False  # fetch again articles already in the archive
 MONITOR_STORY_WINDOW_HOURS = 72
 MONITOR_EXTRACT_WORKERS = None  # extraction processes; None: one per CPU; 0: in the crawl process (debugging)

@@ -397,3 +397,35 @@ def test_linked_paragraphs_in_their_own_wrappers_survive_precision_mode() -> Non
     assert "Privacy law" not in text and "earlier coverage" not in text
     article = extract_article(page, url)
     assert "The full report lists the cameras" in article.text and "earlier coverage" not in article.text
+
+
+@pytest.mark.parametrize(
+    ("url", "head", "expected"),
+    [
+        ("https://www.bbc.example/news/live-facial-recognition-trial-123", "", "article"),
+        ("https://news.example/uk/direct-action-groups-protest-cameras", "", "article"),
+        ("https://www.theguardian.example/politics/live/2024/may/10/cameras", "", "liveblog"),
+        ("https://www.info.example/societe/en-direct-jo-2024-cameras.html", "", "liveblog"),
+        (
+            "https://www.games.example/articles/2019/11/18/deals",
+            '<meta property="og:type" content="video.other">',
+            "article",
+        ),
+        ("https://www.tv.example/replay/cameras.html", '<meta property="og:type" content="video.other">', "video"),
+    ],
+)
+def test_page_type_trusts_article_data_over_a_live_or_video_hint(url: str, head: str, expected: str) -> None:
+    import json
+
+    paragraphs = "".join(
+        f"<p>Paragraph {n}: the police tested live facial recognition in town {n} as campaigners protested.</p>"
+        for n in range(12)
+    )
+    data = {"@context": "https://schema.org", "@type": "Article", "headline": "Police cameras scan shoppers"}
+    ld = f'<script type="application/ld+json">{json.dumps(data)}</script>' if "games" in url else ""
+    body = paragraphs if "replay" not in url else "<p>The report on the police cameras, in pictures.</p>"
+    page = (
+        f"<html><head>{head}{ld}<title>Cameras</title></head><body><article>"
+        f"<h1>Police cameras scan shoppers</h1>{body}</article></body></html>"
+    )
+    assert extract_article(page, url).page_type == expected

@@ -216,6 +216,40 @@ def test_extraction_pipeline_counts_and_drops_failures() -> None:
     assert stats["monitor/extraction_cpu_seconds"] > 0 and "monitor/crawl_process_cpu_seconds" in stats
 
 
+LIVE_BLOG = (
+    '<html><head><script type="application/ld+json">{"@context": "https://schema.org", "@type": "LiveBlogPosting",'
+    ' "headline": "Live: police cameras at the match"}</script><title>Live</title></head><body><article>'
+    "<h1>Live: police cameras at the match</h1>"
+    + "".join(
+        f"<p>{n}:00 The police scanned the crowd at gate {n} with live facial recognition cameras.</p>"
+        for n in range(12)
+    )
+    + "</article></body></html>"
+).encode()
+
+
+def test_live_blogs_videos_and_index_pages_are_dropped_unless_their_type_is_kept() -> None:
+    for settings, kept in (({}, False), ({"MONITOR_PAGE_TYPES": "article,liveblog"}, True)):
+        crawler = get_crawler(settings_dict={"MONITOR_EXTRACT_WORKERS": 0, **settings})
+        crawler.stats.open_spider()
+        pipeline = ExtractionPipeline.from_crawler(crawler)
+        pipeline.open_spider()
+        try:
+            assert asyncio.run(pipeline.process_item(_item(_page()))).article is not None
+            if kept:
+                item = asyncio.run(pipeline.process_item(_item(LIVE_BLOG, URL + "?live")))
+                assert item.article.page_type == "liveblog"
+            else:
+                with pytest.raises(DropItem, match=r"not an article \(liveblog\)"):
+                    asyncio.run(pipeline.process_item(_item(LIVE_BLOG, URL + "?live")))
+        finally:
+            pipeline.close_spider()
+        stats = crawler.stats.get_stats()
+        assert stats["monitor/extracted"] == 2
+        assert stats.get("monitor/not_articles", 0) == (0 if kept else 1)
+        assert stats.get("monitor/source/daily-courier/not_articles", 0) == (0 if kept else 1)
+
+
 def test_extraction_prepares_the_archive_work_unless_storage_is_disabled() -> None:
     pool = ExtractionPool(0)
     plain = asyncio.run(pool.extract(PageJob(URL, _page(), "utf-8")))
