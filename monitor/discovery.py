@@ -56,6 +56,8 @@ COMMON_FEED_PATHS = (
     "/arc/outboundfeeds/rss/",
 )
 COMMON_SITEMAP_PATHS = ("/sitemap_news.xml", "/news-sitemap.xml", "/sitemap-news.xml", "/sitemap.xml")
+# an article under an id alone: "/news/articles/c4nn0rzn0k9o" (BBC), "/story/x7k2m9q1p" (letters and digits)
+_ARTICLE_ID_PATH = re.compile(r"/(?:articles?|story|stories)/(?=[a-z]*\d)(?=\d*[a-z])[a-z0-9]{8,}$", re.IGNORECASE)
 _ENTITY_DECL = re.compile(rb"<!DOCTYPE[^>\[]*\[.*?\]\s*>", re.DOTALL | re.IGNORECASE)
 
 Kind = Literal["feed", "sitemap", "html", "unknown"]
@@ -301,7 +303,7 @@ def looks_like_article(url: str, section_url: str | None = None) -> bool:
     last = path.rsplit("/", 1)[-1]
     words = [w for w in re.split(r"[-_]", re.sub(r"\.\w+$", "", last)) if w]
     has_id = bool(re.search(r"\d{4,}", path))
-    return len(words) >= 3 or (has_id and path.count("/") >= 2)
+    return len(words) >= 3 or (has_id and path.count("/") >= 2) or bool(_ARTICLE_ID_PATH.search(path))
 
 
 def section_links(body: bytes | str, base_url: str, allowed_hosts: list[str] | tuple[str, ...]) -> list[Link]:

@@ -132,6 +132,9 @@ def test_section_links_keep_articles_on_the_source_hosts() -> None:
     [
         ("https://www.lemonde.fr/pixels/article/2020/06/11/amazon-suspend-rekognition_6042.html", True),
         ("https://www.bbc.com/news/technology-52978191", True),
+        ("https://www.bbc.co.uk/news/articles/c4nn0rzn0k9o", True),  # an id alone, letters and digits
+        ("https://www.example.com/articles/technology", False),
+        ("https://www.example.com/news/articles", False),
         ("https://www.example.com/tag/police/", False),
         ("https://www.example.com/auteur/jean-dupont/", False),
         ("https://www.example.com/author/jane-doe", False),
