@@ -305,10 +305,11 @@ def _page_type(data: PageData, article: Article, url: str, teasers: Callable[[],
 
     A live blog is JSON-LD ``LiveBlogPosting``, or a long text at a live path (``LIVE_PATH``) without
     article structured data. A video is an Open Graph ``video`` page, unless its JSON-LD is an article with
-    a long text, or a ``VideoObject`` or video path with a short text and no article data. An index has no article structured data and either an index-like path (``/tag/…``, ``/``), or is an
-    Open Graph ``website`` with a short text or a list of linked headlines (``teasers``), or, with no Open
-    Graph type either, holds ``MIN_CARDS`` ``<article>`` cards with a linked headline each (a tag or topic
-    page at a path like any other: "/reconnaissance-faciale/")."""
+    a long text, or a ``VideoObject`` or video path with a short text and no article data. An index has no
+    article structured data and either an index-like path (``/tag/…``, ``/``), or is an Open Graph
+    ``website`` with a short text or a list of linked headlines (``teasers``), or, with no Open Graph type
+    either, holds ``MIN_CARDS`` ``<article>`` cards with a linked headline each (a tag or topic page at a
+    path like any other: "/reconnaissance-faciale/")."""
     types = data.structured.types | data.other_types
     og_type = (data.first("og:type") or "").lower()
     path = urlsplit(url).path
