@@ -3,7 +3,7 @@
 The rules, in order: lower-cased scheme and host without a trailing dot; no default port; no fragment;
 no tracking parameters (our list, plus courlan's tracker patterns taken from ClearURLs and Firefox's
 query stripping); AMP and mobile variants mapped to the main page (``amp.``/``m.``/``mobile.`` hosts,
-Google's AMP cache, ``/amp`` path segments, ``.amp.html``, ``?amp=1``, ``outputType=amp``); remaining
+Google's AMP cache, ``/amp`` path segments, ``.amp.html``, a final ``.amp``, ``?amp=1``, ``outputType=amp``); remaining
 parameters sorted and percent escapes normalised by w3lib's ``canonicalize_url``.
 ``rel=canonical`` is honoured where the page is stored (the archive uses ``Article.canonical_url``).
 """
@@ -22,7 +22,8 @@ TRACKING_PARAMS = frozenset(
         "xtor", "xts", "xtref", "cmp", "cmpid", "ito", "ref", "ref_src", "referrer", "s_cid", "ocid", "taid",
         "_ga", "_gl", "spm", "sr_share", "share", "wt_mc", "wt_zmc", "ns_mchannel", "ns_source",
         "ns_campaign", "ns_linkname", "ns_fee", "at_medium", "at_campaign", "xtatc", "origin", "partner",
-        "fromrss", "from", "rss", "feed", "feedtype",
+        "fromrss", "from", "rss", "feed", "feedtype", "smid", "smtyp", "ncid", "icid", "guccounter",
+        "guce_referrer", "guce_referrer_sig", "soc_src", "soc_trk", "mbid", "__twitter_impression",
     }
 )  # fmt: skip
 TRACKING_PREFIXES = ("utm_", "at_", "pk_", "mtm_", "matomo_", "hsa_", "vero_", "oly_", "ns_", "_hs")
@@ -36,6 +37,7 @@ AMP_PATH = [
     (re.compile(r"/amp/?$"), "/"),  # /2020/06/story/amp
     (re.compile(r"\.amp(\.html?)$"), r"\1"),  # story.amp.html
     (re.compile(r"/amp\.html?$"), "/"),  # story/amp.html
+    (re.compile(r"(?<=[\w-])\.amp$"), ""),  # news/technology-52978191.amp
 ]
 
 

@@ -21,6 +21,9 @@ SAME = [
     ("https://www.example.com/a", "https://www.example.com/a?outputType=amp"),
     ("https://www.example.com/p?a=1&id=5", "https://www.example.com/p?id=5&a=1&utm_campaign=x"),
     ("http://127.0.0.1:8000/news/x", "http://127.0.0.1:8000/news/x?utm_source=y#top"),
+    ("https://www.bbc.co.uk/news/technology-52978191", "https://www.bbc.co.uk/news/technology-52978191.amp"),
+    ("https://www.example.com/2020/06/10/x.html", "https://mobile.example.com/2020/06/10/x.html?smid=tw-share"),
+    ("https://news.example.com/a/x.html", "https://news.example.com/a/x.html?ncid=rss&guccounter=1"),
 ]
 
 
