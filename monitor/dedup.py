@@ -42,7 +42,8 @@ AGENCIES = {
 # credit forms around an agency name ({a}); the dateline "(AFP)" counts anywhere
 _ANYWHERE = [r"\(\s*(?:{a})\s*\)"]
 _HEAD_OR_TAIL = [
-    r"(?i:\bavec|\bwith|\bsource\s*:|\bpar|\bby|\bfrom|©|\(c\))\s*(?:l['’])?(?:{a})\b",
+    r"(?i:\bavec|\bwith|\bsource\s*:|\bpar|\bby|\bfrom|©|\(c\))\s*(?:l['’]|(?i:the)\s+(?=Associated Press))?(?:{a})\b",
+    r"(?:{a})\s+(?i:writers?|reporters?|correspondents?)\b[^\n]{{0,80}}(?i:contributed)",  # "… contributed to this report"
     r"(?:^|\n)\W{{0,3}}(?:{a})\s*[-—–:|]",  # "AFP — …" opening a line
     r"[-—–|/]\s*(?:{a})\W{{0,3}}(?:$|\n)",  # "… — AFP" closing a line
     r"(?:^|\n)\s*(?:{a})\s*(?:$|\n)",  # "AFP" alone on a line
