@@ -43,7 +43,8 @@ AGENCIES = {
 _ANYWHERE = [r"\(\s*(?:{a})\s*\)"]
 _HEAD_OR_TAIL = [
     r"(?i:\bavec|\bwith|\bsource\s*:|\bpar|\bby|\bfrom|©|\(c\))\s*(?:l['’]|(?i:the)\s+(?=Associated Press))?(?:{a})\b",
-    r"(?:{a})\s+(?i:writers?|reporters?|correspondents?)\b[^\n]{{0,80}}(?i:contributed)",  # "… contributed to this report"
+    # "Associated Press writer Matt O'Brien contributed to this report"
+    r"(?:{a})\s+(?i:writers?|reporters?|correspondents?)\b[^\n]{{0,80}}(?i:contributed)",
     r"(?:^|\n)\W{{0,3}}(?:{a})\s*[-—–:|]",  # "AFP — …" opening a line
     r"[-—–|/]\s*(?:{a})\W{{0,3}}(?:$|\n)",  # "… — AFP" closing a line
     r"(?:^|\n)\s*(?:{a})\s*(?:$|\n)",  # "AFP" alone on a line
