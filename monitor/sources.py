@@ -100,8 +100,9 @@ def _entry(entry: Any, where: str, problems: list[str]) -> Source | None:
     name = entry.get("name")
     if not isinstance(name, str) or not _NAME.fullmatch(name):
         problems.append(f"{where}: 'name' must be a short identifier (letters, digits, - _ .)")
-        return None
-    where = f"{where} ({name})"
+        name = str(name or "")  # its other problems are reported too
+    else:
+        where = f"{where} ({name})"
     unknown = sorted(set(entry) - KNOWN_KEYS)
     if unknown:
         problems.append(f"{where}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(KNOWN_KEYS))}")
@@ -154,13 +155,13 @@ def check_sources(data: dict[str, Any], origin: str = "<sources>") -> tuple[list
     for index, entry in enumerate(entries, start=1):
         where = f"{origin}: source #{index}"
         name = entry.get("name") if isinstance(entry, dict) else None
-        if isinstance(name, str) and name in seen:
+        duplicate = isinstance(name, str) and name in seen
+        if isinstance(name, str) and duplicate:
             problems.append(f"{where}: duplicate name '{name}' (first at source #{seen[name]})")
-            continue
-        if isinstance(name, str):
+        elif isinstance(name, str):
             seen[name] = index
-        source = _entry(entry, where, problems)
-        if source is not None:
+        source = _entry(entry, where, problems)  # a duplicate's own problems are listed too
+        if source is not None and not duplicate:
             sources.append(source)
     return sources, problems
 

@@ -31,6 +31,30 @@ def test_check_reports_every_problem(tmp_path: Path) -> None:
     assert "1 valid source(s)" in result.output
 
 
+def test_check_lists_the_problems_of_a_duplicate_and_of_a_nameless_source_too(tmp_path: Path) -> None:
+    file = tmp_path / "sources.toml"
+    file.write_text(
+        '[[source]]\nname = "a"\nfeeds = ["https://x.org/rss"]\n'
+        '[[source]]\nname = "a"\nlanguage = "french"\nevery = "sometimes"\n'
+        '[[source]]\ntitle = "No name"\nfeeds = ["htp://y.org/rss"]\ncolour = "red"\n',
+        "utf-8",
+    )
+    result = CliRunner().invoke(main, ["sources", "check", str(file)])
+    assert result.exit_code == 1
+    expected = [
+        "source #2: duplicate name 'a'",
+        "source #2 (a): 'every' must be",
+        "source #2 (a): 'language' must be",
+        "source #2 (a): give at least one of feeds, sitemaps, sections",
+        "source #3: 'name' must be",
+        "source #3: unknown key(s) colour",
+        "source #3: not an http(s) URL",
+    ]
+    for line in expected:
+        assert line in result.output, line
+    assert "1 valid source(s)" in result.output
+
+
 def test_check_reports_bad_toml_with_its_line(tmp_path: Path) -> None:
     file = tmp_path / "sources.toml"
     file.write_text('[[source]]\nname = "a\n', "utf-8")
