@@ -159,7 +159,8 @@ def print_first(label: str, run: dict[str, Any], pages: int) -> float:
     print(f"  peak RSS: crawl process {run['main_rss_mb']:.0f} MB, with its workers {run['tree_mb']:.0f} MB")
     extracted, failed = stats.get("monitor/extracted", 0), stats.get("monitor/extraction_failed", 0)
     print(
-        f"  extracted {extracted}, extraction failed {failed}, duplicates {stats.get('monitor/duplicates', 0)}, "
+        f"  extracted {extracted}, extraction failed {failed}, not articles (live blogs, videos, index pages) "
+        f"{stats.get('monitor/not_articles', 0)}, duplicates {stats.get('monitor/duplicates', 0)}, "
         f"copies {stats.get('monitor/copies', 0)}, stories opened {stats.get('monitor/stories_opened', 0)}, "
         f"errors logged {stats.get('log_count/ERROR', 0)}, finish {stats.get('finish_reason')}"
     )
