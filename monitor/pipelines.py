@@ -65,7 +65,8 @@ class ExtractionPipeline(_Base):
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
-        page_types = frozenset(t.strip().lower() for t in settings.getlist("MONITOR_PAGE_TYPES", ["article"]))
+        listed = settings.getlist("MONITOR_PAGE_TYPES", ["article"])
+        page_types = frozenset(name.strip().lower() for name in listed if name.strip())
         return cls(
             crawler,
             extract_workers(settings),
