@@ -73,9 +73,24 @@ _BOILERPLATE = re.compile(
     r"—\s*[^—]{1,80}\(@\w+\)\s*\w+ \d{1,2}, \d{4}\s*$|pic\.twitter\.com|"  # embedded tweet credit lines
     r"(?:\d+ )?comments?\s*$|tell us what you think|have your say\b|don['’]?t miss\b|"
     r"also on [\w-]+(?:\.[\w-]+)+\b|get (?:the latest|our) .{0,80}\binbox\b|[\w'’ ]{0,40}\bnewsletter\s*$|"
-    r"you must confirm your public display name|please log ?out and then log ?in again|swipe (?:left|right)\b"
+    r"you must confirm your public display name|please log ?out and then log ?in again|swipe (?:left|right)\b|"
+    # photo credits and captions
+    r"\(?(?:photo|image|picture)s? by\b|\(?(?:ap|afp|reuters|epa|pa) photo\b|image (?:source|caption), |"
+    # share, print and listen tools, reading times
+    r"(?:partager|share|copy link|copier le lien)\W*$|(?:temps de )?lecture\s*:?\s*\d+\s*min|"
+    r"\d+\s*min(?:utes?)?\s*(?:read|de lecture)\b|listen to this article|[ée]couter (?:cet |l['’])article|"
+    r"getty images\W*$|"
+    r"vous pouvez partager un article|la reproduction (?:totale ou partielle|interdite)|contenus? sponsoris|"
+    r"tous droits réservés|suivez (?:toute )?l['’]actualit|most (?:popular|viewed|shared)\W*$|"
+    r"get the best of .{0,60}\binbox\b"
     r")",
     re.IGNORECASE,
+)
+# a photo credit alone on its line: "THOMAS SAMSON / AFP", "REUTERS/Dado Ruvic/Illustration" (not "AFP" alone,
+# which credits the text)
+_PHOTO_CREDIT = re.compile(
+    r"^(?:[\w.'’ -]{1,40}\s*/\s*)+(?:AFP|AP|Reuters|REUTERS|EPA|Getty Images|MAXPPP|SIPA|Bloomberg|Abaca)"
+    r"(?:\s*/\s*[\w.'’ -]{1,40})*\W*$|^(?:REUTERS|AFP|AP|EPA)\s*/\s*[\w.'’ -]+(?:/[\w.'’ -]+)*$"
 )
 _URL_LINE = re.compile(r"^\s*(?:[\w ]{1,20}:\s*)?(?:https?://|www\.)\S+\s*$")
 # "… [PICTURES]", "… [INSIGHT]|": the tag a tabloid puts after each link to another of its stories
@@ -278,7 +293,12 @@ def remove_boilerplate(text: str) -> tuple[str, bool]:
             if _PAYWALL.search(stripped):
                 notice = True
                 continue
-            if _BOILERPLATE.search(stripped) or _URL_LINE.match(stripped) or _RELATED_TAG.search(stripped):
+            if (
+                _BOILERPLATE.search(stripped)
+                or _URL_LINE.match(stripped)
+                or _RELATED_TAG.search(stripped)
+                or (len(stripped) <= 80 and _PHOTO_CREDIT.match(stripped))
+            ):
                 continue
         kept.append(stripped)
     return "\n".join(kept), notice

@@ -429,3 +429,42 @@ def test_page_type_trusts_article_data_over_a_live_or_video_hint(url: str, head:
         f"<h1>Police cameras scan shoppers</h1>{body}</article></body></html>"
     )
     assert extract_article(page, url).page_type == expected
+
+
+def test_photo_credits_share_tools_and_reading_times_are_removed_but_sentences_about_them_kept() -> None:
+    from monitor.extract_body import remove_boilerplate
+
+    noise = [
+        "(Photo by Leon Neal/Getty Images)",
+        "AP Photo/Jeff Chiu",
+        "THOMAS SAMSON / AFP",
+        "REUTERS/Dado Ruvic/Illustration",
+        "Image source, Getty Images",
+        "Image caption, Campaigners say the cameras are intrusive",
+        "Getty Images",
+        "Partager",
+        "Share",
+        "Copy link",
+        "Temps de lecture : 3 min",
+        "5 min read",
+        "Écouter cet article",
+        "Listen to this article",
+        "Vous pouvez partager un article en cliquant sur les icônes de partage en haut à droite de celui-ci.",
+        "La reproduction totale ou partielle d’un article, sans l’autorisation écrite du Monde, est interdite.",
+        "Contenus sponsorisés",
+        "Tous droits réservés",
+        "Suivez toute l'actualité de franceinfo",
+        "Most Popular",
+        "Get the best of The Verge in your inbox",
+    ]
+    kept = [
+        "AFP",  # an agency alone on its line credits the text: agency_credit reads it
+        "The police said the photos by the cameras were deleted.",
+        "Share prices fell 5% after the announcement.",
+        "Most popular apps use face unlock, the study says.",
+        "Getty Images was asked for comment.",
+        "The AFP/Reuters report said the ban applies to police.",
+        "Lecture publique du rapport prévue jeudi.",
+    ]
+    cleaned, _ = remove_boilerplate("\n".join(noise + kept))
+    assert cleaned.split("\n") == kept
