@@ -82,7 +82,12 @@ _BOILERPLATE = re.compile(
     r"getty images\W*$|"
     r"vous pouvez partager un article|la reproduction (?:totale ou partielle|interdite)|contenus? sponsoris|"
     r"tous droits réservés|suivez (?:toute )?l['’]actualit|most (?:popular|viewed|shared)\W*$|"
-    r"get the best of .{0,60}\binbox\b"
+    r"get the best of .{0,60}\binbox\b|"
+    # comment, report and offer tools; teasers of other stories and videos
+    r"voir les commentaires|réagissez\b|signaler un abus|les plus lus\W*$|offre spéciale\b|"
+    r"article réservé à nos abonnés\W*$|cet article est paru dans\b|"
+    r"story continues below|continue reading below|click to share on\b|sign in to comment|watch:|"
+    r"more from [\w .'’&-]{1,30}$"
     r")",
     re.IGNORECASE,
 )
@@ -93,6 +98,8 @@ _PHOTO_CREDIT = re.compile(
     r"(?:\s*/\s*[\w.'’ -]{1,40})*\W*$|^(?:REUTERS|AFP|AP|EPA)\s*/\s*[\w.'’ -]+(?:/[\w.'’ -]+)*$"
 )
 _URL_LINE = re.compile(r"^\s*(?:[\w ]{1,20}:\s*)?(?:https?://|www\.)\S+\s*$")
+# "VIDÉO - …", "EN IMAGES - …": a link to another page of the site, labelled by its medium (upper case only)
+_MEDIUM_TEASER = re.compile(r"^(?:VIDÉO|VIDEO|INFOGRAPHIE|EN IMAGES|PHOTOS?|DIAPORAMA|PODCAST|CARTE)\s*[-–—:]\s+\S")
 # "… [PICTURES]", "… [INSIGHT]|": the tag a tabloid puts after each link to another of its stories
 _RELATED_TAG = re.compile(
     r"\[(?:INSIGHT|VIDEO|PICTURES|PICS|REVEAL|LATEST|POLL|ANALYSIS|WARNING|REPORT|EXPLAINED)\]\W*$"
@@ -297,6 +304,7 @@ def remove_boilerplate(text: str) -> tuple[str, bool]:
                 _BOILERPLATE.search(stripped)
                 or _URL_LINE.match(stripped)
                 or _RELATED_TAG.search(stripped)
+                or _MEDIUM_TEASER.match(stripped)
                 or (len(stripped) <= 80 and _PHOTO_CREDIT.match(stripped))
             ):
                 continue

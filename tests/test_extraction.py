@@ -431,7 +431,7 @@ def test_page_type_trusts_article_data_over_a_live_or_video_hint(url: str, head:
     assert extract_article(page, url).page_type == expected
 
 
-def test_photo_credits_share_tools_and_reading_times_are_removed_but_sentences_about_them_kept() -> None:
+def test_photo_credits_tools_teasers_and_reading_times_are_removed_but_sentences_about_them_kept() -> None:
     from monitor.extract_body import remove_boilerplate
 
     noise = [
@@ -456,9 +456,21 @@ def test_photo_credits_share_tools_and_reading_times_are_removed_but_sentences_a
         "Suivez toute l'actualité de franceinfo",
         "Most Popular",
         "Get the best of The Verge in your inbox",
+        "VIDÉO - La CNIL sanctionne Clearview",
+        "EN IMAGES - Les caméras de Nice",
+        "Voir les commentaires",
+        "Réagissez à cet article",
+        "Les plus lus",
+        "Article réservé à nos abonnés",
+        "Story continues below advertisement",
+        "WATCH: Police cameras in Croydon",
+        "More from Tech",
     ]
     kept = [
         "AFP",  # an agency alone on its line credits the text: agency_credit reads it
+        "Vidéo - la police a filmé la manifestation.",
+        "Les associations ont lu le rapport et réagi.",
+        "More from the report suggests the cameras failed to identify anyone at all.",
         "The police said the photos by the cameras were deleted.",
         "Share prices fell 5% after the announcement.",
         "Most popular apps use face unlock, the study says.",
