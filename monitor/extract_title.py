@@ -95,9 +95,34 @@ def clean_title(title: str, site_name: str | None, url: str) -> str:
     return title
 
 
+def heading_text(element: Any) -> str:
+    """The text of a heading, with a space where a line break or a separate element glues two words
+    ("<span>Exclusif</span>La CNIL…", "sanctionne<br>Clearview"), none inside a word ("Clear<b>view</b>")."""
+    pieces: list[str] = []
+
+    def add(piece: str | None, boundary: str) -> None:
+        if not piece:
+            return
+        glued = boundary and pieces and pieces[-1][-1:].isalnum() and piece[:1].isalnum()
+        if glued and (boundary == "br" or (pieces[-1][-1].islower() and piece[0].isupper())):
+            pieces.append(" ")
+        pieces.append(piece)
+
+    def walk(node: Any, boundary: str) -> None:
+        add(node.text, boundary)
+        for child in node:
+            kind = "br" if child.tag == "br" else "element"
+            if isinstance(child.tag, str):
+                walk(child, kind)
+            add(child.tail, kind)
+
+    walk(element, "")
+    return squash("".join(pieces))
+
+
 def headline_candidates(tree: Any, data: PageData, site_name: str | None, url: str) -> list[tuple[str, str]]:
     """``(origin, cleaned title)`` in order of preference."""
-    h1s = [squash(h.text_content()) for h in tree.iter("h1")]
+    h1s = [heading_text(h) for h in tree.iter("h1")]
     h1s = list(dict.fromkeys(h for h in h1s if MIN_H1_CHARS <= len(h) <= MAX_TITLE_CHARS))
     raw = [
         ("json-ld", data.structured.headline),

@@ -480,3 +480,23 @@ def test_photo_credits_tools_teasers_and_reading_times_are_removed_but_sentences
     ]
     cleaned, _ = remove_boilerplate("\n".join(noise + kept))
     assert cleaned.split("\n") == kept
+
+
+@pytest.mark.parametrize(
+    ("h1", "expected"),
+    [
+        (
+            "<h1><span class='kicker'>Exclusif</span>La CNIL sanctionne Clearview</h1>",
+            "Exclusif La CNIL sanctionne Clearview",
+        ),
+        ("<h1>La CNIL sanctionne<br>Clearview AI</h1>", "La CNIL sanctionne Clearview AI"),
+        ("<h1>Clear<b>view</b> fined by the CNIL again</h1>", "Clearview fined by the CNIL again"),
+        ("<h1>L'<em>IA</em> et la police : un rapport</h1>", "L'IA et la police : un rapport"),
+    ],
+)
+def test_a_heading_split_by_elements_or_a_line_break_keeps_its_words_apart(h1: str, expected: str) -> None:
+    from lxml import html
+
+    from monitor.extract_title import heading_text
+
+    assert heading_text(html.fragment_fromstring(h1)) == expected
