@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 
 FRENCH_MONTHS = {
     "janvier": 1,
@@ -70,20 +71,35 @@ _UPDATED_LABEL = re.compile(r"mis à jour|modifié|actualisé|updated|last modif
 
 
 def parse_iso(value: str | None) -> datetime | None:
-    """An ISO 8601 date or date-time (``Z`` accepted); None when it does not parse or is implausible."""
+    """An ISO 8601 date or date-time (``Z`` accepted), else an RFC 822 date or Unix time (``_other_machine_date``);
+    None when it does not parse or is implausible."""
     if not value or not isinstance(value, str):
         return None
     text = value.strip().replace("Z", "+00:00")
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{4}", text):
         text = text[:-2] + ":" + text[-2:]
+    parsed: datetime | None
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
         try:
             parsed = datetime.fromisoformat(text[:10])
         except ValueError:
+            parsed = _other_machine_date(value.strip())
+    return parsed if parsed is not None and plausible(parsed) else None
+
+
+def _other_machine_date(text: str) -> datetime | None:
+    """The other forms found in date meta and JSON-LD: RFC 822 ("Wed, 10 Jun 2020 18:05:00 +0200", as in
+    feeds) and Unix time in seconds or milliseconds."""
+    if re.fullmatch(r"\d{10}(?:\d{3})?", text):
+        return datetime.fromtimestamp(int(text[:10]), UTC)
+    if re.match(r"(?:[A-Za-z]{3},\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{4}\b", text):
+        try:
+            return parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
             return None
-    return parsed if plausible(parsed) else None
+    return None
 
 
 def parse_text_date(text: str) -> datetime | None:

@@ -500,3 +500,23 @@ def test_a_heading_split_by_elements_or_a_line_break_keeps_its_words_apart(h1: s
     from monitor.extract_title import heading_text
 
     assert heading_text(html.fragment_fromstring(h1)) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2020-06-10T18:05:00+0200", "2020-06-10T18:05:00+02:00"),
+        ("Wed, 10 Jun 2020 18:05:00 +0200", "2020-06-10T18:05:00+02:00"),  # RFC 822, as in feeds
+        ("10 Jun 2020 18:05:00 GMT", "2020-06-10T18:05:00+00:00"),
+        ("1591805100", "2020-06-10T16:05:00+00:00"),  # Unix time
+        ("1591805100000", "2020-06-10T16:05:00+00:00"),  # in milliseconds
+        ("Wed, 99 Jun 2020 18:05:00 +0200", None),
+        ("Mon, 10 Jun 1850 10:00:00 GMT", None),  # implausible
+        ("12345", None),
+    ],
+)
+def test_machine_dates_in_meta_and_json_ld(value: str, expected: str | None) -> None:
+    from monitor.dates import parse_iso
+
+    parsed = parse_iso(value)
+    assert (parsed.isoformat() if parsed else None) == expected
