@@ -1,5 +1,9 @@
 """Shared fixtures: a temporary database (SQLite, and PostgreSQL when MONITOR_TEST_POSTGRES_URL is set),
-the demo site served on 127.0.0.1, the demo's ground truth."""
+the demo site served on 127.0.0.1, the demo's ground truth.
+
+Property tests (hypothesis) draw the same examples on every run, so that a test run, and CI, gives the same
+answer twice; ``HYPOTHESIS_PROFILE=explore`` draws new ones, to look for new failing cases (each found one
+then becomes an ``@example``)."""
 
 from __future__ import annotations
 
@@ -11,6 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
+
+settings.register_profile("deterministic", derandomize=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "deterministic"))
 
 FIXTURES = Path(__file__).parent / "fixtures"
 POSTGRES_ENV = "MONITOR_TEST_POSTGRES_URL"
