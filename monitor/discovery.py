@@ -31,7 +31,10 @@ NON_ARTICLE = re.compile(
     r"/(?:tag|tags|auteur|auteurs|author|authors|journaliste|journalistes|signataire|topic|topics|theme|themes|"
     r"page|video|videos|gallery|galleries|galerie|galeries|diaporama|diaporamas|photos|photo|portfolio|"
     r"podcast|podcasts|live|direct|search|recherche|newsletter|newsletters|abonnement|subscribe|login|"
-    r"connexion|compte|account|contact|about|a-propos|mentions-legales|legal|privacy|cgu|rss|feed|feeds)"
+    r"connexion|compte|account|contact|about|a-propos|mentions-legales|legal|privacy|cgu|rss|feed|feeds|"
+    r"plan-du-site|site-map|sitemap|terms|terms-and-conditions|terms-of-use|terms-of-service|privacy-policy|"
+    r"politique-de-confidentialite|conditions-generales|cgv|cookies|faq|aide|help|section|sections|rubrique|"
+    r"jobs|careers|recrutement|advertise|publicite|boutique|shop)"
     r"(?:/|$)|/page/\d+|[?&](?:page|p)=\d+|"
     r"\.(?:jpg|jpeg|png|gif|webp|svg|pdf|mp3|mp4|m4a|xml|rss|atom|json|css|js|zip)$",
     re.IGNORECASE,
@@ -315,7 +318,7 @@ def section_links(body: bytes | str, base_url: str, allowed_hosts: list[str] | t
     found: dict[str, Link] = {}
     for anchor in tree.iter("a"):
         href = (anchor.get("href") or "").strip()
-        if not href or href.startswith(("#", "mailto:", "javascript:", "tel:")):
+        if not href or href.startswith(("#", "mailto:", "javascript:", "tel:")) or _in_page_chrome(anchor):
             continue
         url = (_join(base, href) or "").split("#", 1)[0]
         if not _usable(url) or (allowed_hosts and not host_allowed(url, allowed_hosts)):
@@ -323,6 +326,21 @@ def section_links(body: bytes | str, base_url: str, allowed_hosts: list[str] | t
         if url not in found and looks_like_article(url, base_url):
             found[url] = Link(url, _clean(anchor.text_content()))
     return list(found.values())
+
+
+def _in_page_chrome(anchor: Any) -> bool:
+    """A link of the page's menus, header or footer ("Plan du site", "Pays de la Loire", "Terms and
+    conditions"), not of its list of stories: inside ``<nav>`` or ``<footer>``, or a ``<header>`` that is not
+    a story card's."""
+    in_header = False
+    for ancestor in anchor.iterancestors():
+        tag = ancestor.tag
+        if tag in ("nav", "footer"):
+            return True
+        if tag == "article":
+            return False
+        in_header = in_header or tag == "header"
+    return in_header
 
 
 def _html_tree(body: bytes | str) -> Any:

@@ -127,6 +127,24 @@ def test_section_links_keep_articles_on_the_source_hosts() -> None:
     assert [link.url for link in links] == [f"{A}/news/section-linked-story-here"]
 
 
+def test_section_links_leave_out_the_menus_header_and_footer_but_not_a_story_cards_header() -> None:
+    page = """<html><body>
+    <header class="site"><a href="/a-propos-de-la-redaction-du-quotidien">La rédaction du Quotidien</a></header>
+    <nav><a href="/societe/pays-de-la-loire-toute-l-actualite">Pays de la Loire</a></nav>
+    <main>
+      <article><header><h2><a href="/societe/la-cnil-sanctionne-une-commune-pour-ses-cameras">La CNIL</a></h2>
+      </header></article>
+      <a href="/societe/des-associations-saisissent-le-conseil-d-etat">Des associations</a>
+    </main>
+    <footer><a href="/conditions-d-utilisation-du-service-en-ligne">Conditions d'utilisation</a></footer>
+    </body></html>"""
+    links = section_links(page.encode(), f"{A}/societe/", ["a.example"])
+    assert [link.url for link in links] == [
+        f"{A}/societe/la-cnil-sanctionne-une-commune-pour-ses-cameras",
+        f"{A}/societe/des-associations-saisissent-le-conseil-d-etat",
+    ]
+
+
 @pytest.mark.parametrize(
     ("url", "article"),
     [
@@ -144,6 +162,9 @@ def test_section_links_keep_articles_on_the_source_hosts() -> None:
         ("https://www.example.com/galerie/photos-de-la-manifestation", False),
         ("https://www.example.com/category/tech/", False),
         ("https://www.example.com/tech/", False),
+        ("https://www.example.fr/plan-du-site/", False),
+        ("https://www.example.com/terms-and-conditions/", False),
+        ("https://www.example.fr/section/pays-de-la-loire/", False),
     ],
 )
 def test_looks_like_article(url: str, article: bool) -> None:
