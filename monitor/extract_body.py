@@ -109,7 +109,10 @@ _PAYWALL = re.compile(
     r"la suite est réservée aux abonnés|pour lire la suite|réservé aux abonnés|contenu réservé|"
     r"subscribe to (?:continue|read)|subscribers only|for subscribers|this article is for subscribers|"
     r"to continue reading|already a subscriber|you have reached your (?:free )?article limit|"
-    r"this content is (?:only )?available to subscribers|premium content|unlock this article",
+    r"this content is (?:only )?available to subscribers|premium content|unlock this article|"
+    r"il vous reste \d+ ?% (?:à|a) (?:découvrir|lire)|vous souhaitez lire la suite|"
+    r"(?:you['’]ve|you have) reached your (?:limit|monthly limit|free article)|subscribe now to keep reading|"
+    r"to read the full (?:story|article), subscribe",
     re.IGNORECASE,
 )
 

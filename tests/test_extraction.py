@@ -520,3 +520,21 @@ def test_machine_dates_in_meta_and_json_ld(value: str, expected: str | None) -> 
 
     parsed = parse_iso(value)
     assert (parsed.isoformat() if parsed else None) == expected
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Il vous reste 71% à découvrir.",
+        "Vous souhaitez lire la suite ?",
+        "You've reached your limit of free articles.",
+        "Subscribe now to keep reading",
+        "To read the full story, subscribe",
+    ],
+)
+def test_more_paywall_notices_are_removed_and_flagged(line: str) -> None:
+    from monitor.extract_body import remove_boilerplate
+
+    text = f"Le texte de l'article commence ici.\n{line}"
+    assert remove_boilerplate(text) == ("Le texte de l'article commence ici.", True)
+    assert remove_boilerplate("Il vous reste 3 jours pour répondre à la consultation publique.")[1] is False
