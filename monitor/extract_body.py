@@ -87,7 +87,7 @@ _BOILERPLATE = re.compile(
     r"voir les commentaires|réagissez\b|signaler un abus|les plus lus\W*$|offre spéciale\b|"
     r"article réservé à nos abonnés\W*$|cet article est paru dans\b|"
     r"story continues below|continue reading below|click to share on\b|sign in to comment|watch:|"
-    r"more from [\w .'’&-]{1,30}$"
+    r"more from [\w '’&-]{1,30}$"
     r")",
     re.IGNORECASE,
 )

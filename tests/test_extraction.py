@@ -471,6 +471,7 @@ def test_photo_credits_tools_teasers_and_reading_times_are_removed_but_sentences
         "Vidéo - la police a filmé la manifestation.",
         "Les associations ont lu le rapport et réagi.",
         "More from the report suggests the cameras failed to identify anyone at all.",
+        "More from the council soon.",
         "The police said the photos by the cameras were deleted.",
         "Share prices fell 5% after the announcement.",
         "Most popular apps use face unlock, the study says.",
