@@ -63,6 +63,11 @@ _BYLINE = {name: re.compile(rf"(?<![\w-])(?:{names})(?![\w-])") for name, names 
 _REUTERS_TAIL = re.compile(r"\((?:Reporting|Additional reporting|Writing) by [^)]*(?:Editing by|editing by)")
 
 
+def agencies_named(text: str) -> list[str]:
+    """The agencies ``text`` names as a whole word ("AFP" in "Jean Dupont (avec AFP)"), in ``AGENCIES`` order."""
+    return [name for name, pattern in _BYLINE.items() if pattern.search(text)]
+
+
 def agency_credit(text: str, byline: str | None = None) -> str | None:
     """The news agency credited by a text (and its byline: authors, site name), or None.
 

@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from monitor.dedup import AGENCIES
+from monitor.dedup import AGENCIES, agencies_named
 from monitor.extract_meta import PageData, squash
 
 PER_PERSON_META = ("dc.creator", "citation_author", "parsely-author", "sailthru.author", "article:author_name")
@@ -82,7 +82,6 @@ _TRAILING_MONTH = re.compile(  # left before the cut digits: "By Associated Pres
 )
 _AGENCY = re.compile(r"^(?:[Tt]he\s+)?(?:" + "|".join(AGENCIES.values()) + r")$")
 _AGENCY_NAMES = tuple((name, re.compile(rf"(?:[Tt]he\s+)?(?:{forms})")) for name, forms in AGENCIES.items())
-_AGENCY_WORDS = tuple((name, re.compile(rf"(?<![\w-])(?:{forms})(?![\w-])")) for name, forms in AGENCIES.items())
 _TRAILING_AGENCY = re.compile(r"^(\S+(?:\s+\S+)+?)\s+((?:[Tt]he\s+)?(?:" + "|".join(AGENCIES.values()) + r"))$")
 _PLACE = re.compile(r"\s+(?:in|à)\s+[A-ZÀ-Þ][\w'’.-]*(?:\s+[A-ZÀ-Þ][\w'’.-]*){0,2}$")  # "… in Valencia"
 _TITLE_ARTICLE = re.compile(r"^(?:The|Le|La)\s+(?=\S)|^L['’](?=[^\W\d_])")
@@ -156,8 +155,8 @@ def read_byline(tree: Any, data: PageData, site_names: set[str]) -> Byline:
             pieces = classify(value, site_names, per_person=per_person)
             persons += [piece for piece, is_person in pieces if is_person]
             credits += [piece for piece, is_person in pieces if not is_person]
-            named = {agency for piece, _ in pieces for agency in agencies_in(piece)}  # "Reuters Staff" names one
-            credits += [agency for agency in agencies_in(value) if agency not in named]  # "Jean Dupont (avec AFP)"
+            named = {agency for piece, _ in pieces for agency in agencies_named(piece)}  # "Reuters Staff" names one
+            credits += [agency for agency in agencies_named(value) if agency not in named]  # "Jean Dupont (avec AFP)"
             joint = joint or (len(pieces) > 0 and is_joint(value))
         for credit in credits:
             _add_credit(found, credit)
@@ -184,11 +183,6 @@ def organisation_byline(credits: list[str]) -> list[str]:
             kept[key] = credit
     agencies = {key for key in kept if key in AGENCIES}
     return [] if agencies and len(kept) > 1 else list(kept.values())
-
-
-def agencies_in(value: str) -> list[str]:
-    """The agencies a byline credits anywhere in it, by name ("AFP" in "Jean Dupont (avec AFP)")."""
-    return [agency for agency, pattern in _AGENCY_WORDS if pattern.search(value)]
 
 
 def agency_of(name: str) -> str | None:
