@@ -37,7 +37,7 @@ out up down new said says say one two three monday tuesday wednesday thursday fr
 january february march april june july august september october november december year
 """
 STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
-CAPITALISED = re.compile(r"(?<![\w'’])([A-ZÀ-ÖØ-Þ][\w’'\-]*[\w]|[A-Z]{2,})")
+CAPITALISED = re.compile(r"(?:(?<![\w'’])|(?<=\b[cdjlmnst]['’])|(?<=\bqu['’]))([A-ZÀ-ÖØ-Þ][\w’'\-]*[\w]|[A-Z]{2,})")
 NUMBER = re.compile(r"(?<![\w.,])(\d+(?:[.,]\d+)?)(?![\w])")
 THOUSANDS = re.compile(r"\d{1,3}[.,]\d{3}")
 WORD = re.compile(r"[a-z0-9][a-z0-9\-]{2,}")

@@ -27,6 +27,7 @@ from monitor.story_features import Features
 STRONG_WORD_SCORE = 1.6
 NAME_PREFIXES = ("e:", "p:", "n:")  # actors, places and numbers: who, where, how much
 NUMBER_PREFIX = "n:"
+ACTOR_PREFIX = "e:"  # companies, bodies and people: who did it
 
 
 def _norm(vector: dict[str, float]) -> float:
@@ -143,6 +144,10 @@ class StoryIndex:
           none of the names the story's headlines agree on (named by half of them, and by two unless alone),
           it is another event: the same template of news about another company or city. The same
           holds for the specific concepts of headlines (a lawsuit is not a moratorium of the same company).
+        - When the headline names an actor (a company, a body, a person) and shares no name with the
+          story's agreed names while those include an actor, the news is someone else's, unless the words
+          agree strongly: Microsoft's refusal to sell to the police is not IBM's exit two days before, though
+          both headlines call for a federal law and each text names the other company.
         - Otherwise the headline must share a name or a specific concept with the story's core (named by
           a fifth of its headlines or more), or the
           words must agree strongly and the story must mention what the headline names.
@@ -168,6 +173,14 @@ class StoryIndex:
             missing_actions = {k for k in core_actions if k not in features.cross}
             if missing_actions and (missing_actions == core_actions or newcomers - names):
                 return False  # a new kind of news, or something new while the article ignores what happened
+        actors = {k for k in names if k.startswith(ACTOR_PREFIX)}
+        if (
+            actors
+            and word_score < STRONG_WORD_SCORE
+            and not names & core_names
+            and any(k.startswith(ACTOR_PREFIX) for k in core_names)
+        ):
+            return False  # the headline's actor is another one: Microsoft's refusal is not IBM's exit
         if keys & core:
             return True
         return word_score >= STRONG_WORD_SCORE and any(k in story.cross for k in (names or keys))
