@@ -23,6 +23,7 @@ from typing import Any
 
 from monitor.article import Article
 from monitor.dates import as_aware
+from monitor.db.seen import remember
 from monitor.db.session import Database
 from monitor.db.store import Store, utcnow
 from monitor.dedup import CopyIndex, agency_credit
@@ -148,6 +149,16 @@ class Archive:
 
     def is_archived(self, url: str) -> bool:
         return bool(self.store.archived([canonical_url(url)]))
+
+    def remember_seen(self, url: str, source: SourceRef, reason: str, detail: str) -> None:
+        """Record a page fetched and not archived (``monitor.db.seen``): later crawls skip it while the
+        reason (``off_topic``, ``not_article``) holds."""
+        source_id = self._source_ids.get(source.name)
+        with self.store.db.session() as session:
+            if source_id is None:
+                source_id = self.store.source_id(session, source.name, source.title, source.language, source.homepage)
+            remember(session, canonical_url(url), source_id, reason, detail, utcnow())
+        self._source_ids[source.name] = source_id
 
     def add(
         self,

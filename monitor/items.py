@@ -23,6 +23,7 @@ class PageItem:
     fetched_at: datetime | None = None
     feed_title: str | None = None
     feed_published: datetime | None = None
+    requested_url: str | None = None  # the canonical URL the spider requested (before any redirect)
     # filled in by the pipelines
     article: Article | None = field(default=None, repr=False)
     prepared: Prepared | None = field(default=None, repr=False)  # for Archive.add, computed by the worker
@@ -30,3 +31,4 @@ class PageItem:
     article_id: int | None = None
     story_id: int | None = None
     copy_of: int | None = None
+    seen: tuple[str, str] | None = None  # dropped and remembered: (reason, detail), see monitor.db.seen

@@ -32,6 +32,7 @@ from w3lib.encoding import html_to_unicode
 
 from monitor.db import Database
 from monitor.db.feeds import FeedStore, Polling, SourceInfo, Validators, ValidatorUpdate
+from monitor.db.seen import SeenRule, seen_reason
 from monitor.db.store import Store
 from monitor.faults import CUT_AT_MAXSIZE, OffSource, Skipped, attempts, first_url, record_fault
 from monitor.health import DISCOVERY_KINDS, error_kind, stat_key
@@ -192,20 +193,27 @@ def _header(response: Response, name: bytes) -> str | None:
 class ArchivedUrlMiddleware:
     """Skips article requests whose canonical URL is already archived: a crawl is incremental.
 
-    Only requests marked ``meta["kind"] == "article"`` are checked; ``MONITOR_REFRESH`` turns it off.
+    So are the pages an earlier crawl fetched and dropped while the reason holds (``monitor.db.seen``: off
+    topic for the same watchlists, a page type still not kept). Only requests marked ``meta["kind"] ==
+    "article"`` are checked; ``MONITOR_REFRESH`` turns it off.
     """
 
-    def __init__(self, crawler: Crawler, database_url: str | None) -> None:
+    def __init__(self, crawler: Crawler, database_url: str | None, rule: SeenRule | None = None) -> None:
         self.crawler = crawler
         self.database_url = database_url
+        self.rule = rule  # None: pages seen and not archived are fetched again
         self.store: Store | None = None
         self._reader: Connection | None = None  # kept for the crawl: one lookup per article request
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        if crawler.settings.getbool("MONITOR_REFRESH") or crawler.settings.getbool("MONITOR_STORAGE_DISABLED"):
+        settings = crawler.settings
+        if settings.getbool("MONITOR_REFRESH") or settings.getbool("MONITOR_STORAGE_DISABLED"):
             raise NotConfigured("refresh: archived articles are fetched again")
-        middleware = cls(crawler, crawler.settings.get("MONITOR_DATABASE_URL"))
+        from monitor.pipelines import crawl_watchlists, seen_rule  # the pipelines' own view of what is kept
+
+        rule = seen_rule(settings, crawl_watchlists(settings))
+        middleware = cls(crawler, settings.get("MONITOR_DATABASE_URL"), rule)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
 
@@ -214,19 +222,23 @@ class ArchivedUrlMiddleware:
             self.store = Store(Database(self.database_url))
         return self.store
 
-    def is_archived(self, canonical: str) -> bool:
+    def known(self, canonical: str) -> str | None:
+        """``archived``, ``seen`` (fetched and dropped, and the reason holds) or None: fetch it."""
         store = self._store()
         for attempt in (1, 2):
             if self._reader is None:
                 self._reader = store.db.reader()
             try:
-                return bool(store.archived([canonical], self._reader))
+                if store.archived([canonical], self._reader):
+                    return "archived"
+                seen = seen_reason(self._reader, canonical) if self.rule is not None else None
+                return "seen" if seen is not None and self.rule is not None and self.rule.skips(*seen) else None
             except DBAPIError as exc:  # a database restarted mid-crawl: once more on a new connection
                 self._reader.close()
                 self._reader = None
                 if attempt == 2 or not exc.connection_invalidated:
                     raise
-        return False  # pragma: no cover - the loop returns or raises
+        return None  # pragma: no cover - the loop returns or raises
 
     def spider_closed(self, spider: Spider) -> None:
         if self._reader is not None:
@@ -239,12 +251,13 @@ class ArchivedUrlMiddleware:
         if request.meta.get("kind") != "article":
             return None
         url = request.url  # the spider's article requests carry their canonical URL (not a redirect's)
-        if self.is_archived(url if request.meta.get(CANONICAL) == url else canonical_url(url)):
-            _inc(self.crawler, "monitor/already_archived")
-            if request.meta.get("source"):
-                _inc(self.crawler, stat_key(request.meta["source"], "skipped_articles"))
-            raise Skipped(f"already archived: {request.url}")
-        return None
+        known = self.known(url if request.meta.get(CANONICAL) == url else canonical_url(url))
+        if known is None:
+            return None
+        _inc(self.crawler, "monitor/already_archived" if known == "archived" else "monitor/already_seen")
+        if request.meta.get("source"):
+            _inc(self.crawler, stat_key(request.meta["source"], "skipped_articles"))
+        raise Skipped(f"already {known}: {request.url}")
 
 
 def page_head(response: TextResponse) -> str:

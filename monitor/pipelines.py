@@ -10,26 +10,55 @@ from __future__ import annotations
 
 import logging
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Self
 
-from scrapy import Spider
+from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.settings import BaseSettings
 
 from monitor.archive import Archive, ArchiveSettings, RawHtml, SourceRef
 from monitor.db import Database
+from monitor.db.seen import NOT_ARTICLE, OFF_TOPIC, SeenRule
 from monitor.db.topics_queries import list_watchlists
 from monitor.faults import record_fault
 from monitor.health import stat_key
 from monitor.items import PageItem
 from monitor.processing import Processor
-from monitor.topics import Matcher, combine, from_database, load_watchlists
+from monitor.topics import Matcher, Watchlist, combine, from_database, load_watchlists, watchlists_digest
 from monitor.workers import ExtractionPool, PageJob, extract_workers, wait_for
 
 logger = logging.getLogger(__name__)
+
+
+def kept_page_types(settings: BaseSettings) -> frozenset[str]:
+    """``MONITOR_PAGE_TYPES``: the page types stored (default: ``article``)."""
+    listed = settings.getlist("MONITOR_PAGE_TYPES", ["article"])
+    return frozenset(name.strip().lower() for name in listed if name.strip()) or frozenset({"article"})
+
+
+def crawl_watchlists(settings: BaseSettings) -> list[Watchlist]:
+    """The watchlists a crawl uses: ``MONITOR_WATCHLISTS_FILE`` (else the shipped file), then the database's
+    (``monitor topics add``), unless storage is disabled."""
+    watchlists_file = settings.get("MONITOR_WATCHLISTS_FILE")
+    watchlists = load_watchlists(Path(watchlists_file) if watchlists_file else None)
+    if not settings.getbool("MONITOR_STORAGE_DISABLED"):
+        database = Database(settings.get("MONITOR_DATABASE_URL"))
+        try:
+            stored = [(w.name, w.query) for w in list_watchlists(database)]
+        finally:
+            database.dispose()
+        watchlists = combine(watchlists, from_database(stored))
+    return watchlists
+
+
+def seen_rule(settings: BaseSettings, watchlists: list[Watchlist]) -> SeenRule:
+    """When a page seen and not archived by an earlier crawl is still not worth fetching (``monitor.db.seen``)."""
+    digest = None if settings.getbool("MONITOR_ALL_TOPICS") else watchlists_digest(watchlists)
+    return SeenRule(digest, kept_page_types(settings))
 
 
 class _Base:
@@ -65,13 +94,11 @@ class ExtractionPipeline(_Base):
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
-        listed = settings.getlist("MONITOR_PAGE_TYPES", ["article"])
-        page_types = frozenset(name.strip().lower() for name in listed if name.strip())
         return cls(
             crawler,
             extract_workers(settings),
             prepare=not settings.getbool("MONITOR_STORAGE_DISABLED"),
-            page_types=page_types or frozenset({"article"}),
+            page_types=kept_page_types(settings),
         )
 
     def open_spider(self, spider: Spider | None = None) -> None:
@@ -107,6 +134,7 @@ class ExtractionPipeline(_Base):
             self._inc("not_articles")
             if self.crawler.stats is not None and item.source:
                 self.crawler.stats.inc_value(stat_key(item.source, "not_articles"))
+            item.seen = (NOT_ARTICLE, page_type)
             raise DropItem(f"not an article ({page_type}): {item.url}", log_level="DEBUG")
         item.article, item.prepared = result.article, result.prepared
         return item
@@ -135,25 +163,19 @@ class TopicPipeline(_Base):
     (``monitor topics add``), all compiled into one matcher when the crawl starts.
     """
 
-    def __init__(self, crawler: Crawler, processor: Processor) -> None:
+    def __init__(self, crawler: Crawler, processor: Processor, digest: str = "") -> None:
         super().__init__(crawler)
         self.processor = processor
+        self.digest = digest  # of the watchlists: an off-topic page is remembered with it (monitor.db.seen)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
-        watchlists_file = settings.get("MONITOR_WATCHLISTS_FILE")
-        watchlists = load_watchlists(Path(watchlists_file) if watchlists_file else None)
-        if not settings.getbool("MONITOR_STORAGE_DISABLED"):
-            database = Database(settings.get("MONITOR_DATABASE_URL"))
-            try:
-                stored = [(w.name, w.query) for w in list_watchlists(database)]
-            finally:
-                database.dispose()
-            watchlists = combine(watchlists, from_database(stored))
+        watchlists = crawl_watchlists(settings)
         logger.info("watchlists: %s", ", ".join(w.name for w in watchlists))
         matcher = Matcher(watchlists)
-        return cls(crawler, Processor(matcher, keep_all=settings.getbool("MONITOR_ALL_TOPICS")))
+        processor = Processor(matcher, keep_all=settings.getbool("MONITOR_ALL_TOPICS"))
+        return cls(crawler, processor, watchlists_digest(watchlists))
 
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:
         if not isinstance(item, PageItem) or item.article is None:
@@ -161,6 +183,7 @@ class TopicPipeline(_Base):
         decision = self.processor.decide(item.article, source=item.source)
         if not decision.keep:
             self._inc("off_topic")
+            item.seen = (OFF_TOPIC, self.digest)
             raise DropItem(f"off topic: {item.url}")
         item.topics = decision.topics
         return item
@@ -187,7 +210,10 @@ class StoragePipeline(_Base):
         if settings.getbool("MONITOR_STORAGE_DISABLED"):
             raise NotConfigured("storage disabled")
         hours = settings.getfloat("MONITOR_STORY_WINDOW_HOURS", 72)
-        return cls(crawler, settings.get("MONITOR_DATABASE_URL"), ArchiveSettings(story_window=timedelta(hours=hours)))
+        window = ArchiveSettings(story_window=timedelta(hours=hours))
+        pipeline = cls(crawler, settings.get("MONITOR_DATABASE_URL"), window)
+        crawler.signals.connect(pipeline.item_dropped, signal=signals.item_dropped)
+        return pipeline
 
     def open_spider(self, spider: Spider | None = None) -> None:
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="monitor-storage")
@@ -207,13 +233,7 @@ class StoragePipeline(_Base):
     async def process_item(self, item: Any, spider: Spider | None = None) -> Any:
         if not isinstance(item, PageItem) or item.article is None or self.archive is None or self._thread is None:
             return item
-        source = _sources(self.crawler).get(item.source)
-        ref = SourceRef(
-            item.source,
-            source.title if source else None,
-            source.language if source else None,
-            source.homepage if source else None,
-        )
+        ref = self._source_ref(item.source)
         raw = RawHtml(item.body, item.encoding, item.content_type, item.status)
         added = self._thread.submit(self.archive.add, item.article, ref, item.topics, raw, prepared=item.prepared)
         outcome = await wait_for(added)
@@ -227,6 +247,28 @@ class StoragePipeline(_Base):
             self._inc("stories_opened")
         item.article_id, item.story_id, item.copy_of = outcome.article_id, outcome.story_id, outcome.copy_of
         return item
+
+    def item_dropped(self, item: Any, **_: Any) -> None:
+        """A page dropped as off topic or not an article is remembered, on the storage thread, so that the
+        next crawls do not fetch it again (``monitor.db.seen``); a failure to remember costs a refetch only."""
+        if not isinstance(item, PageItem) or item.seen is None or self.archive is None or self._thread is None:
+            return
+        reason, detail = item.seen
+        url = item.requested_url or item.url
+        done = self._thread.submit(self.archive.remember_seen, url, self._source_ref(item.source), reason, detail)
+        done.add_done_callback(_log_failure)
+
+    def _source_ref(self, name: str) -> SourceRef:
+        source = _sources(self.crawler).get(name)
+        if source is None:
+            return SourceRef(name)
+        return SourceRef(name, source.title, source.language, source.homepage)
+
+
+def _log_failure(done: Future[None]) -> None:
+    error = done.exception()
+    if error is not None:
+        logger.warning("could not remember a page dropped by this crawl (it will be fetched again): %s", error)
 
 
 def _sources(crawler: Crawler) -> dict[str, Any]:

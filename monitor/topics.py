@@ -9,6 +9,7 @@ where it matched (title, text), on which terms, with a relevance score.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import tomllib
 from collections.abc import Iterable, Sequence
@@ -146,3 +147,10 @@ def unique(watchlists: Iterable[Watchlist]) -> list[Watchlist]:
 
 def names(watchlists: Iterable[Watchlist]) -> list[str]:
     return [w.name for w in watchlists]
+
+
+def watchlists_digest(watchlists: Iterable[Watchlist]) -> str:
+    """A short digest of the watchlists' names and queries (not their order, origin or description): an
+    off-topic page is remembered with it, and fetched again once the watchlists change."""
+    lines = sorted(f"{w.name}\x00{w.query}" for w in watchlists)
+    return hashlib.sha256("\x01".join(lines).encode("utf-8")).hexdigest()[:32]

@@ -233,6 +233,7 @@ class NewsSpider(Spider):
             fetched_at=datetime.now(UTC),
             feed_title=response.meta.get("feed_title"),
             feed_published=response.meta.get("feed_published"),
+            requested_url=response.meta.get(CANONICAL),
         )
 
     # failures ------------------------------------------------------------------------------------
