@@ -101,14 +101,14 @@ def _rss_mb(pid: int) -> float:
     return 0.0
 
 
-def crawl_once(sources: list[Any], db_url: str, extra: dict[str, Any]) -> dict[str, Any]:
+def crawl_once(sources: list[Any], db_url: str, extra: dict[str, Any], all_topics: bool = True) -> dict[str, Any]:
     """One crawl in a child process: its stats, wall time, CPU time of its main process and peak RSS."""
     from monitor.crawl import CrawlOptions, crawl_in_subprocess
 
     options = CrawlOptions(
         database_url=db_url,
         sources=sources,
-        all_topics=True,
+        all_topics=all_topics,
         log_level="WARNING",
         overrides={**BENCH_OVERRIDES, **extra},
     )
@@ -292,9 +292,38 @@ def bench_replay(hosts: int, work: Path, workers: dict[str, Any]) -> None:
         second = crawl_once(sources, db_url, extra)
         kinds = collections.Counter((kind_of_path(r["path"]), str(r["status"])) for r in logged(log, mark))
         print_second("replay", second, kinds)
+        changed_feeds(sources, work, log, extra)
     finally:
         server.terminate()
         server.wait(10)
+
+
+def changed_feeds(sources: list[Any], work: Path, log: Path, extra: dict[str, Any]) -> None:
+    """With the watchlists on (most replayed pages are not about facial recognition): a crawl, then another
+    after every feed, sitemap and section page has changed (their validators forgotten, so all of them are
+    read again): the pages dropped the first time (off topic, not articles) must not be fetched again."""
+    from sqlalchemy import delete
+
+    from monitor.db import Database
+    from monitor.db.models import FeedValidator
+
+    db_url = f"sqlite:///{work / 'replay-topics.db'}"
+    first = crawl_once(sources, db_url, extra, all_topics=False)
+    database = Database(db_url)
+    with database.session() as session:
+        session.execute(delete(FeedValidator))
+    database.dispose()
+    mark = len(logged(log, 0))
+    again = crawl_once(sources, db_url, extra, all_topics=False)
+    articles = sum(1 for r in logged(log, mark) if kind_of_path(r["path"]) == "article")
+    stats = first["stats"]
+    print(
+        f"replay with the watchlists: {stats.get('monitor/stored', 0)} stored, "
+        f"{stats.get('monitor/off_topic', 0)} off topic, {stats.get('monitor/not_articles', 0)} not articles; "
+        f"after every feed changed: {articles} article requests (limit: 0), "
+        f"{again['stats'].get('monitor/already_seen', 0)} dropped pages skipped, "
+        f"{again['stats'].get('monitor/already_archived', 0)} archived ones skipped"
+    )
 
 
 def main() -> None:
