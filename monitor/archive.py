@@ -23,7 +23,7 @@ from typing import Any
 
 from monitor.article import Article
 from monitor.dates import as_aware
-from monitor.db.seen import remember
+from monitor.db.seen import ARCHIVED_AS, remember
 from monitor.db.session import Database
 from monitor.db.store import Store, utcnow
 from monitor.dedup import CopyIndex, agency_credit
@@ -168,8 +168,12 @@ class Archive:
         raw: RawHtml | None = None,
         external_id: str | None = None,
         prepared: Prepared | None = None,
+        requested_url: str | None = None,
     ) -> Outcome:
         """Store ``article`` (already language-tagged and topic-matched) unless it is there already.
+
+        ``requested_url``: the URL the crawl asked for; when it is not the canonical URL the article is
+        archived under, it is remembered as another URL of it (``monitor.db.seen``), in the same transaction.
 
         ``prepared``: its pure half (``monitor.prepared``) computed beforehand, by an extraction worker;
         computed here when missing or when it no longer fits the article.
@@ -216,6 +220,9 @@ class Archive:
                 article_id = self.store.add_article(session, values, page)
                 if article_id is None:  # lost a race with another writer: the other row stands
                     existing = self.store.existing_article(session, canonical, source_id, digest, external_id) or 0
+            alias = canonical_url(requested_url) if requested_url else None
+            if alias is not None and alias != canonical and (article_id or existing):
+                remember(session, alias, source_id, ARCHIVED_AS, str(article_id or existing), fetched)
             if article_id is not None:
                 self.store.add_topics(session, article_id, [(t.topic, t.location, t.terms, t.score) for t in topics])
                 copy_of = self._record_copy(session, article_id, article, prepared, when)

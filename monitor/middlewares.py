@@ -32,7 +32,7 @@ from w3lib.encoding import html_to_unicode
 
 from monitor.db import Database
 from monitor.db.feeds import FeedStore, Polling, SourceInfo, Validators, ValidatorUpdate
-from monitor.db.seen import SeenRule, seen_reason
+from monitor.db.seen import ARCHIVED_AS, SeenRule, seen_reason
 from monitor.db.store import Store
 from monitor.faults import CUT_AT_MAXSIZE, OffSource, Skipped, attempts, first_url, record_fault
 from monitor.health import DISCOVERY_KINDS, error_kind, stat_key
@@ -232,7 +232,9 @@ class ArchivedUrlMiddleware:
                 if store.archived([canonical], self._reader):
                     return "archived"
                 seen = seen_reason(self._reader, canonical) if self.rule is not None else None
-                return "seen" if seen is not None and self.rule is not None and self.rule.skips(*seen) else None
+                if seen is None or self.rule is None or not self.rule.skips(*seen):
+                    return None
+                return "archived" if seen[0] == ARCHIVED_AS else "seen"  # another URL of an archived article
             except DBAPIError as exc:  # a database restarted mid-crawl: once more on a new connection
                 self._reader.close()
                 self._reader = None

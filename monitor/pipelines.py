@@ -235,7 +235,15 @@ class StoragePipeline(_Base):
             return item
         ref = self._source_ref(item.source)
         raw = RawHtml(item.body, item.encoding, item.content_type, item.status)
-        added = self._thread.submit(self.archive.add, item.article, ref, item.topics, raw, prepared=item.prepared)
+        added = self._thread.submit(
+            self.archive.add,
+            item.article,
+            ref,
+            item.topics,
+            raw,
+            prepared=item.prepared,
+            requested_url=item.requested_url,
+        )
         outcome = await wait_for(added)
         if outcome.status == "duplicate":
             self._inc("duplicates")

@@ -14,7 +14,7 @@ from monitor.archive import Archive, SourceRef
 from monitor.crawl import CrawlOptions, CrawlReport, crawl_in_subprocess
 from monitor.db import Database
 from monitor.db.models import Article, SeenPage
-from monitor.db.seen import NOT_ARTICLE, OFF_TOPIC, SeenRule, seen_reason
+from monitor.db.seen import ARCHIVED_AS, NOT_ARTICLE, OFF_TOPIC, SeenRule, seen_reason
 from monitor.sources import Source
 from tests.discovery_server import LocalServer, Route, article, serve
 
@@ -24,6 +24,7 @@ OFF_TOPIC_PAGE = "/news/cup-final-report"
 LIVE_PAGE = "/news/live/council-debate-live"
 ON_TOPIC_PAGE = "/news/council-cameras"
 LATER_PAGE = "/news/cameras-audit-published"
+PROXY_PAGE = "/r/8812"  # a feed proxy's link: the page's rel=canonical is /news/proxied-cameras-story
 
 
 def _off_topic() -> bytes:
@@ -69,11 +70,12 @@ def _requested(server: LocalServer, since: int) -> list[str]:
 def site() -> Iterator[LocalServer]:
     routes = {
         "/robots.txt": Route(b"User-agent: *\nAllow: /\n", "text/plain"),
-        "/rss.xml": Route(_feed([ON_TOPIC_PAGE, OFF_TOPIC_PAGE, LIVE_PAGE]), "application/rss+xml"),
+        "/rss.xml": Route(_feed([ON_TOPIC_PAGE, OFF_TOPIC_PAGE, LIVE_PAGE, PROXY_PAGE]), "application/rss+xml"),
         ON_TOPIC_PAGE: Route(article("council-cameras", "Council cameras")),
         OFF_TOPIC_PAGE: Route(_off_topic()),
         LIVE_PAGE: Route(_live_blog()),
         LATER_PAGE: Route(article("cameras-audit-published", "Cameras audit published")),
+        PROXY_PAGE: Route(article("proxied-cameras-story", "Proxied cameras story")),
     }
     with serve(routes) as servers:
         yield servers[0]
@@ -82,7 +84,7 @@ def site() -> Iterator[LocalServer]:
 def test_dropped_pages_are_remembered_and_not_fetched_again(site: LocalServer, tmp_path: Path) -> None:
     db_url = f"sqlite:///{tmp_path / 'archive.db'}"
     first = _crawl(site, db_url)
-    assert first.stats["monitor/stored"] == 1
+    assert first.stats["monitor/stored"] == 2
     assert first.stats["monitor/off_topic"] == 1 and first.stats["monitor/not_articles"] == 1
     database = Database(db_url)
     try:
@@ -91,20 +93,25 @@ def test_dropped_pages_are_remembered_and_not_fetched_again(site: LocalServer, t
                 row.canonical_url.removeprefix(site.base): (row.reason, row.source_id)
                 for row in session.scalars(select(SeenPage))
             }
-        assert {url: reason for url, (reason, _) in seen.items()} == {OFF_TOPIC_PAGE: OFF_TOPIC, LIVE_PAGE: NOT_ARTICLE}
+        assert {url: reason for url, (reason, _) in seen.items()} == {
+            OFF_TOPIC_PAGE: OFF_TOPIC,
+            LIVE_PAGE: NOT_ARTICLE,
+            PROXY_PAGE: ARCHIVED_AS,
+        }
 
         # the feed changes (a new article): only the new article is fetched
         site.routes["/rss.xml"] = Route(
-            _feed([LATER_PAGE, ON_TOPIC_PAGE, OFF_TOPIC_PAGE, LIVE_PAGE]), "application/rss+xml"
+            _feed([LATER_PAGE, ON_TOPIC_PAGE, OFF_TOPIC_PAGE, LIVE_PAGE, PROXY_PAGE]), "application/rss+xml"
         )
         mark = len(site.hits)
         second = _crawl(site, db_url)
         requested = _requested(site, mark)
         assert LATER_PAGE in requested
-        assert not {OFF_TOPIC_PAGE, LIVE_PAGE, ON_TOPIC_PAGE} & set(requested), requested
+        assert not {OFF_TOPIC_PAGE, LIVE_PAGE, ON_TOPIC_PAGE, PROXY_PAGE} & set(requested), requested
         assert second.stats["monitor/stored"] == 1
         assert second.stats["monitor/already_seen"] == 2
-        assert second.per_source["alpha"]["skipped_articles"] == 3
+        assert second.stats["monitor/already_archived"] == 2  # the article, and the one behind the proxy link
+        assert second.per_source["alpha"]["skipped_articles"] == 4
 
         # other watchlists may keep the off-topic page: once the feed changes again, it is fetched, and kept
         site.routes["/rss.xml"] = Route(_feed([OFF_TOPIC_PAGE, LIVE_PAGE]), "application/rss+xml")
@@ -124,7 +131,13 @@ def test_dropped_pages_are_remembered_and_not_fetched_again(site: LocalServer, t
 
         with database.session() as session:
             urls = {url.removeprefix(site.base) for url in session.scalars(select(Article.canonical_url))}
-        assert urls == {ON_TOPIC_PAGE, LATER_PAGE, OFF_TOPIC_PAGE, "/news/council-debate-live"}  # its rel=canonical
+        assert urls == {
+            ON_TOPIC_PAGE,
+            LATER_PAGE,
+            OFF_TOPIC_PAGE,
+            "/news/council-debate-live",
+            "/news/proxied-cameras-story",
+        }  # its rel=canonical
     finally:
         database.dispose()
 
@@ -145,6 +158,7 @@ def test_a_seen_page_is_skipped_only_while_its_reason_holds() -> None:
     assert rule.skips(NOT_ARTICLE, "liveblog")
     assert not SeenRule("digest-1", frozenset({"article", "liveblog"})).skips(NOT_ARTICLE, "liveblog")
     assert not SeenRule(None, frozenset({"article"})).skips(OFF_TOPIC, "digest-1")  # every topic kept
+    assert rule.skips(ARCHIVED_AS, "12") and SeenRule(None, frozenset()).skips(ARCHIVED_AS, "12")
     assert not rule.skips("unknown", "x")
 
 

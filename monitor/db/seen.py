@@ -1,4 +1,4 @@
-"""Pages a crawl fetched, examined and did not archive, so that the next crawls leave them alone.
+"""Pages a crawl fetched and did not archive under that URL, so that the next crawls leave them alone.
 
 A feed or a section page lists mostly articles our watchlists do not keep, and some live blogs, videos and
 index pages; the archive holds none of them, so without a memory every crawl of a changed feed fetched
@@ -8,6 +8,9 @@ depends on, and ``SeenRule`` says whether it still holds:
 - ``off_topic``: the digest of the watchlists that rejected it. Other watchlists (one added with ``monitor
   topics add``, a query changed) may keep it: it is fetched again. ``MONITOR_ALL_TOPICS`` keeps everything.
 - ``not_article``: its page type. A type added to ``MONITOR_PAGE_TYPES`` makes its pages fetched again.
+- ``archived_as``: the URL a feed links to is not the one the article was archived under (its
+  ``rel=canonical``, a redirect's target, a feed proxy's link): the article's id. Always skipped, else such
+  an article would be fetched again by every crawl that reads the feed, only to be found a duplicate.
 
 ``--refresh`` (``MONITOR_REFRESH``) fetches everything again, these pages included.
 """
@@ -27,7 +30,8 @@ from monitor.db.models import SeenPage
 
 OFF_TOPIC = "off_topic"
 NOT_ARTICLE = "not_article"
-REASONS = (OFF_TOPIC, NOT_ARTICLE)
+ARCHIVED_AS = "archived_as"  # another URL of an archived article (detail: its id)
+REASONS = (OFF_TOPIC, NOT_ARTICLE, ARCHIVED_AS)
 
 _LOOKUP = select(SeenPage.reason, SeenPage.detail).where(SeenPage.canonical_url == bindparam("url"))
 
@@ -44,7 +48,7 @@ class SeenRule:
             return self.watchlists_digest is not None and detail == self.watchlists_digest
         if reason == NOT_ARTICLE:
             return detail not in self.page_types
-        return False
+        return reason == ARCHIVED_AS
 
 
 def seen_reason(connection: Connection, canonical_url: str) -> tuple[str, str] | None:
