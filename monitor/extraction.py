@@ -36,7 +36,15 @@ from monitor.dedup import agency_credit
 from monitor.extract_authors import read_byline, split_authors, text_byline
 from monitor.extract_body import extract_body
 from monitor.extract_meta import PageData, read_page_data
-from monitor.extract_title import choose_title, clean_title, compact, headline_candidates, site_name_forms
+from monitor.extract_title import (
+    choose_title,
+    clean_title,
+    compact,
+    headline_candidates,
+    heading_text,
+    normalise,
+    site_name_forms,
+)
 from monitor.language import detect_language
 
 __all__ = ["ExtractionError", "clean_title", "extract_article", "split_authors"]
@@ -116,6 +124,7 @@ def _extract(markup: str, url: str) -> Article:
     article = Article(url=url, text=body.text, site_name=site_name)
     article.canonical_url = _canonical(tree, data, url)
     _set_title(article, tree, data, site_name)
+    article.text = _without_headline(article.text, article.title, tree)
     header = _header_text(tree)
     _set_dates(article, tree, data, markup, header)
     site_names = site_name_forms(site_name, url) | {compact(n) for n in (structured.publisher,) if n}
@@ -220,6 +229,20 @@ def _language_sample(text: str) -> str:
     """A bounded slice of the body for langdetect, from the first full paragraph on."""
     lines = [line for line in text.split("\n") if len(line) > 80] or [text]
     return "\n".join(lines)[:LANGUAGE_SLICE_CHARS]
+
+
+def _without_headline(text: str, title: str | None, tree: Any) -> str:
+    """The body without a first line that repeats the headline (an ``<h1>`` inside the article container,
+    as AP News and Le Parisien print it): the headline is the title, not a paragraph of the text."""
+    first, newline, rest = text.partition("\n")
+    if not newline or not rest.strip():
+        return text
+    line = normalise(first)
+    if not line:
+        return text
+    headlines = {normalise(title)} if title else set()
+    headlines.update(normalise(heading_text(h)) for h in tree.iter("h1"))
+    return rest.lstrip("\n") if line in headlines else text
 
 
 def _set_title(article: Article, tree: Any, data: PageData, site: str | None) -> None:

@@ -539,3 +539,25 @@ def test_more_paywall_notices_are_removed_and_flagged(line: str) -> None:
     text = f"Le texte de l'article commence ici.\n{line}"
     assert remove_boilerplate(text) == ("Le texte de l'article commence ici.", True)
     assert remove_boilerplate("Il vous reste 3 jours pour répondre à la consultation publique.")[1] is False
+
+
+def test_a_headline_printed_inside_the_article_is_not_the_first_paragraph() -> None:
+    """AP News and Le Parisien print the ``<h1>`` inside the article container: trafilatura keeps it as the
+    body's first line. A first line that merely starts like the headline stays."""
+    paragraphs = "".join(
+        f"<p>THE HAGUE, Netherlands (AP) — Paragraph {i}: the Dutch data protection authority fined Clearview AI "
+        f"for building an illegal database of billions of photos of faces, number {i}.</p>"
+        for i in range(1, 6)
+    )
+    html = (
+        '<html lang="en"><head><title>Dutch regulator fines Clearview AI | AP News</title>'
+        '<meta property="og:title" content="Dutch regulator fines Clearview AI"></head><body><main>'
+        f"<article><h1>Dutch regulator fines Clearview AI</h1>{paragraphs}</article></main></body></html>"
+    )
+    article = extract_article(html, "https://apnews.com/article/clearview-fine-netherlands")
+    assert article.title == "Dutch regulator fines Clearview AI"
+    assert article.text.startswith("THE HAGUE, Netherlands (AP) — Paragraph 1")
+    kept = html.replace(
+        "<h1>Dutch regulator fines Clearview AI</h1>", "<p>Dutch regulator fines Clearview AI again.</p>"
+    )
+    assert extract_article(kept, "https://apnews.com/article/x").text.startswith("Dutch regulator fines Clearview AI")
