@@ -40,8 +40,8 @@ from monitor.extract_title import (
     choose_title,
     clean_title,
     compact,
-    headline_candidates,
     heading_text,
+    headline_candidates,
     normalise,
     site_name_forms,
 )
