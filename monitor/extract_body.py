@@ -116,6 +116,23 @@ _PAYWALL = re.compile(
     re.IGNORECASE,
 )
 
+# what only a cut article prints, wherever the page puts it (a paywall box outside the body's container):
+# not the "Réservé aux abonnés" badges of the links to other articles
+_TRUNCATION_NOTICE = re.compile(
+    r"la suite est réservée aux abonné|il vous reste \d+ ?% (?:de cet article|(?:à|a) (?:découvrir|lire))|"
+    r"cet article est réservé aux abonné|vous souhaitez lire la suite|"
+    r"subscribe (?:now )?to (?:continue|keep) reading|to continue reading,? (?:please )?(?:subscribe|log ?in|sign in)|"
+    r"this (?:article|story) is (?:only available )?(?:exclusively )?for (?:paying )?subscribers",
+    re.IGNORECASE,
+)
+
+
+def page_paywall_notice(tree: Any) -> bool:
+    """Whether the page prints a notice that the article is cut for non-subscribers, anywhere in its visible
+    text (call after ``extract_body``, which removes scripts and styles from the tree)."""
+    body = tree.find(".//body")
+    return bool(_TRUNCATION_NOTICE.search(" ".join((body if body is not None else tree).text_content().split())))
+
 
 @dataclass
 class Body:

@@ -34,7 +34,7 @@ from monitor.article import Article
 from monitor.dates import labelled_dates, parse_iso, parse_text_date
 from monitor.dedup import agency_credit
 from monitor.extract_authors import read_byline, split_authors, text_byline
-from monitor.extract_body import extract_body
+from monitor.extract_body import extract_body, page_paywall_notice
 from monitor.extract_meta import PageData, read_page_data
 from monitor.extract_title import (
     choose_title,
@@ -150,6 +150,7 @@ def _extract(markup: str, url: str) -> Article:
     article.is_paywalled = (
         structured.free is False
         or body.paywall_notice
+        or page_paywall_notice(tree)
         or (data.first("article:content_tier") or "").lower() in ("locked", "metered")
     )
     article.page_type = _page_type(

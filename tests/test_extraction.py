@@ -561,3 +561,22 @@ def test_a_headline_printed_inside_the_article_is_not_the_first_paragraph() -> N
         "<h1>Dutch regulator fines Clearview AI</h1>", "<p>Dutch regulator fines Clearview AI again.</p>"
     )
     assert extract_article(kept, "https://apnews.com/article/x").text.startswith("Dutch regulator fines Clearview AI")
+
+
+def test_a_paywall_box_outside_the_body_flags_the_teaser_but_subscriber_badges_do_not() -> None:
+    paragraphs = "".join(
+        f"<p>Paragraphe {i} : la CNIL a mis en demeure une commune qui utilisait la reconnaissance faciale "
+        f"dans ses caméras de vidéosurveillance, sans base légale, selon la décision numéro {i}.</p>"
+        for i in range(1, 4)
+    )
+    related = '<aside><ul><li><a href="/a">Un autre sujet</a> <span>Réservé aux abonnés</span></li></ul></aside>'
+    free = (
+        '<html lang="fr"><head><title>La CNIL met en demeure une commune</title></head><body>'
+        f"<article><h1>La CNIL met en demeure une commune</h1>{paragraphs}</article>{related}</body></html>"
+    )
+    assert not extract_article(free, "https://www.leparisien.fr/high-tech/cnil.php").is_paywalled
+    box = '<div class="paywall"><p class="paywall_title">La suite est réservée aux abonnés.</p></div>'
+    teaser = free.replace("</article>", f"</article>{box}")
+    article = extract_article(teaser, "https://www.leparisien.fr/high-tech/cnil.php")
+    assert article.is_paywalled
+    assert "réservée aux abonnés" not in article.text
