@@ -42,7 +42,10 @@ AGENCIES = {
 # credit forms around an agency name ({a}); the dateline "(AFP)" counts anywhere
 _ANYWHERE = [r"\(\s*(?:{a})\s*\)"]
 _HEAD_OR_TAIL = [
-    r"(?i:\bavec|\bwith|\bsource\s*:|\bpar|\bby|\bfrom|©|\(c\))\s*(?:l['’]|(?i:the)\s+(?=Associated Press))?(?:{a})\b",
+    # a credit names the agency bare ("avec AFP", "Par AFP"); "contactée par l'AFP", "selon l'AFP" cite it
+    r"(?i:\bsource\s*:)\s*(?:l['’])?(?:{a})\b",
+    r"(?<!interview )(?<!interviewed )(?<!told )(?<!contacted )(?<!reached )"
+    r"(?i:\bavec|\bwith|\bpar|\bby|\bfrom|©|\(c\))\s*(?:(?i:the)\s+(?=Associated Press))?(?:{a})\b",
     # "Associated Press writer Matt O'Brien contributed to this report"
     r"(?:{a})\s+(?i:writers?|reporters?|correspondents?)\b[^\n]{{0,80}}(?i:contributed)",
     r"(?:^|\n)\W{{0,3}}(?:{a})\s*[-—–:|]",  # "AFP — …" opening a line

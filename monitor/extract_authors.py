@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from monitor.dedup import AGENCIES, agencies_named
+from monitor.dedup import AGENCIES, agencies_named, agency_credit
 from monitor.extract_meta import PageData, squash
 
 PER_PERSON_META = ("dc.creator", "citation_author", "parsely-author", "sailthru.author", "article:author_name")
@@ -35,6 +35,10 @@ BYLINE_META = ("author", "article:author", "byl", "dcterms.creator", "cxensepars
 BYLINE_XPATH = (  # one pass over the page (a union of seven paths walked it seven times)
     '//*[@rel="author" or contains(@class, "byline") or contains(@class, "author-name")'
     ' or contains(@class, "author__name") or contains(@class, "article-author")'
+    ' or contains(@class, "signature") or contains(@class, "auteur")]'
+)
+AUTHOR_AREA_XPATH = (
+    '//*[@rel="author" or contains(@class, "byline") or contains(@class, "author")'
     ' or contains(@class, "signature") or contains(@class, "auteur")]'
 )
 MAX_BYLINE_ELEMENTS = 12
@@ -63,7 +67,8 @@ _ROLE = re.compile(  # job titles: dropped
 _DESK = re.compile(  # organisations and desks: kept as credits
     r"\b(?:staff|team|desk|newsroom|rédaction|redaction|bureau|service|agency|agence|news|"
     r"press|presse|media|médias|online|digital|équipe|magazine|times|post|daily|journal|herald|tribune|"
-    r"gazette|radio|tv|television|channel|editorial|wire|wires)\b",
+    r"gazette|radio|radios|tv|television|televisions|télévision|télévisions|channel|editorial|wire|wires|"
+    r"group|groupe|network|networks|broadcasting|broadcast|editions|éditions|publishing|publications)\b",
     re.IGNORECASE,
 )
 _MONTHS = (
@@ -168,7 +173,27 @@ def read_byline(tree: Any, data: PageData, site_names: set[str]) -> Byline:
             found.organisation = [] if joint else organisation_byline(credits)
             found.organisation_origin = origin
             looking = not found.organisation and not joint
+    if not any(agencies_named(credit) for credit in found.credits):
+        credited = _printed_agency(tree)  # "Théo Bernard avec AFP" printed, the JSON-LD naming the person alone
+        if credited:
+            _add_credit(found, credited)
     return found
+
+
+def _printed_agency(tree: Any) -> str | None:
+    """An agency credited in the printed byline ("<span class="author_name">Théo Bernard</span> avec AFP",
+    "Le Parisien avec AFP"): a credit form around the name, in a byline element or the line holding it."""
+    for element in tree.xpath(AUTHOR_AREA_XPATH)[:MAX_BYLINE_ELEMENTS]:
+        if element.tag in ("body", "article", "main", "html", "script", "style"):
+            continue
+        for area in (element, element.getparent()):
+            if area is None:
+                continue
+            text = squash(" ".join(area.itertext())[: 4 * MAX_BYLINE_CHARS])
+            credited = agency_credit(text) if len(text) <= MAX_BYLINE_CHARS else None
+            if credited:
+                return credited
+    return None
 
 
 def organisation_byline(credits: list[str]) -> list[str]:

@@ -580,3 +580,30 @@ def test_a_paywall_box_outside_the_body_flags_the_teaser_but_subscriber_badges_d
     article = extract_article(teaser, "https://www.leparisien.fr/high-tech/cnil.php")
     assert article.is_paywalled
     assert "réservée aux abonnés" not in article.text
+
+
+def test_agency_printed_beside_the_byline_and_agency_cited_in_the_text() -> None:
+    paragraphs = "".join(
+        f"<p>Paragraphe {i} : la police londonienne installe des caméras de reconnaissance faciale fixes à "
+        f"Croydon, une première en Europe, selon un communiqué publié mercredi, numéro {i}.</p>"
+        for i in range(1, 5)
+    )
+    ld = (
+        '{"@type": "NewsArticle", "headline": "Caméras fixes à Croydon", '
+        '"author": {"@type": "Person", "name": "Théo Bernard"}}'
+    )
+    html = (
+        f'<html lang="fr"><head><title>Caméras fixes à Croydon</title><script type="application/ld+json">{ld}</script>'
+        '</head><body><article><h1>Caméras fixes à Croydon</h1><div class="author_info">'
+        '<span class="author_name">Théo Bernard</span> avec AFP</div>'
+        f"{paragraphs}</article></body></html>"
+    )
+    article = extract_article(html, "https://www.bfmtv.com/tech/croydon_AV-202501150312.html")
+    assert article.authors == ["Théo Bernard"] and article.agency == "AFP"
+    cited = html.replace(" avec AFP", "").replace("Paragraphe 1 :", "Contactée par l'AFP, la police indique :")
+    assert extract_article(cited, "https://www.bfmtv.com/tech/croydon_AV-202501150312.html").agency is None
+
+
+def test_broadcasters_and_groups_are_not_persons() -> None:
+    assert split_authors("France Télévisions") == []
+    assert split_authors("Jean Dupont, Radio France") == ["Jean Dupont"]
