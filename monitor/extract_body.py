@@ -87,7 +87,16 @@ _BOILERPLATE = re.compile(
     r"voir les commentaires|réagissez\b|signaler un abus|les plus lus\W*$|offre spéciale\b|"
     r"article réservé à nos abonnés\W*$|cet article est paru dans\b|"
     r"story continues below|continue reading below|click to share on\b|sign in to comment|watch:|"
-    r"more from [\w '’&-]{1,30}$"
+    r"more from [\w '’&-]{1,30}$|"
+    # affiliate-link disclaimers, newsletter pitches, syndication footers
+    r"(?:quand|lorsque|si) vous achetez (?:un produit )?(?:via|par|grâce à) (?:nos|les|un de nos) liens|"
+    r"cet article (?:contient|peut contenir) des liens (?:affiliés|d['’]affiliation|sponsorisés)|"
+    r"when you (?:buy|purchase|shop) (?:something )?(?:through|via|using|from) (?:links|our links)|"
+    r"if you (?:buy|purchase) something (?:from|through|via) |(?:we|[\w .]{1,30}) may (?:earn|receive|get) "
+    r"(?:a |an )?(?:small )?(?:affiliate )?(?:commission|compensation)|"
+    r"this (?:article|post|story|page) (?:contains|may contain|includes) affiliate links|"
+    r"recevez (?:chaque (?:jour|semaine|matin|soir)|tous les (?:jours|matins)|gratuitement|l['’]essentiel|nos |notre )|"
+    r"article original publié sur\b|this (?:article|story) (?:originally|first) appeared (?:on|in)\b"
     r")",
     re.IGNORECASE,
 )
@@ -96,6 +105,12 @@ _BOILERPLATE = re.compile(
 _PHOTO_CREDIT = re.compile(
     r"^(?:[\w.'’ -]{1,40}\s*/\s*)+(?:AFP|AP|Reuters|REUTERS|EPA|Getty Images|MAXPPP|SIPA|Bloomberg|Abaca)"
     r"(?:\s*/\s*[\w.'’ -]{1,40})*\W*$|^(?:REUTERS|AFP|AP|EPA)\s*/\s*[\w.'’ -]+(?:/[\w.'’ -]+)*$"
+)
+# what screen readers are told of a link, printed inside the sentence: "Amazon.com Inc, opens new tab is…"
+_LINK_HINT = re.compile(
+    r",? ?\(?(?:opens|open) (?:in )?(?:a )?new (?:tab|window)\)?|"
+    r" ?\((?:s['’]ouvre dans une )?nouvelle fenêtre\)| ?- ?nouvelle fenêtre\b",
+    re.IGNORECASE,
 )
 _URL_LINE = re.compile(r"^\s*(?:[\w ]{1,20}:\s*)?(?:https?://|www\.)\S+\s*$")
 # "VIDÉO - …", "EN IMAGES - …": a link to another page of the site, labelled by its medium (upper case only)
@@ -313,7 +328,7 @@ def remove_boilerplate(text: str) -> tuple[str, bool]:
     kept: list[str] = []
     notice = False
     for line in text.split("\n"):
-        stripped = line.strip()
+        stripped = _LINK_HINT.sub("", line).strip()
         if not stripped:
             continue
         if len(stripped) <= MAX_BOILERPLATE_LINE:

@@ -607,3 +607,27 @@ def test_agency_printed_beside_the_byline_and_agency_cited_in_the_text() -> None
 def test_broadcasters_and_groups_are_not_persons() -> None:
     assert split_authors("France Télévisions") == []
     assert split_authors("Jean Dupont, Radio France") == ["Jean Dupont"]
+
+
+def test_affiliate_disclaimers_newsletter_pitches_and_link_hints_are_removed() -> None:
+    from monitor.extract_body import remove_boilerplate
+
+    noise = [
+        "Quand vous achetez via nos liens, Les Numériques peut percevoir une commission d’affiliation. En savoir plus",
+        "Cet article contient des liens affiliés.",
+        "When you purchase through links on our site, we may earn an affiliate commission.",
+        "If you buy something from a Verge link, Vox Media may earn a commission.",
+        "Recevez chaque semaine nos derniers tests, guides d’achat et bons plans.",
+        "Article original publié sur BFMTV.com",
+    ]
+    kept = [
+        "Amazon.com Inc is extending a moratorium on police use of its facial recognition software.",
+        "The commission may earn the right to audit the police cameras, the minister said.",
+        "Les habitants reçoivent chaque semaine un courrier de la mairie sur les caméras.",
+    ]
+    text = "\n".join([*noise, kept[0].replace("Inc", "Inc, opens new tab"), *kept[1:]])
+    cleaned, _ = remove_boilerplate(text)
+    assert cleaned.split("\n") == kept
+    assert remove_boilerplate("Voir le rapport de la CNIL (nouvelle fenêtre) publié jeudi.")[0] == (
+        "Voir le rapport de la CNIL publié jeudi."
+    )
