@@ -34,7 +34,8 @@ PER_PERSON_META = ("dc.creator", "citation_author", "parsely-author", "sailthru.
 BYLINE_META = ("author", "article:author", "byl", "dcterms.creator", "cxenseparse:author")
 BYLINE_XPATH = (  # one pass over the page (a union of seven paths walked it seven times)
     '//*[@rel="author" or contains(@class, "byline") or contains(@class, "author-name")'
-    ' or contains(@class, "author__name") or contains(@class, "article-author")'
+    ' or contains(@class, "author__name") or contains(@class, "author_name") or contains(@class, "article-author")'
+    ' or contains(@class, "__author")'
     ' or contains(@class, "signature") or contains(@class, "auteur")]'
 )
 AUTHOR_AREA_XPATH = (
@@ -49,7 +50,8 @@ PARTICLES = frozenset(
 )
 _PREFIX = re.compile(
     r"^(?:(?:written|reported|reporting|words|text|story|posted|published|compiled|edited|photos?)\s+by|by|par|"
-    r"de|from|texte|auteur|auteurs|author|authors|propos recueillis par|publié par|écrit par)\s*[:\-–]?\s+",
+    r"de|from|texte|auteur|auteurs|author|authors|(?:propos )?recueillis? par|recueillie?s? par|"
+    r"entretien réalisé par|interview by|analyse de|publié par|écrit par|rédigé par|article rédigé par)\s*[:\-–]?\s+",
     re.IGNORECASE,
 )
 _CUT = re.compile(

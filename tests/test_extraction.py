@@ -631,3 +631,20 @@ def test_affiliate_disclaimers_newsletter_pitches_and_link_hints_are_removed() -
     assert remove_boilerplate("Voir le rapport de la CNIL (nouvelle fenêtre) publié jeudi.")[0] == (
         "Voir le rapport de la CNIL publié jeudi."
     )
+
+
+def test_interview_credits_and_double_underscore_byline_classes() -> None:
+    assert split_authors("Recueilli par Marie Lemaire") == ["Marie Lemaire"]
+    assert split_authors("Propos recueillis par Jean Dupont et Anne Martin") == ["Jean Dupont", "Anne Martin"]
+    assert split_authors("Entretien réalisé par Paul Durand") == ["Paul Durand"]
+    paragraphs = "".join(
+        f"<p>Paragraphe {i} : la reconnaissance faciale dans les stades inquiète la Défenseure des droits, "
+        f"qui demande un débat public avant toute expérimentation, numéro {i}.</p>"
+        for i in range(1, 5)
+    )
+    html = (
+        '<html lang="fr"><head><title>Reconnaissance faciale dans les stades</title></head><body><article>'
+        '<h1>Reconnaissance faciale dans les stades</h1><div class="article__author">Recueilli par '
+        f'<a href="/auteur/marie-lemaire">Marie Lemaire</a></div>{paragraphs}</article></body></html>'
+    )
+    assert extract_article(html, "https://www.la-croix.com/france/stades").authors == ["Marie Lemaire"]
