@@ -48,6 +48,7 @@ _HEAD_OR_TAIL = [
     r"(?i:\bavec|\bwith|\bpar|\bby|\bfrom|©|\(c\))\s*(?:(?i:the)\s+(?=Associated Press))?(?:{a})\b",
     # "Associated Press writer Matt O'Brien contributed to this report"
     r"(?:{a})\s+(?i:writers?|reporters?|correspondents?)\b[^\n]{{0,80}}(?i:contributed)",
+    r"(?:{a})\s+(?i:contributed to this (?:report|story|article))",  # "The Associated Press contributed to…"
     r"(?:^|\n)\W{{0,3}}(?:{a})\s*[-—–:|]",  # "AFP — …" opening a line
     r"[-—–|/]\s*(?:{a})\W{{0,3}}(?:$|\n)",  # "… — AFP" closing a line
     r"(?:^|\n)\s*(?:{a})\s*(?:$|\n)",  # "AFP" alone on a line

@@ -31,7 +31,10 @@ BOILERPLATE = (
         ("Le texte de l'article, sans aucune mention d'agence.", "Agence France-Presse", "AFP"),
         ("Text. " * 80 + "\nThis story was originally published by The Associated Press.", None, "AP"),
         ("Text. " * 80 + "\nAssociated Press writer Matt O'Brien contributed to this report.", None, "AP"),
+        ("Text. " * 80 + "\nThe Associated Press contributed to this report.", None, "AP"),
         ("The book by the Reuters journalist was a hit. " * 6, None, None),
+        ("Contactée par l'AFP, l'entreprise a démenti toute utilisation de la reconnaissance faciale.", None, None),
+        ("He said in an interview with AFP that the cameras would stay. " * 3, None, None),
         # quotes and look-alikes are not credits
         ("La CNIL a infligé une amende, selon l'AFP, qui cite un porte-parole. " * 6, None, None),
         ("The company told Reuters on Monday that it would appeal. " * 6, None, None),
