@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -283,6 +283,10 @@ def _set_dates(article: Article, tree: Any, data: PageData, markup: str, header:
             article.published_at = value
             article.provenance["published_at"] = origin
             break
+    if article.provenance.get("published_at") == "htmldate" and article.published_at is not None:
+        printed = parse_text_date(header)  # htmldate gives the day; "Le 03/03/2025 à 17:29" gives the time too
+        if printed is not None and printed.date() == article.published_at.date() and printed.time() != time():
+            article.published_at, article.provenance["published_at"] = printed, "text"
     updates: list[tuple[str, datetime | None]] = [
         ("json-ld", parse_iso(structured.modified)),
         ("meta", _first_date(data.all(*MODIFIED_META))),

@@ -648,3 +648,23 @@ def test_interview_credits_and_double_underscore_byline_classes() -> None:
         f'<a href="/auteur/marie-lemaire">Marie Lemaire</a></div>{paragraphs}</article></body></html>'
     )
     assert extract_article(html, "https://www.la-croix.com/france/stades").authors == ["Marie Lemaire"]
+
+
+def test_a_date_printed_without_label_keeps_its_time() -> None:
+    paragraphs = "".join(
+        f"<p>Paragraphe {i} : la mairie renonce aux caméras de reconnaissance faciale après l'avis de la CNIL, "
+        f"qui rappelle l'absence de cadre légal, selon le conseil municipal, numéro {i}.</p>"
+        for i in range(1, 5)
+    )
+    html = (
+        '<html lang="fr"><head><title>La mairie renonce aux caméras</title></head><body><article>'
+        '<h1>La mairie renonce aux caméras</h1><div class="article__date">Le 03/03/2025 à 17:29</div>'
+        f"{paragraphs}</article></body></html>"
+    )
+    article = extract_article(html, "https://www.la-croix.com/france/mairie-cameras")
+    assert article.published_at is not None
+    assert (article.published_at.date().isoformat(), article.published_at.hour, article.published_at.minute) == (
+        "2025-03-03",
+        17,
+        29,
+    )
