@@ -175,27 +175,35 @@ def read_byline(tree: Any, data: PageData, site_names: set[str]) -> Byline:
             found.organisation = [] if joint else organisation_byline(credits)
             found.organisation_origin = origin
             looking = not found.organisation and not joint
-    if not any(agencies_named(credit) for credit in found.credits):
-        credited = _printed_agency(tree)  # "Théo Bernard avec AFP" printed, the JSON-LD naming the person alone
-        if credited:
-            _add_credit(found, credited)
     return found
 
 
-def _printed_agency(tree: Any) -> str | None:
+def printed_agency(tree: Any) -> str | None:
     """An agency credited in the printed byline ("<span class="author_name">Théo Bernard</span> avec AFP",
     "Le Parisien avec AFP"): a credit form around the name, in a byline element or the line holding it."""
     for element in tree.xpath(AUTHOR_AREA_XPATH)[:MAX_BYLINE_ELEMENTS]:
         if element.tag in ("body", "article", "main", "html", "script", "style"):
             continue
         for area in (element, element.getparent()):
-            if area is None:
-                continue
-            text = squash(" ".join(area.itertext())[: 4 * MAX_BYLINE_CHARS])
-            credited = agency_credit(text) if len(text) <= MAX_BYLINE_CHARS else None
+            text = _short_text(area) if area is not None else None
+            credited = agency_credit(text) if text else None
             if credited:
                 return credited
     return None
+
+
+def _short_text(element: Any) -> str | None:
+    """The element's text squashed, or None when longer than a byline: read only as far as needed (the
+    parent of a byline can be the whole article)."""
+    pieces: list[str] = []
+    size = 0
+    for piece in element.itertext():
+        pieces.append(piece)
+        size += len(piece)
+        if size > 4 * MAX_BYLINE_CHARS:
+            return None
+    text = squash(" ".join(pieces))
+    return text if len(text) <= MAX_BYLINE_CHARS else None
 
 
 def organisation_byline(credits: list[str]) -> list[str]:

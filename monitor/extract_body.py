@@ -142,11 +142,16 @@ _TRUNCATION_NOTICE = re.compile(
 )
 
 
+# the text nodes that may hold such a notice, found in C before any regex runs
+_NOTICE_CANDIDATES = lxml_etree.XPath(
+    "//text()[contains(., 'abonn') or contains(., 'reste') or contains(., 'la suite') or contains(., 'ubscri')]"
+)
+
+
 def page_paywall_notice(tree: Any) -> bool:
     """Whether the page prints a notice that the article is cut for non-subscribers, anywhere in its visible
     text (call after ``extract_body``, which removes scripts and styles from the tree)."""
-    body = tree.find(".//body")
-    return bool(_TRUNCATION_NOTICE.search(" ".join((body if body is not None else tree).text_content().split())))
+    return any(_TRUNCATION_NOTICE.search(" ".join(str(node).split())) for node in _NOTICE_CANDIDATES(tree))
 
 
 @dataclass

@@ -32,8 +32,8 @@ from trafilatura.utils import load_html
 
 from monitor.article import Article
 from monitor.dates import labelled_dates, parse_iso, parse_text_date
-from monitor.dedup import agency_credit
-from monitor.extract_authors import read_byline, split_authors, text_byline
+from monitor.dedup import agencies_named, agency_credit, mentions_agency
+from monitor.extract_authors import printed_agency, read_byline, split_authors, text_byline
 from monitor.extract_body import extract_body, page_paywall_notice
 from monitor.extract_meta import PageData, read_page_data
 from monitor.extract_title import (
@@ -87,6 +87,7 @@ SHORT_PAGE_WORDS = 120
 MIN_TEASERS = 4
 MIN_CARDS = 6
 LANGUAGE_SLICE_CHARS = 300
+TEASER_CHARS = 4_000  # longer texts are not paywall teasers: the page-wide search for a notice is skipped
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 
 
@@ -140,6 +141,10 @@ def _extract(markup: str, url: str) -> Article:
     article.credits = byline.credits
     if byline.origin:
         article.provenance["authors"] = byline.origin
+    if not any(agencies_named(credit) for credit in byline.credits) and mentions_agency(markup):
+        printed = printed_agency(tree)  # "Théo Bernard avec AFP" printed, the JSON-LD naming the person alone
+        if printed:
+            byline.credits.append(printed)
     article.agency = agency_credit(article.text, byline=" ; ".join(byline.credits + byline.authors) or None)
     article.declared_language = _declared_language(tree, data)
     article.language = detect_language(_language_sample(article.text), article.declared_language)
@@ -150,7 +155,7 @@ def _extract(markup: str, url: str) -> Article:
     article.is_paywalled = (
         structured.free is False
         or body.paywall_notice
-        or page_paywall_notice(tree)
+        or (len(article.text) < TEASER_CHARS and page_paywall_notice(tree))  # a teaser is short
         or (data.first("article:content_tier") or "").lower() in ("locked", "metered")
     )
     article.page_type = _page_type(
