@@ -142,9 +142,9 @@ def _extract(markup: str, url: str) -> Article:
     if byline.origin:
         article.provenance["authors"] = byline.origin
     if not any(agencies_named(credit) for credit in byline.credits) and mentions_agency(markup):
-        printed = printed_agency(tree)  # "Théo Bernard avec AFP" printed, the JSON-LD naming the person alone
-        if printed:
-            byline.credits.append(printed)
+        credited = printed_agency(tree)  # "Théo Bernard avec AFP" printed, the JSON-LD naming the person alone
+        if credited:
+            byline.credits.append(credited)
     article.agency = agency_credit(article.text, byline=" ; ".join(byline.credits + byline.authors) or None)
     article.declared_language = _declared_language(tree, data)
     article.language = detect_language(_language_sample(article.text), article.declared_language)
