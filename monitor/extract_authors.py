@@ -27,6 +27,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from lxml import etree
+
 from monitor.dedup import AGENCIES, agencies_named, agency_credit
 from monitor.extract_meta import PageData, squash
 
@@ -38,10 +40,11 @@ BYLINE_XPATH = (  # one pass over the page (a union of seven paths walked it sev
     ' or contains(@class, "__author")'
     ' or contains(@class, "signature") or contains(@class, "auteur")]'
 )
-AUTHOR_AREA_XPATH = (
-    '//*[@rel="author" or contains(@class, "byline") or contains(@class, "author")'
+AUTHOR_AREA_XPATH = (  # below the headline's container
+    './/*[@rel="author" or contains(@class, "byline") or contains(@class, "author")'
     ' or contains(@class, "signature") or contains(@class, "auteur")]'
 )
+_AUTHOR_AREAS = etree.XPath(AUTHOR_AREA_XPATH)
 MAX_BYLINE_ELEMENTS = 12
 MAX_BYLINE_CHARS = 200
 PARTICLES = frozenset(
@@ -181,12 +184,21 @@ def read_byline(tree: Any, data: PageData, site_names: set[str]) -> Byline:
 def printed_agency(tree: Any) -> str | None:
     """An agency credited in the printed byline ("<span class="author_name">Théo Bernard</span> avec AFP",
     "Le Parisien avec AFP"): a credit form around the name, in a byline element or the line holding it."""
-    for element in tree.xpath(AUTHOR_AREA_XPATH)[:MAX_BYLINE_ELEMENTS]:
+    heading = next(tree.iter("h1"), None)  # the byline is printed near the headline: look around it only
+    if heading is None:
+        return None
+    scope = heading
+    for _ in range(3):
+        parent = scope.getparent()
+        if parent is None or parent.tag in ("body", "html"):
+            break
+        scope = parent
+    for element in _AUTHOR_AREAS(scope)[:MAX_BYLINE_ELEMENTS]:
         if element.tag in ("body", "article", "main", "html", "script", "style"):
             continue
         for area in (element, element.getparent()):
             text = _short_text(area) if area is not None else None
-            credited = agency_credit(text) if text else None
+            credited = agency_credit(text) if text and agencies_named(text) else None
             if credited:
                 return credited
     return None

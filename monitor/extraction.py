@@ -32,7 +32,7 @@ from trafilatura.utils import load_html
 
 from monitor.article import Article
 from monitor.dates import labelled_dates, parse_iso, parse_text_date
-from monitor.dedup import agencies_named, agency_credit, mentions_agency
+from monitor.dedup import agencies_named, agency_credit
 from monitor.extract_authors import printed_agency, read_byline, split_authors, text_byline
 from monitor.extract_body import extract_body, page_paywall_notice
 from monitor.extract_meta import PageData, read_page_data
@@ -141,7 +141,7 @@ def _extract(markup: str, url: str) -> Article:
     article.credits = byline.credits
     if byline.origin:
         article.provenance["authors"] = byline.origin
-    if not any(agencies_named(credit) for credit in byline.credits) and mentions_agency(markup):
+    if not any(agencies_named(credit) for credit in byline.credits):
         credited = printed_agency(tree)  # "Théo Bernard avec AFP" printed, the JSON-LD naming the person alone
         if credited:
             byline.credits.append(credited)
