@@ -151,8 +151,8 @@ class Archive:
         return bool(self.store.archived([canonical_url(url)]))
 
     def remember_seen(self, url: str, source: SourceRef, reason: str, detail: str) -> None:
-        """Record a page fetched and not archived (``monitor.db.seen``): later crawls skip it while the
-        reason (``off_topic``, ``not_article``) holds."""
+        """Record a page fetched and dropped (``monitor.db.seen``): later crawls skip it while the reason
+        (``off_topic``, ``not_article``) holds."""
         source_id = self._source_ids.get(source.name)
         with self.store.db.session() as session:
             if source_id is None:

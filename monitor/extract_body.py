@@ -92,8 +92,8 @@ _BOILERPLATE = re.compile(
     r"(?:quand|lorsque|si) vous achetez (?:un produit )?(?:via|par|grâce à) (?:nos|les|un de nos) liens|"
     r"cet article (?:contient|peut contenir) des liens (?:affiliés|d['’]affiliation|sponsorisés)|"
     r"when you (?:buy|purchase|shop) (?:something )?(?:through|via|using|from) (?:links|our links)|"
-    r"if you (?:buy|purchase) something (?:from|through|via) |(?:we|[\w .]{1,30}) may (?:earn|receive|get) "
-    r"(?:a |an )?(?:small )?(?:affiliate )?(?:commission|compensation)|"
+    r"if you (?:buy|purchase) something (?:from|through|via) |"
+    r"(?:we|[\w .]{1,30}) may earn (?:a |an )?(?:small )?(?:affiliate )?commission\b|"
     r"this (?:article|post|story|page) (?:contains|may contain|includes) affiliate links|"
     r"recevez (?:chaque (?:jour|semaine|matin|soir)|tous les (?:jours|matins)|gratuitement|l['’]essentiel|nos |notre )|"
     r"article original publié sur\b|this (?:article|story) (?:originally|first) appeared (?:on|in)\b"
@@ -108,7 +108,7 @@ _PHOTO_CREDIT = re.compile(
 )
 # what screen readers are told of a link, printed inside the sentence: "Amazon.com Inc, opens new tab is…"
 _LINK_HINT = re.compile(
-    r",? ?\(?(?:opens|open) (?:in )?(?:a )?new (?:tab|window)\)?|"
+    r", ?opens (?:in )?(?:a )?new (?:tab|window)\b| ?\((?:opens|open) (?:in )?(?:a )?new (?:tab|window)\)|"
     r" ?\((?:s['’]ouvre dans une )?nouvelle fenêtre\)| ?- ?nouvelle fenêtre\b",
     re.IGNORECASE,
 )

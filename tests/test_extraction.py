@@ -624,6 +624,8 @@ def test_affiliate_disclaimers_newsletter_pitches_and_link_hints_are_removed() -
         "Amazon.com Inc is extending a moratorium on police use of its facial recognition software.",
         "The commission may earn the right to audit the police cameras, the minister said.",
         "Les habitants reçoivent chaque semaine un courrier de la mairie sur les caméras.",
+        "The victims may receive compensation from the city, the court ruled on Tuesday.",
+        "Users can open a new window to see the camera feed, the company said.",
     ]
     text = "\n".join([*noise, kept[0].replace("Inc", "Inc, opens new tab"), *kept[1:]])
     cleaned, _ = remove_boilerplate(text)

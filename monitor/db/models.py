@@ -225,17 +225,18 @@ class FeedValidator(Base):
 
 
 class SeenPage(Base):
-    """A page fetched and examined but not archived: off topic, or not an article (a live blog, a video, an
-    index page). The next crawls do not fetch it again while the reason holds: the same watchlists for an
-    off-topic page (``detail``: their digest), a page type still not kept (``detail``: the type).
-    ``--refresh`` fetches everything again."""
+    """A page fetched and not archived under this URL: off topic, not an article (a live blog, a video, an
+    index page), or another URL of an archived article. The next crawls do not fetch it again while the
+    reason holds: the same watchlists for an off-topic page (``detail``: their digest), a page type still
+    not kept (``detail``: the type), always for another URL (``detail``: the article's id). ``--refresh``
+    fetches everything again (``monitor.db.seen``)."""
 
     __tablename__ = "seen_pages"
 
     id: Mapped[intpk]
     canonical_url: Mapped[url_str] = mapped_column(unique=True)  # as the crawl requested it
     source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"), index=True)
-    reason: Mapped[str] = mapped_column(String(20))  # off_topic, not_article
+    reason: Mapped[str] = mapped_column(String(20))  # off_topic, not_article, archived_as
     detail: Mapped[str] = mapped_column(String(64))
     first_seen_at: Mapped[timestamp]
     last_seen_at: Mapped[timestamp]
