@@ -197,25 +197,26 @@ def printed_agency(tree: Any) -> str | None:
         if element.tag in ("body", "article", "main", "html", "script", "style"):
             continue
         for area in (element, element.getparent()):
-            text = _short_text(area) if area is not None else None
-            credited = agency_credit(text) if text and agencies_named(text) else None
-            if credited:
-                return credited
+            head, whole = _text_head(area) if area is not None else ("", False)
+            text = squash(head) if whole else ""
+            if text and len(text) <= MAX_BYLINE_CHARS and agencies_named(text):
+                credited = agency_credit(text)
+                if credited:
+                    return credited
     return None
 
 
-def _short_text(element: Any) -> str | None:
-    """The element's text squashed, or None when longer than a byline: read only as far as needed (the
-    parent of a byline can be the whole article)."""
+def _text_head(element: Any) -> tuple[str, bool]:
+    """The element's text pieces joined, read only until they pass a byline's reading length (the parent of a
+    byline can be the whole article), and whether that is all of its text."""
     pieces: list[str] = []
     size = 0
     for piece in element.itertext():
         pieces.append(piece)
         size += len(piece)
         if size > 4 * MAX_BYLINE_CHARS:
-            return None
-    text = squash(" ".join(pieces))
-    return text if len(text) <= MAX_BYLINE_CHARS else None
+            return " ".join(pieces), False
+    return " ".join(pieces), True
 
 
 def organisation_byline(credits: list[str]) -> list[str]:
@@ -254,7 +255,7 @@ def _byline_texts(tree: Any) -> list[str]:
     for element in tree.xpath(BYLINE_XPATH)[:MAX_BYLINE_ELEMENTS]:
         if element.tag in ("body", "article", "main", "html", "script", "style"):
             continue
-        text = squash(" ".join(element.itertext())[: 4 * MAX_BYLINE_CHARS])  # "Jane Doe<br>Updated …"
+        text = squash(_text_head(element)[0][: 4 * MAX_BYLINE_CHARS])  # "Jane Doe<br>Updated …"
         if 2 < len(text) <= MAX_BYLINE_CHARS:
             texts.append(text)
     return texts

@@ -246,9 +246,9 @@ def _without_headline(text: str, title: str | None, tree: Any) -> str:
     line = normalise(first)
     if not line:
         return text
-    headlines = {normalise(title)} if title else set()
-    headlines.update(normalise(heading_text(h)) for h in tree.iter("h1"))
-    return rest.lstrip("\n") if line in headlines else text
+    if (title and line == normalise(title)) or any(line == normalise(heading_text(h)) for h in tree.iter("h1")):
+        return rest.lstrip("\n")
+    return text
 
 
 def _set_title(article: Article, tree: Any, data: PageData, site: str | None) -> None:

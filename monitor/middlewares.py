@@ -231,8 +231,10 @@ class ArchivedUrlMiddleware:
             try:
                 if store.archived([canonical], self._reader):
                     return "archived"
-                seen = seen_reason(self._reader, canonical) if self.rule is not None else None
-                if seen is None or self.rule is None or not self.rule.skips(*seen):
+                if self.rule is None:
+                    return None
+                seen = seen_reason(self._reader, canonical)
+                if seen is None or not self.rule.skips(*seen):
                     return None
                 return "archived" if seen[0] == ARCHIVED_AS else "seen"  # another URL of an archived article
             except DBAPIError as exc:  # a database restarted mid-crawl: once more on a new connection

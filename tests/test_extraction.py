@@ -541,13 +541,18 @@ def test_more_paywall_notices_are_removed_and_flagged(line: str) -> None:
     assert remove_boilerplate("Il vous reste 3 jours pour répondre à la consultation publique.")[1] is False
 
 
+def _paragraphs(sentence: str, count: int) -> str:
+    """``count`` paragraphs of an article, each ``sentence`` with its own number (``{i}``)."""
+    return "".join(f"<p>{sentence.format(i=i)}</p>" for i in range(1, count + 1))
+
+
 def test_a_headline_printed_inside_the_article_is_not_the_first_paragraph() -> None:
     """AP News and Le Parisien print the ``<h1>`` inside the article container: trafilatura keeps it as the
     body's first line. A first line that merely starts like the headline stays."""
-    paragraphs = "".join(
-        f"<p>THE HAGUE, Netherlands (AP) — Paragraph {i}: the Dutch data protection authority fined Clearview AI "
-        f"for building an illegal database of billions of photos of faces, number {i}.</p>"
-        for i in range(1, 6)
+    paragraphs = _paragraphs(
+        "THE HAGUE, Netherlands (AP) — Paragraph {i}: the Dutch data protection authority fined Clearview AI "
+        "for building an illegal database of billions of photos of faces, number {i}.",
+        5,
     )
     html = (
         '<html lang="en"><head><title>Dutch regulator fines Clearview AI | AP News</title>'
@@ -564,10 +569,10 @@ def test_a_headline_printed_inside_the_article_is_not_the_first_paragraph() -> N
 
 
 def test_a_paywall_box_outside_the_body_flags_the_teaser_but_subscriber_badges_do_not() -> None:
-    paragraphs = "".join(
-        f"<p>Paragraphe {i} : la CNIL a mis en demeure une commune qui utilisait la reconnaissance faciale "
-        f"dans ses caméras de vidéosurveillance, sans base légale, selon la décision numéro {i}.</p>"
-        for i in range(1, 4)
+    paragraphs = _paragraphs(
+        "Paragraphe {i} : la CNIL a mis en demeure une commune qui utilisait la reconnaissance faciale "
+        "dans ses caméras de vidéosurveillance, sans base légale, selon la décision numéro {i}.",
+        3,
     )
     related = '<aside><ul><li><a href="/a">Un autre sujet</a> <span>Réservé aux abonnés</span></li></ul></aside>'
     free = (
@@ -583,10 +588,10 @@ def test_a_paywall_box_outside_the_body_flags_the_teaser_but_subscriber_badges_d
 
 
 def test_agency_printed_beside_the_byline_and_agency_cited_in_the_text() -> None:
-    paragraphs = "".join(
-        f"<p>Paragraphe {i} : la police londonienne installe des caméras de reconnaissance faciale fixes à "
-        f"Croydon, une première en Europe, selon un communiqué publié mercredi, numéro {i}.</p>"
-        for i in range(1, 5)
+    paragraphs = _paragraphs(
+        "Paragraphe {i} : la police londonienne installe des caméras de reconnaissance faciale fixes à "
+        "Croydon, une première en Europe, selon un communiqué publié mercredi, numéro {i}.",
+        4,
     )
     ld = (
         '{"@type": "NewsArticle", "headline": "Caméras fixes à Croydon", '
@@ -639,10 +644,10 @@ def test_interview_credits_and_double_underscore_byline_classes() -> None:
     assert split_authors("Recueilli par Marie Lemaire") == ["Marie Lemaire"]
     assert split_authors("Propos recueillis par Jean Dupont et Anne Martin") == ["Jean Dupont", "Anne Martin"]
     assert split_authors("Entretien réalisé par Paul Durand") == ["Paul Durand"]
-    paragraphs = "".join(
-        f"<p>Paragraphe {i} : la reconnaissance faciale dans les stades inquiète la Défenseure des droits, "
-        f"qui demande un débat public avant toute expérimentation, numéro {i}.</p>"
-        for i in range(1, 5)
+    paragraphs = _paragraphs(
+        "Paragraphe {i} : la reconnaissance faciale dans les stades inquiète la Défenseure des droits, "
+        "qui demande un débat public avant toute expérimentation, numéro {i}.",
+        4,
     )
     html = (
         '<html lang="fr"><head><title>Reconnaissance faciale dans les stades</title></head><body><article>'
@@ -653,10 +658,10 @@ def test_interview_credits_and_double_underscore_byline_classes() -> None:
 
 
 def test_a_date_printed_without_label_keeps_its_time() -> None:
-    paragraphs = "".join(
-        f"<p>Paragraphe {i} : la mairie renonce aux caméras de reconnaissance faciale après l'avis de la CNIL, "
-        f"qui rappelle l'absence de cadre légal, selon le conseil municipal, numéro {i}.</p>"
-        for i in range(1, 5)
+    paragraphs = _paragraphs(
+        "Paragraphe {i} : la mairie renonce aux caméras de reconnaissance faciale après l'avis de la CNIL, "
+        "qui rappelle l'absence de cadre légal, selon le conseil municipal, numéro {i}.",
+        4,
     )
     html = (
         '<html lang="fr"><head><title>La mairie renonce aux caméras</title></head><body><article>'

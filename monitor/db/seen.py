@@ -19,14 +19,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from monitor.db.models import SeenPage
+from monitor.db.upsert import EXCLUDED, insert_or_update_statement
 
 OFF_TOPIC = "off_topic"
 NOT_ARTICLE = "not_article"
@@ -69,16 +68,6 @@ def remember(session: Session, canonical_url: str, source_id: int, reason: str, 
         "first_seen_at": when,
         "last_seen_at": when,
     }
-    dialect = session.get_bind().dialect.name
-    insert: Any
-    if dialect == "postgresql":
-        insert = postgresql.insert(SeenPage)
-    elif dialect == "sqlite":
-        insert = sqlite.insert(SeenPage)
-    else:  # pragma: no cover - the archive runs on SQLite or PostgreSQL
-        raise ValueError(f"unsupported database {dialect!r}")
-    statement = insert.values(values).on_conflict_do_update(
-        index_elements=[SeenPage.canonical_url],
-        set_={"reason": insert.excluded.reason, "detail": insert.excluded.detail, "last_seen_at": when},
-    )
-    session.execute(statement)
+    update = {"reason": EXCLUDED, "detail": EXCLUDED, "last_seen_at": when}
+    statement = insert_or_update_statement(SeenPage, session.get_bind().dialect.name, ["canonical_url"], update)
+    session.execute(statement.values(values))

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
 
 Target = Any  # a Table or a mapped class (``models.Article``)
+EXCLUDED = object()  # in ``insert_or_update_statement``'s update: the refused row's value
 Executor = Session | Connection
 
 
@@ -46,6 +47,22 @@ def insert_ignore_statement(target: Target, dialect: str, conflict_columns: Sequ
     if dialect == "sqlite":
         return sqlite.insert(table).on_conflict_do_nothing(index_elements=index_elements)
     raise ValueError(f"INSERT ... ON CONFLICT DO NOTHING is not supported on {dialect!r}: use SQLite or PostgreSQL")
+
+
+def insert_or_update_statement(
+    target: Target, dialect: str, conflict_columns: Sequence[str], update: Mapping[str, Any]
+) -> Insert:
+    """``INSERT INTO target ... ON CONFLICT (columns) DO UPDATE SET ...`` for ``dialect``; in ``update``, a
+    value ``EXCLUDED`` takes the column's value from the row that was refused."""
+    table = _table(target)
+    if dialect == "postgresql":
+        statement: Any = postgresql.insert(table)
+    elif dialect == "sqlite":
+        statement = sqlite.insert(table)
+    else:
+        raise ValueError(f"INSERT ... ON CONFLICT DO UPDATE is not supported on {dialect!r}: use SQLite or PostgreSQL")
+    values = {key: getattr(statement.excluded, key) if value is EXCLUDED else value for key, value in update.items()}
+    return statement.on_conflict_do_update(index_elements=list(conflict_columns), set_=values)
 
 
 def insert_ignore(
