@@ -103,13 +103,16 @@ def test_kill9_of_a_crawl_then_of_the_daemon_mid_crawl_then_a_restart(tmp_path: 
             if second_pid:
                 os.kill(second_pid, signal.SIGKILL)
             daemon.wait(10)
-        time.sleep(0.2)
+        # the dead daemon had moved the source's next run up to one interval (1 s) past the kill: once it
+        # is due, `daemon --once` runs it (before, it would rightly find nothing due and exit 0)
+        time.sleep(1.2)
         assert archive.articles() < site.on_topic_total(), "the kill did not come mid-crawl"
         assert [r.status for r in archive.runs()][-1] == "running"  # nobody was left to close it
         archive.assert_consistent()
         # 3. the restart fetches what is missing, and closes the dead run
         restart = run_monitor("daemon", "--once", "--db", db_url, "--sources", str(sources), *FAST)
         assert restart.returncode == 0, restart.stderr[-3000:]
+        assert "1 of 1 sources due" in restart.stderr, restart.stderr[-3000:]
     assert archive.articles() == site.on_topic_total()
     statuses = [r.status for r in archive.runs()]
     assert statuses.count("interrupted") == 2 and statuses[-1] == "finished" and "running" not in statuses
