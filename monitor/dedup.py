@@ -61,8 +61,16 @@ def _compile(forms: list[str]) -> dict[str, re.Pattern[str]]:
     }
 
 
+def _either(patterns: dict[str, re.Pattern[str]]) -> re.Pattern[str]:
+    """One pattern matching where any of ``patterns`` does: its leftmost match is theirs."""
+    return re.compile("|".join(f"(?:{pattern.pattern})" for pattern in patterns.values()))
+
+
 _ANYWHERE_PATTERNS = _compile(_ANYWHERE)
 _EDGE_PATTERNS = _compile(_HEAD_OR_TAIL)
+_ANYWHERE_EITHER = _either(_ANYWHERE_PATTERNS)
+_EDGE_EITHER = _either(_EDGE_PATTERNS)
+_NAMES = re.compile("|".join(f"(?:{names})" for names in AGENCIES.values()))  # in every form: a cheap first test
 _BYLINE = {name: re.compile(rf"(?<![\w-])(?:{names})(?![\w-])") for name, names in AGENCIES.items()}
 _REUTERS_TAIL = re.compile(r"\((?:Reporting|Additional reporting|Writing) by [^)]*(?:Editing by|editing by)")
 
@@ -87,12 +95,16 @@ def agency_credit(text: str, byline: str | None = None) -> str | None:
     found: list[tuple[int, str]] = []
     head, tail = text[:HEAD_CHARS], text[-TAIL_CHARS:]
     tail_offset = max(len(text) - TAIL_CHARS, 0)
-    for name in AGENCIES:
-        positions = [m.start() for m in _ANYWHERE_PATTERNS[name].finditer(text)]
-        positions += [m.start() for m in _EDGE_PATTERNS[name].finditer(head)]
-        positions += [tail_offset + m.start() for m in _EDGE_PATTERNS[name].finditer(tail)]
-        if positions:
-            found.append((min(positions), name))
+    # the first credit of any agency, one pass per region; the agencies whose form starts there
+    for either, patterns, region, offset in (
+        (_ANYWHERE_EITHER, _ANYWHERE_PATTERNS, text, 0),
+        (_EDGE_EITHER, _EDGE_PATTERNS, head, 0),
+        (_EDGE_EITHER, _EDGE_PATTERNS, tail, tail_offset),
+    ):
+        first = either.search(region) if _NAMES.search(region) else None
+        if first is not None:
+            start = first.start()
+            found += [(offset + start, name) for name, pattern in patterns.items() if pattern.match(region, start)]
     if not found and _REUTERS_TAIL.search(tail):
         found.append((len(text), "Reuters"))
     if not found and byline:
