@@ -182,6 +182,10 @@ def print_second(label: str, run: dict[str, Any], kinds: collections.Counter[tup
         f"  conditional requests answered 304 (crawl stats): {stats.get('monitor/not_modified', 0)}; "
         f"unchanged bodies: {stats.get('monitor/unchanged', 0)}"
     )
+    print(
+        f"  CPU of the whole crawl (start-up and extraction workers included): {run['process_cpu']:.1f} s; "
+        f"extraction workers started: {stats.get('monitor/extraction_workers', 0)}"
+    )
 
 
 # Generated outlets ----------------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from monitor.runlog import RunRecord, emit
 from monitor.sources import Source
 
 if TYPE_CHECKING:
-    from scrapy.settings import Settings
+    from scrapy.settings import BaseSettings, Settings
 
     from monitor.workers import ExtractionPool
 
@@ -168,14 +168,36 @@ def crawl(options: CrawlOptions) -> CrawlReport:
     from monitor.workers import ExtractionPool, extract_workers
 
     settings = build_settings(options)
-    # the extraction workers start first: they load trafilatura and warm up on the other core while this
-    # process loads Scrapy, the spider and the database; ExtractionPipeline adopts them (spider argument)
+    # ExtractionPipeline adopts this pool (spider argument). A crawl that expects pages starts its workers
+    # first: they load trafilatura and warm up on the other core while this process loads Scrapy, the
+    # spider and the database. A poll of sources crawled before starts a worker only for a page to extract:
+    # most polls find every feed unchanged, and each worker costs seconds of CPU to start.
     pool = ExtractionPool(extract_workers(settings))
-    pool.start()
+    if expects_pages(settings, options.sources):
+        pool.start()
     try:
         return _crawl_with(options, settings, pool)
     finally:
         pool.shutdown()
+
+
+def expects_pages(settings: BaseSettings, sources: list[Source]) -> bool:
+    """Whether a crawl of ``sources`` will likely extract pages: ``--refresh``, no storage, or a source that
+    never finished a crawl (it has no stored validator). Any doubt (no database yet, an error) says yes."""
+    if settings.getbool("MONITOR_REFRESH") or settings.getbool("MONITOR_STORAGE_DISABLED") or not sources:
+        return True
+    from monitor.db import Database
+    from monitor.db.feeds import FeedStore
+
+    names = {s.name for s in sources}
+    try:
+        database = Database(settings.get("MONITOR_DATABASE_URL"), upgrade=False)
+        try:
+            return FeedStore(database).sources_with_validators(names) != names
+        finally:
+            database.dispose()
+    except Exception:  # a new database, a schema not there yet: the crawl finds out and says so
+        return True
 
 
 def _crawl_with(options: CrawlOptions, settings: Settings, pool: ExtractionPool) -> CrawlReport:

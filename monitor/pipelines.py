@@ -102,16 +102,19 @@ class ExtractionPipeline(_Base):
         )
 
     def open_spider(self, spider: Spider | None = None) -> None:
-        started = getattr(self.crawler.spider, "extraction_pool", None)  # started before Scrapy loaded (crawl.crawl)
-        if isinstance(started, ExtractionPool) and started.workers == self.pool.workers:
-            self.pool = started
-        self.pool.start()
+        given = getattr(self.crawler.spider, "extraction_pool", None)  # made before Scrapy loaded (crawl.crawl)
+        if isinstance(given, ExtractionPool) and given.workers == self.pool.workers:
+            self.pool = given  # started then, or at its first page: crawl.crawl decided
+        else:
+            self.pool.start()
         self._cpu_at_open = time.process_time()
 
     def close_spider(self, spider: Spider | None = None) -> None:
+        workers = len(self.pool.pids())  # started by this crawl: none for a poll that extracted nothing
         self.pool.shutdown()
         stats = self.crawler.stats
         if stats is not None:
+            stats.set_value("monitor/extraction_workers", workers)
             # the crawl process's own CPU (all its threads) beside the workers' extraction_cpu_seconds
             stats.set_value("monitor/crawl_process_cpu_seconds", round(time.process_time() - self._cpu_at_open, 3))
             stats.set_value("monitor/extraction_cpu_seconds", round(self._extraction_cpu, 3))

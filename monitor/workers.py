@@ -219,14 +219,22 @@ class ExtractionPool:
         return self.workers == 0
 
     def start(self) -> None:
-        """Start the workers now (else at the first page); they warm up while discovery runs."""
-        if not self.in_process and self._executor is None and not self._closed:
-            self._executor = concurrent.futures.ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker
-            )
-            # a pool starts its processes at the first submit: submit one no-op per worker
+        """Start every worker now, to warm up while discovery runs (else a worker starts when a page
+        waits for one: a poll that finds nothing new pays for no worker)."""
+        if self._create():
+            assert self._executor is not None
+            # a pool starts its processes as pages come: submit one no-op per worker
             for _ in range(self.workers):
                 self._executor.submit(os.getpid)
+
+    def _create(self) -> bool:
+        """Create the executor if there is none; whether it was created now."""
+        if self.in_process or self._executor is not None or self._closed:
+            return False
+        self._executor = concurrent.futures.ProcessPoolExecutor(
+            max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker
+        )
+        return True
 
     async def extract(self, job: PageJob) -> PageResult:
         """The article of ``job``; a page on which a worker died twice is a failure, not an exception."""
@@ -235,7 +243,7 @@ class ExtractionPool:
         for _attempt in range(2):
             if self._closed:
                 raise RuntimeError("extraction pool is shut down")
-            self.start()
+            self._create()
             executor = self._executor
             assert executor is not None
             try:

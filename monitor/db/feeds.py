@@ -97,6 +97,17 @@ class FeedStore:
                 row.url: Validators(row.etag, row.last_modified, row.content_hash) for row in session.scalars(query)
             }
 
+    def sources_with_validators(self, sources: Iterable[str]) -> set[str]:
+        """The sources among these with a stored validator: a crawl of theirs has finished before."""
+        with self.db.session() as session:
+            query = (
+                select(Source.name)
+                .join(FeedValidator, FeedValidator.source_id == Source.id)
+                .where(Source.name.in_(list(sources)))
+                .distinct()
+            )
+            return set(session.scalars(query))
+
     def save_validators(self, updates: Iterable[ValidatorUpdate], sources: Iterable[SourceInfo]) -> int:
         updates = list(updates)
         if not updates:

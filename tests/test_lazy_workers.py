@@ -1,0 +1,51 @@
+"""A poll that finds nothing new starts no extraction worker; a first crawl starts them all before Scrapy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from scrapy.settings import Settings
+
+from monitor.crawl import CrawlOptions, crawl_in_subprocess, expects_pages
+from monitor.sources import Source, load_sources
+from tests.test_daemon_site import FAST, growing_site
+
+OVERRIDES = dict(item.split("=", 1) for item in FAST[1::2])  # the tests' "-s KEY=VALUE" as settings
+
+
+def _crawl(db_url: str, sources: list[Source]) -> dict[str, object]:
+    options = CrawlOptions(database_url=db_url, sources=sources, log_level="WARNING", overrides=dict(OVERRIDES))
+    options.overrides["MONITOR_EXTRACT_WORKERS"] = 2
+    report = crawl_in_subprocess(options, timeout=120)
+    assert report.stats.get("finish_reason") == "finished", report.stats
+    return report.stats
+
+
+def test_workers_start_for_a_first_crawl_and_only_for_pages_on_a_poll(tmp_path: Path) -> None:
+    db_url = f"sqlite:///{tmp_path / 'archive.db'}"
+    with growing_site(tmp_path) as site:
+        site.add(2)
+        sources = load_sources(site.sources_file(tmp_path / "sources.toml"))
+        first = _crawl(db_url, sources)
+        assert first.get("monitor/stored") == site.on_topic_total()
+        assert first.get("monitor/extraction_workers") == 2  # started before Scrapy, warmed during discovery
+
+        unchanged = _crawl(db_url, sources)  # every feed answers 304: nothing to extract
+        assert not unchanged.get("monitor/stored")
+        assert unchanged.get("monitor/extraction_workers") == 0
+
+        site.add(1)
+        changed = _crawl(db_url, sources)  # the new page waits for a worker, started for it
+        assert changed.get("monitor/stored") == 1
+        assert changed.get("monitor/extraction_workers") == 1
+
+
+def test_expects_pages_from_refresh_storage_and_stored_validators(tmp_path: Path) -> None:
+    source = Source(name="x", title="X", feeds=("http://127.0.0.1:9/rss.xml",))
+
+    def settings(**values: object) -> Settings:
+        return Settings({"MONITOR_DATABASE_URL": f"sqlite:///{tmp_path / 'none.db'}", **values})
+
+    assert expects_pages(settings(), [source])  # no database yet: a first crawl
+    assert expects_pages(settings(MONITOR_REFRESH=True), [source])
+    assert expects_pages(settings(MONITOR_STORAGE_DISABLED=True), [source])
