@@ -76,8 +76,16 @@ class Archive:
         self.stories = StoryIndex(window=self.settings.story_window)
         self._added = 0
         self._source_ids: dict[str, int] = {}  # source name -> id, once committed
-        self._seen_id = self.store.max_article_id()  # every article up to this id is in the indexes
-        self._load_window()
+        # The indexes are loaded with the first article added: a crawl that stores nothing (a poll that
+        # finds every feed unchanged) does not rebuild them from the window, at ~5 ms per archived article.
+        self._loaded = False
+        self._seen_id = 0  # once loaded: every article up to this id is in the indexes
+
+    def _load(self) -> None:
+        if not self._loaded:
+            self._seen_id = self.store.max_article_id()
+            self._load_window()
+            self._loaded = True
 
     def _load_window(self) -> None:
         """Rebuild the in-memory indexes from the open window of the archive."""
@@ -178,6 +186,7 @@ class Archive:
         ``prepared``: its pure half (``monitor.prepared``) computed beforehand, by an extraction worker;
         computed here when missing or when it no longer fits the article.
         """
+        self._load()
         if prepared is None or not prepared.fits(article) or (raw is not None and prepared.raw_zlib is None):
             prepared = prepare(article, self.features, raw.body if raw else None)
         canonical = prepared.canonical_url

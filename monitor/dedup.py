@@ -16,11 +16,13 @@ import zlib
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import Any
-
-from datasketch import LeanMinHash, MinHash, MinHashLSH
+from typing import TYPE_CHECKING, Any
 
 from monitor.textnorm import words
+
+if TYPE_CHECKING:  # datasketch is imported where a signature is made: it loads scipy (~0.5 s of CPU), which
+    # a crawl that stores nothing (a poll of unchanged feeds) does not need
+    from datasketch import MinHash, MinHashLSH
 
 SHINGLE = 5
 NUM_PERM = 128
@@ -138,6 +140,8 @@ def signature(text: str) -> MinHash:
 
 def signature_of_words(tokens: list[str]) -> MinHash:
     """The MinHash of the shingles of a text whose ``words`` are ``tokens`` (to normalise a text once)."""
+    from datasketch import MinHash
+
     permutations, scheme = _permutations()
     # CRC-32: stable across processes and cheaper than SHA-1
     minhash = MinHash(num_perm=NUM_PERM, seed=1, hashfunc=zlib.crc32, permutations=permutations, scheme=scheme)
@@ -149,6 +153,8 @@ def signature_of_words(tokens: list[str]) -> MinHash:
 def _permutations() -> tuple[Any, str]:
     """The permutations of ``MinHash(num_perm=NUM_PERM, seed=1)``, drawn once per process (datasketch draws
     them again for every sketch, a third of the cost of a page's signature); never mutated, shared."""
+    from datasketch import MinHash
+
     template = MinHash(num_perm=NUM_PERM, seed=1)
     return template.permutations, template.scheme
 
@@ -162,12 +168,19 @@ class CopyIndex:
     def __init__(self, threshold: float = 0.6, min_words: int = 60) -> None:
         self.threshold = threshold
         self.min_words = min_words
-        self._lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
+        self._lsh: MinHashLSH | None = None  # made with the first signature
         self._signatures: dict[int, MinHash] = {}
         self._times: list[tuple[datetime, int]] = []  # a heap: the oldest first, for expiry
 
     def __len__(self) -> int:
         return len(self._signatures)
+
+    def _index(self) -> MinHashLSH:
+        if self._lsh is None:
+            from datasketch import MinHashLSH
+
+            self._lsh = MinHashLSH(threshold=self.threshold, num_perm=NUM_PERM)
+        return self._lsh
 
     def find(self, text: str, exclude: set[int] | None = None) -> CopyMatch | None:
         """The most similar indexed text over the threshold; ties go to the smallest id."""
@@ -186,7 +199,7 @@ class CopyIndex:
         if not self._signatures or word_count < self.min_words:
             return []
         found = []
-        for key in self._lsh.query(minhash):
+        for key in self._index().query(minhash):
             if exclude and key in exclude:
                 continue
             similarity = round(float(minhash.jaccard(self._signatures[key])), 4)
@@ -205,9 +218,11 @@ class CopyIndex:
         """``add`` the text of ``word_count`` words whose signature is ``minhash``."""
         if article_id in self._signatures or word_count < self.min_words:
             return
+        from datasketch import LeanMinHash
+
         if not isinstance(minhash, LeanMinHash):
             minhash = LeanMinHash(minhash)  # its hash values only: a fifth of the memory
-        self._lsh.insert(article_id, minhash)
+        self._index().insert(article_id, minhash)
         self._signatures[article_id] = minhash
         if when is not None:
             heapq.heappush(self._times, (when, article_id))
@@ -218,6 +233,6 @@ class CopyIndex:
         while self._times and self._times[0][0] < before:
             _, article_id = heapq.heappop(self._times)
             if self._signatures.pop(article_id, None) is not None:
-                self._lsh.remove(article_id)
+                self._index().remove(article_id)
                 removed += 1
         return removed

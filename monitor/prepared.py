@@ -15,14 +15,16 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
-
-from datasketch import LeanMinHash
+from typing import TYPE_CHECKING
 
 from monitor.article import Article
 from monitor.dedup import signature_of_words
 from monitor.story_features import FeatureExtractor, Features
 from monitor.textnorm import hash_words, words
 from monitor.urls import canonical_url
+
+if TYPE_CHECKING:
+    from datasketch import LeanMinHash
 
 RAW_ZLIB_LEVEL = 1
 
@@ -60,6 +62,8 @@ def compress_raw(body: bytes) -> bytes:
 
 def prepare(article: Article, extractor: FeatureExtractor, raw: bytes | None = None) -> Prepared:
     """Everything pure ``Archive.add`` needs of ``article`` (and its raw page, compressed)."""
+    from datasketch import LeanMinHash  # here, not at import: see monitor.dedup
+
     tokens = words(article.text)
     language = article.language or "und"
     return Prepared(
