@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from email.utils import parsedate_to_datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 FRENCH_MONTHS = {
     "janvier": 1,
@@ -49,15 +50,24 @@ _FR_TEXT = re.compile(
     r"(?:\s*(?:à|a|,)?\s*(\d{1,2})\s*[h:]\s*(\d{2}))?",
     re.IGNORECASE,
 )
+# A time-zone abbreviation printed after the time ("2:15 pm CET", "6:05pm (BST)"): a fixed offset, or for
+# the North American "ET"/"PT" forms the zone (its offset depends on the date). Ambiguous ones (IST) are not read.
+FIXED_ZONES = {
+    "UTC": 0, "GMT": 0, "WET": 0, "BST": 1, "WEST": 1, "CET": 1, "CEST": 2, "EET": 2, "EEST": 3, "MSK": 3,
+    "EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8, "PDT": -7,
+    "AEST": 10, "AEDT": 11, "JST": 9, "HKT": 8, "SGT": 8,
+}  # fmt: skip
+NAMED_ZONES = {"ET": "America/New_York", "CT": "America/Chicago", "MT": "America/Denver", "PT": "America/Los_Angeles"}
+_ZONE = r"(?:\s*\(?\b(" + "|".join([*FIXED_ZONES, *NAMED_ZONES]) + r")\b\)?)?"
 _EN_TEXT = re.compile(
     r"\b(" + "|".join(ENGLISH_MONTHS) + r")\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})"
-    r"(?:\D{0,6}?(\d{1,2}):(\d{2})\s*([ap]\.?m\.?)?)?",
+    r"(?:\D{0,6}?(\d{1,2}):(\d{2})\s*([ap]\.?m\.?)?" + _ZONE + r")?",
     re.IGNORECASE,
 )
 # "10 June 2020", "10th June, 2020 at 6:05pm" (British order)
 _EN_DAY_FIRST = re.compile(
     r"\b(\d{1,2})(?:st|nd|rd|th)?\s+(" + "|".join(ENGLISH_MONTHS) + r")\.?,?\s+(\d{4})"
-    r"(?:\D{0,6}?(\d{1,2})[:.](\d{2})\s*([ap]\.?m\.?)?)?",
+    r"(?:\D{0,6}?(\d{1,2})[:.](\d{2})\s*([ap]\.?m\.?)?" + _ZONE + r")?",
     re.IGNORECASE,
 )
 # "Publié le 10/06/2020 à 18h05", "Published 10.06.2020": numbers only after such a label (day first)
@@ -106,7 +116,7 @@ def parse_text_date(text: str) -> datetime | None:
     """The first date written in French or English: "10 juin 2020 à 18h05", "June 10, 2020", "10 June 2020",
     or "le 10/06/2020 à 18h05" after a label ("Publié le", "Published", "Mis à jour le")."""
     found = [d for d in (_match_date(pattern, text) for pattern in _PATTERNS) if d is not None]
-    return min(found)[1] if found else None
+    return min(found, key=lambda item: item[0])[1] if found else None
 
 
 def labelled_dates(text: str) -> tuple[datetime | None, datetime | None]:
@@ -142,7 +152,20 @@ def _match_date(pattern: re.Pattern[str], text: str) -> tuple[int, datetime] | N
             hour = 0
         value = _build(year, month, day, hour, minute)
         if value is not None:
-            return found.start(), value
+            zone = _zone(groups[6]) if len(groups) > 6 and groups[6] else None
+            return found.start(), value.replace(tzinfo=zone) if zone else value
+    return None
+
+
+def _zone(abbreviation: str) -> tzinfo | None:
+    """The zone a printed abbreviation names; case matters ("et" in a sentence is no zone)."""
+    if abbreviation in FIXED_ZONES:
+        return timezone(timedelta(hours=FIXED_ZONES[abbreviation]))
+    if abbreviation in NAMED_ZONES:
+        try:
+            return ZoneInfo(NAMED_ZONES[abbreviation])
+        except ZoneInfoNotFoundError:  # no time-zone database on this system
+            return None
     return None
 
 

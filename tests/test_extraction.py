@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -105,6 +105,22 @@ def test_french_and_english_text_dates() -> None:
     published, updated = labelled_dates("Publié le 10 juin 2020 à 18h05, mis à jour le 11 juin 2020 à 08h00")
     assert (published, updated) == (datetime(2020, 6, 10, 18, 5), datetime(2020, 6, 11, 8, 0))
     assert labelled_dates("Published June 24, 2020 Updated June 25, 2020")[1] == datetime(2020, 6, 25)
+
+
+def test_a_time_zone_printed_after_the_time_is_read() -> None:
+    from monitor.dates import parse_text_date
+
+    paris_winter, london_summer = timezone(timedelta(hours=1)), timezone(timedelta(hours=1))
+    assert parse_text_date("Feb 3, 2024 2:15 pm CET") == datetime(2024, 2, 3, 14, 15, tzinfo=paris_winter)
+    assert parse_text_date("10 June 2020, 18:05 BST") == datetime(2020, 6, 10, 18, 5, tzinfo=london_summer)
+    # "ET" is New York's zone: daylight time in June, standard time in January
+    june = parse_text_date("Updated June 10, 2020 at 6:05 p.m. ET")
+    january = parse_text_date("Jan 5, 2021 11:30 PM (ET)")
+    assert june is not None and june.utcoffset() == timedelta(hours=-4)
+    assert january is not None and january.utcoffset() == timedelta(hours=-5)
+    # a word of the sentence is no zone ("et" in French), nor an ambiguous abbreviation (IST): no offset
+    assert parse_text_date("June 10, 2020 2:15 pm et le reste") == datetime(2020, 6, 10, 14, 15)
+    assert parse_text_date("June 10, 2020 2:15 pm IST") == datetime(2020, 6, 10, 14, 15)
 
 
 def test_bylines_keep_persons_apart_from_credits() -> None:
