@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from monitor.article import Article
+from monitor.article import Article, metadata_values
 from monitor.dates import as_aware
 from monitor.db.seen import ARCHIVED_AS, remember
 from monitor.db.session import Database
@@ -217,6 +217,7 @@ class Archive:
                     "site_name": article.site_name,
                     "fetched_at": fetched,
                     "content_hash": digest,
+                    **metadata_values(article),
                 }
                 page = None
                 if raw is not None and prepared.raw_zlib is not None:

@@ -1,7 +1,9 @@
 """Re-extraction: run ``extract_article`` again over the archived raw HTML, without fetching anything.
 
 After an improvement of the extractor, ``reextract`` reads each archived page (``raw_pages``), extracts it
-again and writes back what changed among title, text, published_at, authors, language and content_hash.
+again and writes back what changed among title, text, published_at, authors, language and content_hash,
+and the metadata stored beside them (agency, updated_at, description, section, tags, image_url,
+is_paywalled, provenance: rows archived before these columns existed get them filled).
 Nothing is lost: a value the new extraction does not find (a title or date that came from the feed, say)
 is kept; a page that no longer extracts, or whose raw HTML is unreadable, keeps its row as it was and is
 reported; a new text that hashes like another article of the same source (the ``(source_id,
@@ -17,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from monitor.article import Article
+from monitor.article import Article, metadata_values
 from monitor.db.reextract_queries import (
     BATCH_SIZE,
     ArchivedPage,
@@ -83,7 +85,8 @@ def new_values(article: Article, current: dict[str, Any], source_language: str |
     """The fields of the stored row that the new extraction changes (pure).
 
     Title and date are only replaced by a value, never erased (the feed may have given them); authors
-    are replaced, an empty list included (a desk name taken for a person is a mistake to undo).
+    are replaced, an empty list included (a desk name taken for a person is a mistake to undo), and so is
+    the metadata beside them (``metadata_values``); ``provenance`` is updated field by field.
     """
     language = article.language
     if not language or language == UNDETERMINED:
@@ -98,14 +101,25 @@ def new_values(article: Article, current: dict[str, Any], source_language: str |
         wanted["title"] = article.title
     if article.published_at is not None:
         wanted["published_at"] = article.published_at
+    wanted.update(metadata_values(article))
+    provenance = {**(current.get("provenance") or {}), **article.provenance}  # a kept title keeps its origin
+    if not article.authors:
+        provenance.pop("authors", None)
+    wanted["provenance"] = provenance
     changes: dict[str, Any] = {}
     for name, value in wanted.items():
         old = current.get(name)
-        if name == "published_at":
+        if name in ("published_at", "updated_at"):
             if _as_utc(value) != _as_utc(old):
                 changes[name] = value
-        elif name == "authors":
-            if list(value) != list(old or []):
+        elif name in ("authors", "tags"):
+            if list(value or []) != list(old or []):
+                changes[name] = value
+        elif name == "provenance":
+            if value != (old or {}):
+                changes[name] = value
+        elif name == "is_paywalled":
+            if value != bool(old):
                 changes[name] = value
         elif value != old:
             changes[name] = value

@@ -68,7 +68,7 @@ def _reference_query(flt: ArticleFilter) -> Select[Any]:
             _raw(Article.authors),
             StoryArticle.story_id,
             Copy.original_id,
-            Copy.agency,
+            func.coalesce(Article.agency, Copy.agency),
             _raw(Article.fetched_at),
             Article.content_hash,
         )
@@ -195,6 +195,7 @@ def fill_awkward(db: Database) -> dict[str, int]:
                 authors=AUTHORS[i % len(AUTHORS)],
                 fetched_at=datetime(2020, 7, 1, 12, 0, i % 60, 0 if i % 2 else 123400 + i, tzinfo=UTC),
                 content_hash=("+" if i == 4 else "") + f"{i:063x}",
+                agency=[None, None, "AFP", "=Reuters", "Agence France-Presse"][i % 5],  # own credits, copies or not
             )
             session.add(article)
             articles.append(article)

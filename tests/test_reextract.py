@@ -93,6 +93,13 @@ def test_reextract_rewrites_the_stale_fields_from_the_raw_html(archive: tuple[Da
         assert row.authors == fresh.authors and row.language == fresh.language
         assert row.content_hash == content_hash(fresh.text)
         assert fresh.published_at is not None and row.published_at == fresh.published_at
+        assert (row.agency, row.section, row.tags or [], row.is_paywalled) == (
+            fresh.agency,
+            fresh.section,
+            fresh.tags,
+            fresh.is_paywalled,
+        )
+        assert row.provenance == fresh.provenance
     assert _row(db, ids["graph"]).authors == ["Camille Durand", "Léa Martin"]
     assert _row(db, ids["graph"]).language == "fr"
     again = reextract(db)

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     Unicode,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -87,6 +88,15 @@ class Article(Base):
     site_name: Mapped[str | None] = mapped_column(String(300))
     fetched_at: Mapped[timestamp]
     content_hash: Mapped[str] = mapped_column(String(64))
+    # revision 0009: what extraction reads besides the text (``monitor.article.Article``)
+    agency: Mapped[str | None] = mapped_column(String(100))  # the agency the article credits (AFP, Reuters…)
+    updated_at: Mapped[datetime | None]
+    description: Mapped[str | None] = mapped_column(Text)
+    section: Mapped[str | None] = mapped_column(String(300))
+    tags: Mapped[list[str] | None] = mapped_column(JSON)  # NULL in the rows archived before 0009
+    image_url: Mapped[str | None] = mapped_column(String(2048))
+    is_paywalled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    provenance: Mapped[dict[str, str] | None] = mapped_column(JSON)  # field -> where its value came from
 
     source: Mapped[Source] = relationship(back_populates="articles")
     topics: Mapped[list[ArticleTopic]] = relationship(cascade="all, delete-orphan")

@@ -155,7 +155,7 @@ def _article_rows_query(flt: ArticleFilter, dialect: str, text: TextCells | None
         topics, relevance = func.group_concat(_topic_pair(matched, dialect), ","), func.max(matched.score)
     ids: list[Any] = [Article.id, StoryArticle.story_id, Copy.original_id]
     texts: list[Any] = [Article.external_id, Article.url, Article.canonical_url, Source.name, Article.title]
-    texts += [Article.language, Copy.agency, Article.content_hash]
+    texts += [Article.language, func.coalesce(Article.agency, Copy.agency), Article.content_hash]
     if text is not None:
         ids = [func.coalesce(cast(column, String), "") for column in ids]
         texts = [_escaped(column, text, dialect) for column in texts]

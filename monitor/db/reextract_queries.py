@@ -23,6 +23,8 @@ from monitor.db.session import Database
 
 BATCH_SIZE = 100
 FIELDS = ("title", "text", "published_at", "authors", "language", "content_hash")
+METADATA_FIELDS = ("agency", "updated_at", "description", "section", "tags", "image_url", "is_paywalled", "provenance")
+READ_FIELDS = FIELDS + METADATA_FIELDS
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,7 @@ class ArchivedPage:
 
 @dataclass(frozen=True)
 class FieldUpdate:
-    """New values for some of ``FIELDS`` of one article."""
+    """New values for some of ``READ_FIELDS`` of one article."""
 
     article_id: int
     source_id: int
@@ -96,7 +98,7 @@ def iter_archived_pages(
                 Article.url,
                 RawPage.encoding,
                 RawPage.html_zlib,
-                *(getattr(Article, name) for name in FIELDS),
+                *(getattr(Article, name) for name in READ_FIELDS),
             )
             .join(RawPage, RawPage.article_id == Article.id)
             .join(Source, Source.id == Article.source_id)
@@ -110,7 +112,7 @@ def iter_archived_pages(
             return
         for row in rows:
             html, error = _decompress(row[5])
-            current = dict(zip(FIELDS, row[6:], strict=True))
+            current = dict(zip(READ_FIELDS, row[6:], strict=True))
             yield ArchivedPage(row[0], row[1], row[2], row[3], row[4], html, error, current)
         last_id = rows[-1][0]
 
