@@ -93,6 +93,9 @@ _TRAILING_MONTH = re.compile(  # left before the cut digits: "By Associated Pres
 _AGENCY = re.compile(r"^(?:[Tt]he\s+)?(?:" + "|".join(AGENCIES.values()) + r")$")
 _AGENCY_NAMES = tuple((name, re.compile(rf"(?:[Tt]he\s+)?(?:{forms})")) for name, forms in AGENCIES.items())
 _TRAILING_AGENCY = re.compile(r"^(\S+(?:\s+\S+)+?)\s+((?:[Tt]he\s+)?(?:" + "|".join(AGENCIES.values()) + r"))$")
+_DOMAIN = re.compile(  # "Cleveland.com", "news.sky.com": a site credited beside a person
+    r"^[\w-]+(?:\.[\w-]+)*\.(?:com|net|org|info|news|fr|be|ch|ca|de|ie|in|nz|au|uk|us|io)$", re.IGNORECASE
+)
 _PLACE = re.compile(r"\s+(?:in|à)\s+[A-ZÀ-Þ][\w'’.-]*(?:\s+[A-ZÀ-Þ][\w'’.-]*){0,2}$")  # "… in Valencia"
 _TITLE_ARTICLE = re.compile(r"^(?:The|Le|La)\s+(?=\S)|^L['’](?=[^\W\d_])")
 _JOINT = re.compile(r"\s(?:&|\+|and|et|avec|with)\s", re.IGNORECASE)
@@ -273,7 +276,7 @@ def classify(value: str, site_names: set[str], per_person: bool = False) -> list
     for name in _names(_cleaned(value, per_person)):
         names += _split_site_suffix(name, site_names)
     for name in names:
-        if _AGENCY.match(name) or _compact(name) in site_names:
+        if _AGENCY.match(name) or _compact(name) in site_names or _DOMAIN.match(name) or _site_led(name, site_names):
             pieces.append((name, False))
         elif _DESK.search(name):
             if len(name.split()) <= 5 and not name[:1].islower():
@@ -286,6 +289,12 @@ def classify(value: str, site_names: set[str], per_person: bool = False) -> list
         elif looks_like_person(name, single_ok=per_person):
             pieces.append((_title_case(name), True))
     return pieces
+
+
+def _site_led(name: str, site_names: set[str]) -> bool:
+    """ "CNN Business", "BBC Sport" on the site of CNN, of the BBC: a desk of the site, not a person."""
+    first, _, rest = name.partition(" ")
+    return bool(rest) and len(first) > 1 and _compact(first) in site_names
 
 
 def _split_site_suffix(name: str, site_names: set[str]) -> list[str]:

@@ -129,3 +129,14 @@ def test_byline_elements_agency_in_parentheses_line_breaks_weekdays_and_a_glued_
 ) -> None:
     article = extract_article(_page(byline=byline), url)
     assert (article.authors, article.credits, article.agency) == (authors, credits, agency)
+
+
+def test_a_site_credited_beside_a_person_is_a_credit_not_a_person() -> None:
+    cnn = {"cnn", "cnncom"}
+    assert classify("By Jill Disis, CNN Business", cnn) == [("Jill Disis", True), ("CNN Business", False)]
+    assert classify("Troy L. Smith, Cleveland.com", set()) == [("Troy L. Smith", True), ("Cleveland.com", False)]
+    assert classify("Jane Smith, news.sky.com", set()) == [("Jane Smith", True), ("news.sky.com", False)]
+    assert classify("Cnnie Lopez", cnn) == [("Cnnie Lopez", True)]  # the site's name is a whole first word
+    page = _page('<meta name="author" content="Jill Disis, CNN Business">')
+    article = extract_article(page, "https://edition.cnn.com/2019/11/19/investing/asia-markets")
+    assert (article.authors, article.credits) == (["Jill Disis"], ["CNN Business"])
