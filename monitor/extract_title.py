@@ -18,6 +18,7 @@ from monitor.urls import host_of
 SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " · ", " • ", " / ", " » ", " « ", " : ")
 # a site name written with a word before or after the host's name: "BBC News" (bbc.com), "The Register"
 SITE_PREFIXES = ("the", "le", "la", "les", "l")
+MAX_SITE_WORDS = 4  # a part that only starts like the host's name: "Le Monde.fr", "Franceinfo - France 3"
 SITE_SUFFIXES = ("news", "online", "info", "infos", "actu", "actualites", "tv", "radio", "digital", "today", "mag")
 # a section printed between the headline and the site name: "Headline - Actualités - francetvinfo"
 SECTION_WORDS = frozenset(
@@ -63,7 +64,9 @@ def _is_site(part: str, names: set[str]) -> bool:
         rest = folded[len(prefix) :]
         if rest in names or any(rest.endswith(s) and rest[: -len(s)] in names for s in SITE_SUFFIXES):
             return True
-    return len(folded) >= 3 and any(len(n) >= 4 and (folded.startswith(n) or n.startswith(folded)) for n in names)
+    if len(folded) < 3 or len(part.split()) > MAX_SITE_WORDS:  # "The Guardian view on …" is a headline
+        return False
+    return any(len(n) >= 4 and (folded.startswith(n) or n.startswith(folded)) for n in names)
 
 
 def clean_title(title: str, site_name: str | None, url: str) -> str:

@@ -151,6 +151,13 @@ def test_title_cleaning_against_site_name_and_host() -> None:
     assert clean_title(
         "A sprint to Election Day - Los Angeles Times", "Los Angeles Times", "https://latimes.com/x"
     ) == ("A sprint to Election Day")
+    # a headline that starts with the site's name is no site name: "The Guardian view on …"
+    assert clean_title(
+        "The Guardian view on Hong Kong: a city on the brink | Editorial", "the Guardian", "https://theguardian.com/x"
+    ) == ("The Guardian view on Hong Kong: a city on the brink | Editorial")
+    assert clean_title("Le Monde.fr : Amazon suspend Rekognition", None, "https://www.lemonde.fr/a") == (
+        "Amazon suspend Rekognition"
+    )
 
 
 @pytest.mark.parametrize(
