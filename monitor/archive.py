@@ -21,11 +21,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from monitor.article import Article, metadata_values
+from monitor.article import Article
 from monitor.dates import as_aware
 from monitor.db.seen import ARCHIVED_AS, remember
 from monitor.db.session import Database
-from monitor.db.store import Store, utcnow
+from monitor.db.store import Store, metadata_values, utcnow
 from monitor.dedup import CopyIndex, agency_credit
 from monitor.prepared import Prepared, prepare
 from monitor.stories import FeatureExtractor, StoryIndex, load_lexicon

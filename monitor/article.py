@@ -45,26 +45,3 @@ class Article:
             value = data[key]
             data[key] = value.isoformat() if value else None
         return data
-
-
-MAX_AGENCY_CHARS = 100  # the lengths of the archive's columns (``monitor.db.models.Article``)
-MAX_SECTION_CHARS = 300
-MAX_URL_CHARS = 2048
-MAX_TAGS = 50
-MAX_TAG_CHARS = 200
-
-
-def metadata_values(article: Article) -> dict[str, Any]:
-    """The archive's columns for what extraction read besides text, title, date and authors: clipped to
-    the columns' lengths (PostgreSQL refuses longer values), an image URL too long to be one dropped."""
-    image = article.image_url if article.image_url and len(article.image_url) <= MAX_URL_CHARS else None
-    return {
-        "agency": article.agency[:MAX_AGENCY_CHARS] if article.agency else None,
-        "updated_at": article.updated_at,
-        "description": article.description or None,
-        "section": article.section[:MAX_SECTION_CHARS] if article.section else None,
-        "tags": [tag[:MAX_TAG_CHARS] for tag in article.tags[:MAX_TAGS]] or None,  # NULL: no tags
-        "image_url": image,
-        "is_paywalled": bool(article.is_paywalled),
-        "provenance": dict(article.provenance),
-    }

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from monitor.article import Article, metadata_values
+from monitor.article import Article
 from monitor.db.reextract_queries import (
     BATCH_SIZE,
     ArchivedPage,
@@ -29,6 +29,7 @@ from monitor.db.reextract_queries import (
     iter_archived_pages,
 )
 from monitor.db.session import Database
+from monitor.db.store import metadata_values
 from monitor.extraction import ExtractionError, extract_article
 from monitor.textnorm import content_hash
 

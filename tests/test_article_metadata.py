@@ -12,26 +12,19 @@ import sqlalchemy as sa
 from alembic import command
 
 from monitor.archive import Archive, RawHtml, SourceRef
-from monitor.article import MAX_AGENCY_CHARS, Article, metadata_values
+from monitor.article import Article
 from monitor.db import Database
 from monitor.db.migrate import alembic_config
-from monitor.db.models import Article as Row
 from monitor.db.queries import ArticleFilter, iter_articles
+from monitor.db.store import metadata_values
 from monitor.extraction import extract_article
 from monitor.reextract import reextract
+from tests.test_reextract import _row
 
 FIXTURES = Path(__file__).parent / "fixtures" / "extraction"
 AGENCY_PAGE = FIXTURES / "le-quotidien" / "agency-credit" / "page.html"
 GRAPH_PAGE = FIXTURES / "le-quotidien" / "jsonld-graph" / "page.html"
 PAYWALL_PAGE = FIXTURES / "le-quotidien" / "paywall-teaser" / "page.html"
-
-
-def _stored(database: Database, article_id: int) -> Row:
-    with database.session() as session:
-        row = session.get(Row, article_id)
-        assert row is not None
-        session.expunge(row)
-        return row
 
 
 def test_the_agency_credit_and_metadata_of_an_article_that_is_no_copy_are_archived(database: Any) -> None:
@@ -40,7 +33,7 @@ def test_the_agency_credit_and_metadata_of_an_article_that_is_no_copy_are_archiv
     assert article.agency == "AFP"
     outcome = Archive(database).add(article, SourceRef("quotidien", "Le Quotidien", "fr"), [], RawHtml(html))
     assert outcome.article_id is not None and outcome.copy_of is None
-    row = _stored(database, outcome.article_id)
+    row = _row(database, outcome.article_id)
     assert row.agency == "AFP" and row.provenance == article.provenance and row.provenance["title"]
     assert row.is_paywalled is False
     exported = list(iter_articles(database, ArticleFilter()))
@@ -56,7 +49,7 @@ def test_section_tags_and_update_date_are_archived(database: Any) -> None:
     assert article.section == "Société" and article.tags and article.updated_at is not None
     outcome = Archive(database).add(article, SourceRef("quotidien"), [], RawHtml(html))
     assert outcome.article_id is not None
-    row = _stored(database, outcome.article_id)
+    row = _row(database, outcome.article_id)
     assert (row.section, row.tags, row.agency) == ("Société", article.tags, None)
     assert row.updated_at == article.updated_at and row.provenance == article.provenance
     with database.engine.connect() as connection:
@@ -69,7 +62,7 @@ def test_a_paywalled_teaser_is_archived_as_such(database: Any) -> None:
     assert article.is_paywalled
     outcome = Archive(database).add(article, SourceRef("quotidien"), [], RawHtml(html))
     assert outcome.article_id is not None
-    assert _stored(database, outcome.article_id).is_paywalled is True
+    assert _row(database, outcome.article_id).is_paywalled is True
     with database.engine.connect() as connection:
         assert connection.execute(sa.text("SELECT is_paywalled FROM articles_v")).scalar() == 1
 
@@ -78,7 +71,7 @@ def test_metadata_values_fit_the_columns() -> None:
     article = Article(url="https://x.example/a", text="t", agency="A" * 500, section="S" * 1000)
     article.image_url, article.tags = "https://x.example/" + "i" * 3000, [f"tag{n}" for n in range(80)]
     values = metadata_values(article)
-    assert len(values["agency"]) == MAX_AGENCY_CHARS and len(values["section"]) == 300
+    assert len(values["agency"]) == 100 and len(values["section"]) == 300
     assert values["image_url"] is None and len(values["tags"]) == 50
     assert metadata_values(Article(url="u", text="t"))["agency"] is None
 
@@ -105,11 +98,11 @@ def test_rows_archived_before_the_metadata_columns_upgrade_and_reextract_fills_t
     engine.dispose()
     database = Database(url)  # opening upgrades to the head
     try:
-        old = _stored(database, 1)
+        old = _row(database, 1)
         assert (old.agency, old.is_paywalled, old.tags, old.provenance) == (None, False, None, None)
         report = reextract(database)
         assert report.changed == 1 and {"agency", "provenance"} <= set(report.fields)
-        row = _stored(database, 1)
+        row = _row(database, 1)
         assert row.agency == "AFP" and row.provenance and row.provenance.get("title")
         assert [r["agency"] for r in iter_articles(database, ArticleFilter())] == ["AFP"]
         assert reextract(database).changed == 0  # stored as extracted: nothing more to change

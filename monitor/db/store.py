@@ -11,9 +11,9 @@ import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, bindparam, func, insert, select, text, update
+from sqlalchemy import Connection, String, bindparam, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
@@ -21,6 +21,9 @@ from sqlalchemy.sql.dml import Insert
 from monitor.db.models import Article, ArticleTopic, Copy, RawPage, Source, Story, StoryArticle, StoryFix
 from monitor.db.session import Database
 from monitor.db.upsert import insert_ignore_statement
+
+if TYPE_CHECKING:
+    from monitor.article import Article as Extracted
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,36 @@ _STORY = select(Story.id, Story.merged_into, Story.first_seen, Story.last_seen).
 _STORY_SEEN = update(Story).where(Story.id == bindparam("story_id"))  # SET first_seen, last_seen, updated_at
 _COPY_PARENT = select(Copy.original_id).where(Copy.article_id == bindparam("article_id"))
 _ARTICLE_TIME = select(Article.published_at, Article.fetched_at).where(Article.id == bindparam("article_id"))
+
+
+MAX_TAGS = 50  # bounds of the JSON cells
+MAX_TAG_CHARS = 200
+
+
+def _length(column: str) -> int:
+    """The length of a ``String`` column of ``articles``, as the model (and the migrations) declare it."""
+    column_type = Article.__table__.c[column].type
+    assert isinstance(column_type, String) and column_type.length
+    return column_type.length
+
+
+AGENCY_CHARS, SECTION_CHARS, URL_CHARS = _length("agency"), _length("section"), _length("image_url")
+
+
+def metadata_values(article: Extracted) -> dict[str, Any]:
+    """The ``articles`` columns for what extraction read besides text, title, date and authors, clipped to
+    the columns' lengths (PostgreSQL refuses longer values); an image URL too long to be one is dropped."""
+    image = article.image_url if article.image_url and len(article.image_url) <= URL_CHARS else None
+    return {
+        "agency": article.agency[:AGENCY_CHARS] if article.agency else None,
+        "updated_at": article.updated_at,
+        "description": article.description or None,
+        "section": article.section[:SECTION_CHARS] if article.section else None,
+        "tags": [tag[:MAX_TAG_CHARS] for tag in article.tags[:MAX_TAGS]] or None,  # NULL: no tags
+        "image_url": image,
+        "is_paywalled": bool(article.is_paywalled),
+        "provenance": dict(article.provenance),
+    }
 
 
 def utcnow() -> datetime:
