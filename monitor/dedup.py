@@ -12,20 +12,19 @@ from __future__ import annotations
 
 import heapq
 import re
-import zlib
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from monitor.signatures import NUM_PERM, SCHEME, SEED, Values, minhash_values
 from monitor.textnorm import words
 
-if TYPE_CHECKING:  # datasketch is imported where a signature is made: it loads scipy (~0.5 s of CPU), which
-    # a crawl that stores nothing (a poll of unchanged feeds) does not need
-    from datasketch import MinHash, MinHashLSH
+if TYPE_CHECKING:  # datasketch is imported where a sketch is indexed or compared: it loads scipy (~0.5 s of CPU),
+    # which a crawl that stores nothing (a poll of unchanged feeds) and the extraction workers (their signatures
+    # are numpy arrays: monitor.signatures) do not need
+    from datasketch import LeanMinHash, MinHash, MinHashLSH
 
 SHINGLE = 5
-NUM_PERM = 128
 HEAD_CHARS = 300
 TAIL_CHARS = 300
 
@@ -134,29 +133,25 @@ def shingles_of_words(tokens: list[str], size: int = SHINGLE) -> set[str]:
     return {" ".join(tokens[i : i + size]) for i in range(len(tokens) - size + 1)}
 
 
-def signature(text: str) -> MinHash:
+def signature(text: str) -> LeanMinHash:
     return signature_of_words(words(text))
 
 
-def signature_of_words(tokens: list[str]) -> MinHash:
+def signature_of_words(tokens: list[str]) -> LeanMinHash:
     """The MinHash of the shingles of a text whose ``words`` are ``tokens`` (to normalise a text once)."""
-    from datasketch import MinHash
-
-    permutations, scheme = _permutations()
-    # CRC-32: stable across processes and cheaper than SHA-1
-    minhash = MinHash(num_perm=NUM_PERM, seed=1, hashfunc=zlib.crc32, permutations=permutations, scheme=scheme)
-    minhash.update_batch([s.encode("utf-8") for s in shingles_of_words(tokens)])
-    return minhash
+    return lean_minhash(minhash_values(shingle_bytes(tokens)))
 
 
-@cache
-def _permutations() -> tuple[Any, str]:
-    """The permutations of ``MinHash(num_perm=NUM_PERM, seed=1)``, drawn once per process (datasketch draws
-    them again for every sketch, a third of the cost of a page's signature); never mutated, shared."""
-    from datasketch import MinHash
+def shingle_bytes(tokens: list[str]) -> list[bytes]:
+    """The shingles of a text whose ``words`` are ``tokens``, as hashed for its signature."""
+    return [s.encode("utf-8") for s in shingles_of_words(tokens)]
 
-    template = MinHash(num_perm=NUM_PERM, seed=1)
-    return template.permutations, template.scheme
+
+def lean_minhash(values: Values) -> LeanMinHash:
+    """datasketch's sketch of the signature ``values`` (``monitor.signatures``), for its LSH."""
+    from datasketch import LeanMinHash
+
+    return LeanMinHash(seed=SEED, hashvalues=values, scheme=SCHEME)
 
 
 class CopyIndex:

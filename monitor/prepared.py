@@ -2,9 +2,10 @@
 
 ``prepare`` runs in the extraction workers (``monitor.workers``) right after extraction; the archive
 (``Archive.add``) then only looks things up and writes. What it holds depends on the article alone:
-the canonical URL, the content hash, the MinHash signature of the text's shingles, the story
-features, and the raw page already compressed (zlib level 1: about four times faster than level 6 on a
-large page, for a stored page some 20-30 % larger; it is still zlib, read back the same way).
+the canonical URL, the content hash, the MinHash signature of the text's shingles (numpy values,
+``monitor.signatures``: a worker never imports datasketch and scipy), the story features, and the raw
+page already compressed (zlib level 1: about four times faster than level 6 on a large page, for a stored
+page some 20-30 % larger; it is still zlib, read back the same way).
 
 The text is normalised once (``words``): the content hash and the shingles come from the same words.
 ``Prepared.fits`` tells whether it was computed from the article as it is now (the language pipeline
@@ -18,7 +19,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from monitor.article import Article
-from monitor.dedup import signature_of_words
+from monitor.dedup import lean_minhash, shingle_bytes
+from monitor.signatures import Values, minhash_values
 from monitor.story_features import FeatureExtractor, Features
 from monitor.textnorm import hash_words, words
 from monitor.urls import canonical_url
@@ -41,9 +43,14 @@ class Prepared:
     canonical_url: str
     content_hash: str
     word_count: int
-    signature: LeanMinHash
+    signature_values: Values  # the MinHash signature of the text's shingles (``signature``)
     features: Features
     raw_zlib: bytes | None = None  # the fetched page, zlib-compressed (RawPage.html_zlib)
+
+    @property
+    def signature(self) -> LeanMinHash:
+        """The signature as datasketch's sketch (imports datasketch: call it in the crawl process)."""
+        return lean_minhash(self.signature_values)
 
     def fits(self, article: Article) -> bool:
         """Whether this was computed from ``article`` as it is now."""
@@ -62,8 +69,6 @@ def compress_raw(body: bytes) -> bytes:
 
 def prepare(article: Article, extractor: FeatureExtractor, raw: bytes | None = None) -> Prepared:
     """Everything pure ``Archive.add`` needs of ``article`` (and its raw page, compressed)."""
-    from datasketch import LeanMinHash  # here, not at import: see monitor.dedup
-
     tokens = words(article.text)
     language = article.language or "und"
     return Prepared(
@@ -75,7 +80,7 @@ def prepare(article: Article, extractor: FeatureExtractor, raw: bytes | None = N
         canonical_url=canonical_url(article.canonical_url or article.url),
         content_hash=hash_words(tokens),
         word_count=len(tokens),
-        signature=LeanMinHash(signature_of_words(tokens)),
+        signature_values=minhash_values(shingle_bytes(tokens)),
         features=extractor.extract(article.title, article.text, language),
         raw_zlib=compress_raw(raw) if raw is not None else None,
     )

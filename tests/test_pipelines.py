@@ -301,8 +301,9 @@ def test_a_worker_prepares_what_the_crawl_process_would() -> None:
         pool.shutdown()
     local = extract_page(job)
     assert remote.prepared is not None and local.prepared is not None
-    assert remote.prepared == dataclasses.replace(local.prepared, signature=remote.prepared.signature)
-    assert list(remote.prepared.signature.hashvalues) == list(local.prepared.signature.hashvalues)
+    values = remote.prepared.signature_values
+    assert remote.prepared == dataclasses.replace(local.prepared, signature_values=values)
+    assert list(values) == list(local.prepared.signature_values) == list(local.prepared.signature.hashvalues)
 
 
 def test_storage_stores_what_the_worker_prepared(db_url: str) -> None:
