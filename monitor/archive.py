@@ -81,6 +81,13 @@ class Archive:
         self._loaded = False
         self._seen_id = 0  # once loaded: every article up to this id is in the indexes
 
+    def warm_up(self) -> None:
+        """Load now what the first article needs: the indexes of the open window and datasketch's LSH (its
+        import loads scipy: ~0.6 s of CPU). The storage thread calls it when a crawl expects pages, while
+        discovery fetches feeds; else the first article pays for it while the next ones wait."""
+        self._load()
+        self.copies.warm_up()
+
     def _load(self) -> None:
         if not self._loaded:
             self._seen_id = self.store.max_article_id()

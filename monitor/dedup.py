@@ -170,6 +170,10 @@ class CopyIndex:
     def __len__(self) -> int:
         return len(self._signatures)
 
+    def warm_up(self) -> None:
+        """Make the LSH index now (importing datasketch) rather than with the first signature."""
+        self._index()
+
     def _index(self) -> MinHashLSH:
         if self._lsh is None:
             from datasketch import MinHashLSH

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
@@ -221,6 +222,12 @@ class StoragePipeline(_Base):
     def open_spider(self, spider: Spider | None = None) -> None:
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="monitor-storage")
         self._thread.submit(self._open).result()
+        pool = getattr(self.crawler.spider, "extraction_pool", None)
+        if isinstance(pool, ExtractionPool) and pool.started and self.archive is not None:
+            # the crawl expects pages (crawl.crawl started the workers): the indexes load during discovery
+            self._thread.submit(self.archive.warm_up).add_done_callback(
+                _warn_on_failure("could not load the archive's indexes before the first article: %s")
+            )  # the first article then loads them again, and reports the error with its page
 
     def _open(self) -> None:
         self.database = Database(self.database_url)
@@ -267,7 +274,9 @@ class StoragePipeline(_Base):
         reason, detail = item.seen
         url = item.requested_url or item.url
         done = self._thread.submit(self.archive.remember_seen, url, self._source_ref(item.source), reason, detail)
-        done.add_done_callback(_log_failure)
+        done.add_done_callback(
+            _warn_on_failure("could not remember a page dropped by this crawl (it will be fetched again): %s")
+        )
 
     def _source_ref(self, name: str) -> SourceRef:
         source = _sources(self.crawler).get(name)
@@ -276,10 +285,15 @@ class StoragePipeline(_Base):
         return SourceRef(name, source.title, source.language, source.homepage)
 
 
-def _log_failure(done: Future[None]) -> None:
-    error = done.exception()
-    if error is not None:
-        logger.warning("could not remember a page dropped by this crawl (it will be fetched again): %s", error)
+def _warn_on_failure(message: str) -> Callable[[Future[None]], None]:
+    """A done-callback that logs ``message`` (with a ``%s`` for the error) when the task failed."""
+
+    def log(done: Future[None]) -> None:
+        error = done.exception()
+        if error is not None:
+            logger.warning(message, error)
+
+    return log
 
 
 def _sources(crawler: Crawler) -> dict[str, Any]:

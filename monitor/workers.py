@@ -218,6 +218,11 @@ class ExtractionPool:
     def in_process(self) -> bool:
         return self.workers == 0
 
+    @property
+    def started(self) -> bool:
+        """Whether worker processes were started (``start``, or a first page) and not shut down."""
+        return self._executor is not None
+
     def start(self) -> None:
         """Start every worker now, to warm up while discovery runs (else a worker starts when a page
         waits for one: a poll that finds nothing new pays for no worker)."""

@@ -22,6 +22,7 @@ from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 from sqlalchemy import select
 
+from monitor.archive import Archive, SourceRef
 from monitor.article import Article
 from monitor.db import Database
 from monitor.db.models import Article as ArticleRow
@@ -367,3 +368,38 @@ def test_storage_runs_on_one_thread_of_its_own(db_url: str) -> None:
             assert len(list(session.scalars(select(ArticleRow.id)))) == 3
     finally:
         database.dispose()
+
+
+class _StartedPool(ExtractionPool):
+    """A pool that says its workers were started (the crawl expects pages), without starting any."""
+
+    @property
+    def started(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("expects_pages", [True, False])
+def test_storage_loads_the_indexes_during_discovery_when_pages_are_expected(db_url: str, expects_pages: bool) -> None:
+    database = Database(db_url)
+    try:  # an article in the open window, to be loaded into the copy index
+        stored = Archive(database).add(
+            Article(url=f"{URL}?old", text="An older article about the moratorium. " * 20, title="Old", language="en"),
+            SourceRef("demo"),
+            [],
+        )
+    finally:
+        database.dispose()
+    crawler = get_crawler(settings_dict={"MONITOR_DATABASE_URL": db_url, "MONITOR_EXTRACT_WORKERS": 1})
+    crawler.stats.open_spider()
+    crawler.spider = Spider("news")
+    crawler.spider.extraction_pool = _StartedPool(1) if expects_pages else ExtractionPool(1)  # type: ignore[attr-defined]
+    pipeline = StoragePipeline.from_crawler(crawler)
+    pipeline.open_spider()
+    try:
+        assert pipeline.archive is not None and pipeline._thread is not None
+        pipeline._thread.submit(lambda: None).result()  # what was submitted before has run
+        copies = pipeline.archive.copies
+        assert (len(copies), copies._lsh is not None) == ((1, True) if expects_pages else (0, False))
+        assert stored.article_id is not None
+    finally:
+        pipeline.close_spider()
