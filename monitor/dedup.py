@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from monitor.signatures import NUM_PERM, SCHEME, SEED, Values, minhash_values
 from monitor.textnorm import words
 
 if TYPE_CHECKING:  # datasketch is imported where a sketch is indexed or compared: it loads scipy (~0.5 s of CPU),
     # which a crawl that stores nothing (a poll of unchanged feeds) and the extraction workers (their signatures
     # are numpy arrays: monitor.signatures) do not need
     from datasketch import LeanMinHash, MinHash, MinHashLSH
+
+    from monitor.signatures import Values
 
 SHINGLE = 5
 HEAD_CHARS = 300
@@ -139,6 +140,8 @@ def signature(text: str) -> LeanMinHash:
 
 def signature_of_words(tokens: list[str]) -> LeanMinHash:
     """The MinHash of the shingles of a text whose ``words`` are ``tokens`` (to normalise a text once)."""
+    from monitor.signatures import minhash_values  # numpy: not for a crawl that stores nothing
+
     return lean_minhash(minhash_values(shingle_bytes(tokens)))
 
 
@@ -150,6 +153,8 @@ def shingle_bytes(tokens: list[str]) -> list[bytes]:
 def lean_minhash(values: Values) -> LeanMinHash:
     """datasketch's sketch of the signature ``values`` (``monitor.signatures``), for its LSH."""
     from datasketch import LeanMinHash
+
+    from monitor.signatures import SCHEME, SEED
 
     return LeanMinHash(seed=SEED, hashvalues=values, scheme=SCHEME)
 
@@ -177,6 +182,8 @@ class CopyIndex:
     def _index(self) -> MinHashLSH:
         if self._lsh is None:
             from datasketch import MinHashLSH
+
+            from monitor.signatures import NUM_PERM
 
             self._lsh = MinHashLSH(threshold=self.threshold, num_perm=NUM_PERM)
         return self._lsh

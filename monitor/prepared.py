@@ -20,13 +20,14 @@ from typing import TYPE_CHECKING
 
 from monitor.article import Article
 from monitor.dedup import lean_minhash, shingle_bytes
-from monitor.signatures import Values, minhash_values
 from monitor.story_features import FeatureExtractor, Features
 from monitor.textnorm import hash_words, words
 from monitor.urls import canonical_url
 
 if TYPE_CHECKING:
     from datasketch import LeanMinHash
+
+    from monitor.signatures import Values
 
 RAW_ZLIB_LEVEL = 1
 
@@ -69,6 +70,8 @@ def compress_raw(body: bytes) -> bytes:
 
 def prepare(article: Article, extractor: FeatureExtractor, raw: bytes | None = None) -> Prepared:
     """Everything pure ``Archive.add`` needs of ``article`` (and its raw page, compressed)."""
+    from monitor.signatures import minhash_values  # numpy: imported where pages are extracted, not at a poll
+
     tokens = words(article.text)
     language = article.language or "und"
     return Prepared(

@@ -86,10 +86,10 @@ def test_the_archive_loads_its_indexes_with_the_first_article_and_still_finds_co
     database.dispose()
 
 
-def test_the_crawl_process_imports_no_datasketch_before_a_signature_is_needed() -> None:
+def test_the_crawl_process_imports_no_datasketch_nor_numpy_before_a_signature_is_needed() -> None:
     code = (
         "import sys, monitor.archive, monitor.items, monitor.pipelines, monitor.crawl, spiders.news; "
-        "print(sorted(m for m in ('datasketch', 'scipy') if m in sys.modules))"
+        "print(sorted(m for m in ('datasketch', 'scipy', 'numpy') if m in sys.modules))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
