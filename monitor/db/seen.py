@@ -19,8 +19,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Insert, bindparam, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -68,6 +69,12 @@ def remember(session: Session, canonical_url: str, source_id: int, reason: str, 
         "first_seen_at": when,
         "last_seen_at": when,
     }
-    update = {"reason": EXCLUDED, "detail": EXCLUDED, "last_seen_at": when}
-    statement = insert_or_update_statement(SeenPage, session.get_bind().dialect.name, ["canonical_url"], update)
-    session.execute(statement.values(values))
+    session.execute(_upsert(session.get_bind().dialect.name), values)
+
+
+@cache
+def _upsert(dialect: str) -> Insert:
+    """The insert-or-refresh statement, built once per dialect (a crawl remembers a page per article it
+    reached under another URL): a refused row's reason, detail and time replace the stored ones."""
+    update = {"reason": EXCLUDED, "detail": EXCLUDED, "last_seen_at": EXCLUDED}
+    return insert_or_update_statement(SeenPage, dialect, ["canonical_url"], update)
