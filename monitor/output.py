@@ -47,12 +47,19 @@ def _text(value: Any) -> str:
     return " ".join(str(value).split())
 
 
+MIN_COLUMN = 12  # a column cut to fit the terminal keeps at least this many characters
+GAP = 2
+
+
 def write_table(
     out: IO[str], columns: Sequence[str], rows: Iterable[Mapping[str, Any] | Sequence[Any]], page: int = 200
 ) -> int:
-    """An aligned text table, computed a page of rows at a time so that output streams."""
-    width = max(shutil.get_terminal_size((160, 24)).columns, 80)
-    limit = max(12, width // max(len(columns), 1))
+    """An aligned text table, computed a page of rows at a time so that output streams.
+
+    On a terminal, the widest columns are cut first (with "…") until the table fits its width; written to a
+    file or a pipe, no value is cut.
+    """
+    width = _terminal_width(out)
     batch: list[list[str]] = []
     count = 0
     header_done = False
@@ -60,14 +67,13 @@ def write_table(
     def flush() -> None:
         nonlocal header_done
         cells = [[_text(c) for c in columns], *batch]
-        widths = [min(limit, max(len(r[i]) for r in cells)) for i in range(len(columns))]
+        widths = fit_widths([max(len(r[i]) for r in cells) for i in range(len(columns))], width)
         lines = []
         if not header_done:
-            lines.append("  ".join(c[:w].ljust(w) for c, w in zip(cells[0], widths, strict=True)).rstrip())
-            lines.append("  ".join("-" * w for w in widths))
+            lines.append(_line(cells[0], widths))
+            lines.append((" " * GAP).join("-" * w for w in widths))
             header_done = True
-        for row in batch:
-            lines.append("  ".join(c[:w].ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+        lines.extend(_line(row, widths) for row in batch)
         out.write("\n".join(lines) + "\n")
         batch.clear()
 
@@ -80,3 +86,31 @@ def write_table(
     if batch or not header_done:
         flush()
     return count
+
+
+def _terminal_width(out: IO[str]) -> int | None:
+    """The width of the terminal ``out`` writes to, or None for a file or a pipe."""
+    isatty = getattr(out, "isatty", None)
+    if isatty is None or not isatty():
+        return None
+    return max(shutil.get_terminal_size((160, 24)).columns, 80)
+
+
+def fit_widths(natural: list[int], width: int | None) -> list[int]:
+    """Column widths within ``width`` (None: no limit): the widest columns shrink first, none below
+    ``MIN_COLUMN`` (a table too wide even then stays wider than the terminal)."""
+    gaps = GAP * (len(natural) - 1)
+    if width is None or sum(natural) + gaps <= width:
+        return natural
+    cap = max(natural)
+    while cap > MIN_COLUMN and sum(min(w, cap) for w in natural) + gaps > width:
+        cap -= 1
+    return [min(w, cap) for w in natural]
+
+
+def _line(cells: Sequence[str], widths: Sequence[int]) -> str:
+    return (" " * GAP).join(_cut(c, w).ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
