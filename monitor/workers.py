@@ -141,8 +141,9 @@ def extract_workers(settings: BaseSettings) -> int:
     return workers
 
 
-def _init_worker() -> None:
-    """Once per worker process: leave signals to the crawl process, die with it, warm the caches."""
+def _init_worker(warm_lazy_parsers: bool = True) -> None:
+    """Once per worker process: leave signals to the crawl process, die with it, warm the caches (with
+    ``warm_lazy_parsers``, also what the libraries load only for hard pages)."""
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, signal.SIG_IGN)
     from monitor.extraction import ExtractionError, extract_article
@@ -151,7 +152,8 @@ def _init_worker() -> None:
     _feature_extractor()
     with contextlib.suppress(ExtractionError):
         extract_article(_WARM_UP_PAGE, "https://example.org/2020/06/10/warm-up.html")
-    _warm_up_lazy_parsers()
+    if warm_lazy_parsers:
+        _warm_up_lazy_parsers()
 
 
 def _warm_up_lazy_parsers() -> None:
@@ -225,19 +227,25 @@ class ExtractionPool:
 
     def start(self) -> None:
         """Start every worker now, to warm up while discovery runs (else a worker starts when a page
-        waits for one: a poll that finds nothing new pays for no worker)."""
-        if self._create():
+        waits for one: a poll that finds nothing new pays for no worker). Workers started now also load
+        what the libraries load only for hard pages (``_warm_up_lazy_parsers``, ~0.45 s of CPU each): a
+        crawl that expects pages will likely meet one. Workers started for a page already waiting (a poll
+        that found a few new articles) load it only if a page needs it."""
+        if self._create(warm_lazy_parsers=True):
             assert self._executor is not None
             # a pool starts its processes as pages come: submit one no-op per worker
             for _ in range(self.workers):
                 self._executor.submit(os.getpid)
 
-    def _create(self) -> bool:
+    def _create(self, warm_lazy_parsers: bool = False) -> bool:
         """Create the executor if there is none; whether it was created now."""
         if self.in_process or self._executor is not None or self._closed:
             return False
         self._executor = concurrent.futures.ProcessPoolExecutor(
-            max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker
+            max_workers=self.workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_init_worker,
+            initargs=(warm_lazy_parsers,),
         )
         return True
 

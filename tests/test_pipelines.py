@@ -403,3 +403,19 @@ def test_storage_loads_the_indexes_during_discovery_when_pages_are_expected(db_u
         assert stored.article_id is not None
     finally:
         pipeline.close_spider()
+
+
+@pytest.mark.slow
+def test_a_worker_started_for_a_waiting_page_leaves_the_lazy_parsers_to_the_pages_that_need_them() -> None:
+    """A poll that found a few new articles starts a worker for them: it does not pay ~0.45 s for what only
+    hard pages need (htmldate's dateparser, jusText's stop lists)."""
+    pool = ExtractionPool(1)
+    try:
+        assert pool._create()  # as ``extract`` does for the first page of a pool that was not started
+        executor = pool._executor
+        assert executor is not None
+        assert executor.submit(_warm_up_report).result(timeout=60) == (0, False)
+        result = asyncio.run(pool.extract(PageJob(url=URL, body=_page())))
+        assert result.article is not None and pool.started
+    finally:
+        pool.shutdown()
