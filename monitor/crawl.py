@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from monitor.logsetup import hand_over
 from monitor.runlog import RunRecord, emit
 from monitor.sources import Source
 
@@ -206,9 +207,8 @@ def _crawl_with(options: CrawlOptions, settings: Settings, pool: ExtractionPool)
     from spiders.news import NewsSpider
 
     level = logging.getLevelName(options.log_level.upper())
-    for handler in logging.getLogger().handlers:  # a handler set up before Scrapy's: no more verbose
-        if isinstance(level, int) and handler.level < level:
-            handler.setLevel(level)
+    # each record printed once: Scrapy's root handler replaces the command line's (monitor.logsetup)
+    settings.set("LOG_INSTALL_ROOT_HANDLER", hand_over(level if isinstance(level, int) else None), priority="cmdline")
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(NewsSpider)
     counts: dict[str, Counter[str]] = {}

@@ -144,10 +144,11 @@ def find_feeds(homepage: str, overrides: dict[str, Any] | None = None, max_secti
         priority="cmdline",
     )
     settings.set("LOG_LEVEL", "WARNING", priority="cmdline")
+    settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")  # the command line's handler logs
     for key, value in (overrides or {}).items():
         settings.set(key, value, priority="cmdline")
     found = Found(homepage, max_sections=max_sections)
-    process = CrawlerProcess(settings, install_root_handler=False)
+    process = CrawlerProcess(settings)
     process.crawl(FeedFinderSpider, found=found)
     process.start()
     found.feeds = sorted(dict.fromkeys(found.feeds), key=lambda url: found.ranks.get(url, MAX_CANDIDATES))

@@ -25,6 +25,7 @@ from monitor.cli.status import status
 from monitor.cli.stories import stories
 from monitor.cli.topics import topics
 from monitor.cli.worker import worker
+from monitor.logsetup import install as install_logging
 
 COMMANDS: list[click.Command] = [init, crawl, demo, extract, ingest, stories, export, sql, daemon, status]
 
@@ -50,7 +51,7 @@ def main() -> None:
         monitor crawl --source lemonde    # crawl one real outlet into monitor.db
         monitor sql "SELECT source_id, count(*) FROM articles GROUP BY 1"
     """
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    install_logging(logging.WARNING)
 
 
 for _command in COMMANDS:
