@@ -5,6 +5,9 @@ health reads, ``monitor.health.tally``) and logged as one WARNING line::
 
     source slow: timeout error on article http://example.org/a-page (3 attempts)
 
+except a request robots.txt disallows: the site's choice, logged at INFO for an article (a crawl would
+warn about the same links at every run), at WARNING for a feed, sitemap or section page.
+
 Who sees which fault:
 
 - an HTTP error status (403, 404, a 5xx after its retries…): ``SourceStatsMiddleware``, from the response;
@@ -25,7 +28,7 @@ from scrapy import Request
 from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from monitor.health import DISCOVERY_KINDS, error_key, error_kind, stat_key
+from monitor.health import DISCOVERY_KINDS, ROBOTS, error_key, error_kind, stat_key
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +52,11 @@ def record_fault(
 ) -> None:
     """Count ``kind`` for ``source`` (a feed, sitemap or section page counts as failed too) and log it once."""
     suffix = f" ({detail})" if detail else ""
-    logger.warning("source %s: %s error on %s %s%s", source, kind, document or "request", url, suffix)
+    if kind == ROBOTS:  # the site's choice, not a failure: a warning only when discovery itself is refused
+        level = logging.WARNING if document in DISCOVERY_KINDS else logging.INFO
+        logger.log(level, "source %s: %s %s disallowed by robots.txt, not fetched", source, document or "request", url)
+    else:
+        logger.warning("source %s: %s error on %s %s%s", source, kind, document or "request", url, suffix)
     if stats is None:
         return
     stats.inc_value(error_key(source, kind))

@@ -14,6 +14,7 @@ from typing import Any
 
 STAT_PREFIX = "monitor/source/"
 DISCOVERY_KINDS = frozenset({"feed", "sitemap", "section"})
+ROBOTS = "robots"  # the error kind of a request robots.txt disallows
 COUNTERS = ("fetched", "not_modified", "failed", "new_articles", "skipped_articles", "articles_fetched", "not_due")
 
 
@@ -34,7 +35,7 @@ def error_kind(status: int | None = None, exception: BaseException | None = None
     name = type(exception).__name__.lower()
     text = str(exception).lower()
     if "robots.txt" in text:
-        return "robots"
+        return ROBOTS
     if "timeout" in name or "timedout" in name or "timed out" in text:
         return "timeout"
     if "dns" in name or "dns" in text:

@@ -7,6 +7,7 @@ bounded. docs/robustness.md has the table of what each fault does.
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections.abc import Iterator
@@ -407,3 +408,23 @@ def test_by_default_a_big_feed_gives_its_newest_thousand_articles() -> None:
     assert len(requested) == 1000
     assert requested[0].endswith("/item-1499") and requested[-1].endswith("/item-500")
     assert crawler.stats.get_value("monitor/over_source_limit") == 1
+
+
+def test_a_robots_refusal_is_counted_and_logged_as_the_sites_choice(caplog: pytest.LogCaptureFixture) -> None:
+    from scrapy.statscollectors import MemoryStatsCollector
+    from scrapy.utils.test import get_crawler
+
+    from monitor.faults import record_fault
+
+    stats = MemoryStatsCollector(get_crawler())
+    with caplog.at_level(logging.INFO, logger="monitor.faults"):
+        record_fault(stats, "alpha", "article", "https://a.example/a.html", "robots")
+        record_fault(stats, "alpha", "feed", "https://a.example/rss.xml", "robots")
+        record_fault(stats, "alpha", "article", "https://a.example/b.html", "timeout", "3 attempts")
+    assert [(r.levelno, r.getMessage()) for r in caplog.records] == [
+        (logging.INFO, "source alpha: article https://a.example/a.html disallowed by robots.txt, not fetched"),
+        (logging.WARNING, "source alpha: feed https://a.example/rss.xml disallowed by robots.txt, not fetched"),
+        (logging.WARNING, "source alpha: timeout error on article https://a.example/b.html (3 attempts)"),
+    ]
+    assert stats.get_value("monitor/source/alpha/error/robots") == 2
+    assert stats.get_value("monitor/source/alpha/failed") == 1  # the feed
