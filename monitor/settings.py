@@ -27,6 +27,9 @@ RETRY_GIVE_UP_LOG_LEVEL = "DEBUG"  # the spider's errback logs the fault once, w
 REDIRECT_MAX_TIMES = 5
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+# Scrapy 2.19's remote control: an HTTP server per crawl that runs code sent with a token it writes under
+# ~/.local/state/scrapy; not for a daemon polling every few minutes (and its aiohttp start costs each poll)
+REMOTE_CONTROL_ENABLED = False
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"

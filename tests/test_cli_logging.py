@@ -24,7 +24,16 @@ def test_monitor_crawl_prints_each_log_record_once(tmp_path: Path) -> None:
     assert len(closed) == 1, done.stderr  # was printed twice: by the command line's handler and Scrapy's
     assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \[scrapy\.core\.engine\] INFO", closed[0])
     assert not any("ScrapyDeprecationWarning" in line for line in lines)
+    assert not any("Remote control" in line for line in lines)  # no code-running HTTP server per crawl
     assert any(line.startswith("run source=wire-tech status=finished") for line in lines)
+
+
+def test_crawls_start_neither_scrapys_remote_control_nor_its_telnet_console() -> None:
+    from monitor.crawl import CrawlOptions, build_settings
+
+    settings = build_settings(CrawlOptions(database_url="sqlite://", sources=[]))
+    assert settings.getbool("REMOTE_CONTROL_ENABLED") is False
+    assert settings.getbool("TELNETCONSOLE_ENABLED") is False
 
 
 def test_a_crawl_takes_over_from_the_command_line_handler_only() -> None:
