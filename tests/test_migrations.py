@@ -56,3 +56,19 @@ def test_sqlite_is_in_wal_mode_with_busy_timeout(sqlite_url: str) -> None:
 def test_migrations_have_a_single_head() -> None:
     """`alembic upgrade head` needs one head: parallel branches must be merged by a revision."""
     assert len(head_revisions()) == 1, f"several heads: {sorted(head_revisions())}"
+
+
+def test_revision_checks_are_quiet_and_migrations_are_not(tmp_path: Any, caplog: Any) -> None:
+    import logging
+
+    url = f"sqlite:///{tmp_path / 'quiet.db'}"
+    with caplog.at_level(logging.INFO, logger="alembic"):
+        Database(url).dispose()  # migrates the empty database
+        migrated = [r.getMessage() for r in caplog.records]
+        caplog.clear()
+        for _ in range(3):
+            Database(url).dispose()  # at the heads: a revision check each time
+        checks = [r.getMessage() for r in caplog.records]
+    assert any(m.startswith("Running upgrade") for m in migrated)
+    assert not any(m.startswith(("Context impl", "Will assume")) for m in migrated + checks)
+    assert checks == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import logging
 from pathlib import Path
 
 from alembic import command
@@ -45,8 +46,27 @@ def head_revision() -> str:
 
 
 def current_revisions(engine: Engine) -> set[str]:
+    _quiet_routine_lines()
     with engine.connect() as connection:
         return set(MigrationContext.configure(connection).get_current_heads())
+
+
+class _RoutineLines(logging.Filter):
+    """Drops the two INFO lines alembic prints whenever it looks at a database ("Context impl SQLiteImpl.",
+    "Will assume non-transactional DDL."): a crawl checks the revision from several components, and the
+    lines said nothing to its users; the lines of a migration that runs ("Running upgrade …") stay."""
+
+    ROUTINE = frozenset({"Context impl %s.", "Will assume %s DDL."})
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.msg not in self.ROUTINE
+
+
+def _quiet_routine_lines() -> None:
+    """Add ``_RoutineLines`` to alembic's migration logger, once per process."""
+    migration_log = logging.getLogger("alembic.runtime.migration")
+    if not any(isinstance(f, _RoutineLines) for f in migration_log.filters):
+        migration_log.addFilter(_RoutineLines())
 
 
 def upgrade_to_head(engine: Engine) -> bool:
