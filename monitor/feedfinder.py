@@ -11,6 +11,7 @@ article links on the outlet's host (what the crawler will follow there).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -29,6 +30,7 @@ from monitor.discovery import (
     sitemap_candidates,
     sniff,
 )
+from monitor.logsetup import hand_over
 from monitor.sectionfinder import Section, section_candidates, section_path
 from monitor.urls import canonical_url, host_of
 
@@ -144,7 +146,8 @@ def find_feeds(homepage: str, overrides: dict[str, Any] | None = None, max_secti
         priority="cmdline",
     )
     settings.set("LOG_LEVEL", "WARNING", priority="cmdline")
-    settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")  # the command line's handler logs
+    # Scrapy's handler at WARNING replaces the command line's (which would print Scrapy's INFO lines)
+    settings.set("LOG_INSTALL_ROOT_HANDLER", hand_over(logging.WARNING), priority="cmdline")
     for key, value in (overrides or {}).items():
         settings.set(key, value, priority="cmdline")
     found = Found(homepage, max_sections=max_sections)

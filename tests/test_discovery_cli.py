@@ -83,6 +83,7 @@ def test_add_discovers_the_feeds_of_a_homepage(tmp_path: Path) -> None:
         command += ["--name", "alpha", "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=false"]
         done = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
+    assert "INFO" not in done.stderr and "Spider closed" not in done.stderr  # Scrapy's INFO lines stay quiet
     entry = tomllib.loads(target.read_text("utf-8"))["source"][0]
     assert entry["name"] == "alpha" and entry["language"] == "en" and entry["title"] == "Tech"
     assert entry["feeds"] == [server.base + "/rss.xml", server.base + "/atom.xml"]
