@@ -202,7 +202,9 @@ def _entry_href(entry: Any) -> str | None:
 
 def _entry_date(entry: Any) -> datetime | None:
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        value = entry.get(key)
+        # the stored value only: feedparser's own lookup answers a missing "updated_parsed" with
+        # "published_parsed" and a DeprecationWarning (a fallback it says it will remove)
+        value = dict.get(entry, key) if isinstance(entry, dict) else entry.get(key)
         if value:
             try:
                 year, month, day, hour, minute, second = (int(v) for v in value[:6])

@@ -178,3 +178,26 @@ def test_feed_and_sitemap_candidates_of_a_homepage() -> None:
     robots = fixture("robots.txt").decode() + "Sitemap: /sitemap_news.xml\n"
     sitemaps = sitemap_candidates(robots, f"{A}/robots.txt")
     assert sitemaps[0] == f"{A}/sitemap_news.xml" and f"{A}/sitemap-index.xml" in sitemaps
+
+
+def test_feed_dates_are_read_without_feedparsers_deprecated_fallback() -> None:
+    import warnings
+
+    from monitor.discovery import parse_feed
+
+    rss = (
+        b'<rss version="2.0"><channel><item><title>a</title><link>https://a.example/x</link></item>'
+        b"<item><title>b</title><link>https://a.example/y</link>"
+        b"<pubDate>Mon, 02 Nov 2026 09:00:00 +0000</pubDate></item></channel></rss>"
+    )
+    atom = (
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><entry><title>u</title><link href="https://a.example/z"/>'
+        b"<updated>2026-11-02T09:00:00Z</updated></entry></feed>"
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # feedparser warned for each entry without an updated date
+        undated, dated = parse_feed(rss, "https://a.example/rss")
+        [updated] = parse_feed(atom, "https://a.example/atom")
+    assert undated.published is None
+    assert dated.published is not None and dated.published.isoformat() == "2026-11-02T09:00:00+00:00"
+    assert updated.published is not None and updated.published.isoformat() == "2026-11-02T09:00:00+00:00"
