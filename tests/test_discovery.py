@@ -188,7 +188,9 @@ def test_feed_dates_are_read_without_feedparsers_deprecated_fallback() -> None:
     rss = (
         b'<rss version="2.0"><channel><item><title>a</title><link>https://a.example/x</link></item>'
         b"<item><title>b</title><link>https://a.example/y</link>"
-        b"<pubDate>Mon, 02 Nov 2026 09:00:00 +0000</pubDate></item></channel></rss>"
+        b"<pubDate>Mon, 02 Nov 2026 09:00:00 +0000</pubDate></item>"
+        b"<item><title>c</title><link>https://a.example/w</link><pubDate>sometime soon</pubDate></item>"
+        b"</channel></rss>"
     )
     atom = (
         b'<feed xmlns="http://www.w3.org/2005/Atom"><entry><title>u</title><link href="https://a.example/z"/>'
@@ -196,8 +198,8 @@ def test_feed_dates_are_read_without_feedparsers_deprecated_fallback() -> None:
     )
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # feedparser warned for each entry without an updated date
-        undated, dated = parse_feed(rss, "https://a.example/rss")
+        undated, dated, unreadable = parse_feed(rss, "https://a.example/rss")
         [updated] = parse_feed(atom, "https://a.example/atom")
-    assert undated.published is None
+    assert undated.published is None and unreadable.published is None
     assert dated.published is not None and dated.published.isoformat() == "2026-11-02T09:00:00+00:00"
     assert updated.published is not None and updated.published.isoformat() == "2026-11-02T09:00:00+00:00"
