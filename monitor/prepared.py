@@ -15,7 +15,8 @@ may fill a language the extraction did not detect): when not, the archive comput
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from monitor.article import Article
@@ -44,13 +45,15 @@ class Prepared:
     canonical_url: str
     content_hash: str
     word_count: int
-    signature_values: Values  # the MinHash signature of the text's shingles (``signature``)
+    # the MinHash signature of the text's shingles (``signature``); a numpy array, so not in ``==``
+    signature_values: Values = field(compare=False)
     features: Features
     raw_zlib: bytes | None = None  # the fetched page, zlib-compressed (RawPage.html_zlib)
 
-    @property
+    @cached_property
     def signature(self) -> LeanMinHash:
-        """The signature as datasketch's sketch (imports datasketch: call it in the crawl process)."""
+        """The signature as datasketch's sketch, made once (the archive looks it up, then indexes it);
+        imports datasketch: call it in the crawl process."""
         return lean_minhash(self.signature_values)
 
     def fits(self, article: Article) -> bool:
