@@ -82,9 +82,9 @@ class Archive:
         self._seen_id = 0  # once loaded: every article up to this id is in the indexes
 
     def warm_up(self) -> None:
-        """Load now what the first article needs: the indexes of the open window and datasketch's LSH (its
-        import loads scipy: ~0.6 s of CPU). The storage thread calls it when a crawl expects pages, while
-        discovery fetches feeds; else the first article pays for it while the next ones wait."""
+        """Load now what the first article needs: the indexes of the open window and the LSH (and numpy).
+        The storage thread calls it when a crawl expects pages, while discovery fetches feeds; else the
+        first article pays for it while the next ones wait."""
         self._load()
         self.copies.warm_up()
 
@@ -131,7 +131,7 @@ class Archive:
         the texts it repeats, it becomes the original and the earlier-archived copies point to it. When
         it repeats texts that were not yet known as copies of each other, their groups are joined.
         """
-        matches = self.copies.matches_signature(prepared.signature, prepared.word_count)
+        matches = self.copies.matches_signature(prepared.signature_values, prepared.word_count)
         if not matches:
             return None
         agency = article.agency or agency_credit(article.text, "; ".join(article.authors))
@@ -256,7 +256,7 @@ class Archive:
         if article_id is None:
             return Outcome("duplicate", existing or 0)
         self._seen_id = max(self._seen_id, article_id)  # committed under the lock: no other id in between
-        self.copies.add_signature(article_id, prepared.signature, prepared.word_count, when)
+        self.copies.add_signature(article_id, prepared.signature_values, prepared.word_count, when)
         self.stories.add(assignment.story_id or story_id, features, when)  # the facet it matched
         self._added += 1
         if self._added % self.settings.expire_every == 0:

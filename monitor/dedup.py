@@ -1,6 +1,6 @@
 """Near-duplicate texts and agency credits (pure).
 
-- ``CopyIndex``: wire copies found with MinHash LSH (datasketch) over word 5-shingles. It holds the
+- ``CopyIndex``: wire copies found with MinHash LSH (``monitor.lsh``) over word 5-shingles. It holds the
   signatures of the open window only (``expire``), so that finding the candidates of a new text costs the
   same whatever the size of the archive.
 - ``agency_credit``: the news agency a text credits ("PARIS (AFP) -", "Le Monde avec AFP", "(AP) —",
@@ -18,11 +18,9 @@ from typing import TYPE_CHECKING
 
 from monitor.textnorm import words
 
-if TYPE_CHECKING:  # datasketch is imported where a sketch is indexed or compared: it loads scipy (~0.5 s of CPU),
-    # which a crawl that stores nothing (a poll of unchanged feeds) and the extraction workers (their signatures
-    # are numpy arrays: monitor.signatures) do not need
-    from datasketch import LeanMinHash, MinHash, MinHashLSH
-
+if TYPE_CHECKING:  # numpy is imported where a signature is made or indexed: a crawl that stores nothing (a poll
+    # of unchanged feeds) does not need it
+    from monitor.lsh import BandIndex
     from monitor.signatures import Values
 
 SHINGLE = 5
@@ -134,29 +132,20 @@ def shingles_of_words(tokens: list[str], size: int = SHINGLE) -> set[str]:
     return {" ".join(tokens[i : i + size]) for i in range(len(tokens) - size + 1)}
 
 
-def signature(text: str) -> LeanMinHash:
+def signature(text: str) -> Values:
     return signature_of_words(words(text))
 
 
-def signature_of_words(tokens: list[str]) -> LeanMinHash:
-    """The MinHash of the shingles of a text whose ``words`` are ``tokens`` (to normalise a text once)."""
+def signature_of_words(tokens: list[str]) -> Values:
+    """The MinHash signature of the shingles of a text whose ``words`` are ``tokens`` (to normalise a text once)."""
     from monitor.signatures import minhash_values  # numpy: not for a crawl that stores nothing
 
-    return lean_minhash(minhash_values(shingle_bytes(tokens)))
+    return minhash_values(shingle_bytes(tokens))
 
 
 def shingle_bytes(tokens: list[str]) -> list[bytes]:
     """The shingles of a text whose ``words`` are ``tokens``, as hashed for its signature."""
     return [s.encode("utf-8") for s in shingles_of_words(tokens)]
-
-
-def lean_minhash(values: Values) -> LeanMinHash:
-    """datasketch's sketch of the signature ``values`` (``monitor.signatures``), for its LSH."""
-    from datasketch import LeanMinHash
-
-    from monitor.signatures import SCHEME, SEED
-
-    return LeanMinHash(seed=SEED, hashvalues=values, scheme=SCHEME)
 
 
 class CopyIndex:
@@ -168,24 +157,23 @@ class CopyIndex:
     def __init__(self, threshold: float = 0.6, min_words: int = 60) -> None:
         self.threshold = threshold
         self.min_words = min_words
-        self._lsh: MinHashLSH | None = None  # made with the first signature
-        self._signatures: dict[int, MinHash] = {}
+        self._lsh: BandIndex | None = None  # made with the first signature
+        self._signatures: dict[int, Values] = {}
         self._times: list[tuple[datetime, int]] = []  # a heap: the oldest first, for expiry
 
     def __len__(self) -> int:
         return len(self._signatures)
 
     def warm_up(self) -> None:
-        """Make the LSH index now (importing datasketch) rather than with the first signature."""
+        """Make the LSH index now (importing numpy) rather than with the first signature."""
         self._index()
 
-    def _index(self) -> MinHashLSH:
+    def _index(self) -> BandIndex:
         if self._lsh is None:
-            from datasketch import MinHashLSH
-
+            from monitor.lsh import BandIndex
             from monitor.signatures import NUM_PERM
 
-            self._lsh = MinHashLSH(threshold=self.threshold, num_perm=NUM_PERM)
+            self._lsh = BandIndex(threshold=self.threshold, num_perm=NUM_PERM)
         return self._lsh
 
     def find(self, text: str, exclude: set[int] | None = None) -> CopyMatch | None:
@@ -200,15 +188,17 @@ class CopyIndex:
         tokens = words(text)
         return self.matches_signature(signature_of_words(tokens), len(tokens), exclude)
 
-    def matches_signature(self, minhash: MinHash, word_count: int, exclude: set[int] | None = None) -> list[CopyMatch]:
-        """``matches`` of the text of ``word_count`` words whose signature is ``minhash``."""
+    def matches_signature(self, values: Values, word_count: int, exclude: set[int] | None = None) -> list[CopyMatch]:
+        """``matches`` of the text of ``word_count`` words whose signature is ``values``."""
         if not self._signatures or word_count < self.min_words:
             return []
+        from monitor.lsh import jaccard
+
         found = []
-        for key in self._index().query(minhash):
+        for key in self._index().query(values):
             if exclude and key in exclude:
                 continue
-            similarity = round(float(minhash.jaccard(self._signatures[key])), 4)
+            similarity = round(jaccard(values, self._signatures[key]), 4)
             if similarity >= self.threshold:
                 found.append(CopyMatch(int(key), similarity))
         return sorted(found, key=lambda m: (-m.similarity, m.original_id))
@@ -220,16 +210,12 @@ class CopyIndex:
         if len(tokens) >= self.min_words:
             self.add_signature(article_id, signature_of_words(tokens), len(tokens), when)
 
-    def add_signature(self, article_id: int, minhash: MinHash, word_count: int, when: datetime | None = None) -> None:
-        """``add`` the text of ``word_count`` words whose signature is ``minhash``."""
+    def add_signature(self, article_id: int, values: Values, word_count: int, when: datetime | None = None) -> None:
+        """``add`` the text of ``word_count`` words whose signature is ``values``."""
         if article_id in self._signatures or word_count < self.min_words:
             return
-        from datasketch import LeanMinHash
-
-        if not isinstance(minhash, LeanMinHash):
-            minhash = LeanMinHash(minhash)  # its hash values only: a fifth of the memory
-        self._index().insert(article_id, minhash)
-        self._signatures[article_id] = minhash
+        self._index().insert(article_id, values)
+        self._signatures[article_id] = values
         if when is not None:
             heapq.heappush(self._times, (when, article_id))
 

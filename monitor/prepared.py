@@ -3,7 +3,7 @@
 ``prepare`` runs in the extraction workers (``monitor.workers``) right after extraction; the archive
 (``Archive.add``) then only looks things up and writes. What it holds depends on the article alone:
 the canonical URL, the content hash, the MinHash signature of the text's shingles (numpy values,
-``monitor.signatures``: a worker never imports datasketch and scipy), the story features, and the raw
+``monitor.signatures``), the story features, and the raw
 page already compressed (zlib level 1: about four times faster than level 6 on a large page, for a stored
 page some 20-30 % larger; it is still zlib, read back the same way).
 
@@ -16,18 +16,15 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import TYPE_CHECKING
 
 from monitor.article import Article
-from monitor.dedup import lean_minhash, shingle_bytes
+from monitor.dedup import shingle_bytes
 from monitor.story_features import FeatureExtractor, Features
 from monitor.textnorm import hash_words, words
 from monitor.urls import canonical_url
 
 if TYPE_CHECKING:
-    from datasketch import LeanMinHash
-
     from monitor.signatures import Values
 
 RAW_ZLIB_LEVEL = 1
@@ -45,16 +42,10 @@ class Prepared:
     canonical_url: str
     content_hash: str
     word_count: int
-    # the MinHash signature of the text's shingles (``signature``); a numpy array, so not in ``==``
+    # the MinHash signature of the text's shingles; a numpy array, so not in ``==``
     signature_values: Values = field(compare=False)
     features: Features
     raw_zlib: bytes | None = None  # the fetched page, zlib-compressed (RawPage.html_zlib)
-
-    @cached_property
-    def signature(self) -> LeanMinHash:
-        """The signature as datasketch's sketch, made once (the archive looks it up, then indexes it);
-        imports datasketch: call it in the crawl process."""
-        return lean_minhash(self.signature_values)
 
     def fits(self, article: Article) -> bool:
         """Whether this was computed from ``article`` as it is now."""

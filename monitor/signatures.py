@@ -1,10 +1,10 @@
 """MinHash signatures of word shingles, computed with numpy alone (pure).
 
 The values are those of datasketch's ``MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=zlib.crc32)`` in
-its default ``affine32`` scheme, fed the same shingles: datasketch's LSH indexes and compares them
-(``monitor.dedup`` wraps them in a ``LeanMinHash``), and the tests check that both give the same values.
-Computing them here spares each extraction worker importing datasketch, which imports scipy for its
-LSH parameter search (about 0.6 s of CPU per process, measured), a search a worker never runs.
+its default ``affine32`` scheme, fed the same shingles (the tests check both give the same values), and
+``monitor.lsh`` indexes them as datasketch's ``MinHashLSH`` would. Computing them here spares every
+process importing datasketch, which imports scipy for its LSH parameter search (about 0.5 s of CPU per
+process, measured).
 
 Each shingle is hashed with CRC-32 (stable across processes, cheaper than SHA-1), mixed by the
 MurmurHash3 finalizer, then mapped by ``NUM_PERM`` affine permutations ``a * h + b mod 2**32`` (odd ``a``:

@@ -46,7 +46,7 @@ def test_prepare_computes_what_the_archive_computed_and_survives_pickling() -> N
     assert prepared.canonical_url == "https://a.example/fr"
     assert prepared.content_hash == content_hash(WIRE)
     assert prepared.word_count == len(words(WIRE)) > 60
-    assert list(prepared.signature.hashvalues) == list(signature(WIRE).hashvalues)
+    assert list(prepared.signature_values) == list(signature(WIRE))
     assert prepared.features == FeatureExtractor(load_lexicon()).extract(article.title, WIRE, "fr")
     assert prepared.features.cross and prepared.features.words
     assert prepared.raw_zlib is not None and zlib.decompress(prepared.raw_zlib) == PAGE

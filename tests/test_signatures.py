@@ -1,4 +1,4 @@
-"""MinHash signatures computed with numpy alone are datasketch's, so that its LSH indexes them."""
+"""MinHash signatures computed with numpy alone are datasketch's (the reference, installed for the tests)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ import sys
 import zlib
 
 import numpy as np
-from datasketch import LeanMinHash, MinHash
+from datasketch import MinHash
 
 from monitor.dedup import shingle_bytes, signature
+from monitor.lsh import jaccard
 from monitor.signatures import CHUNK_ROWS, NUM_PERM, SEED, minhash_values
 from monitor.textnorm import words
 from tests.test_cli import AMAZON_EN, AMAZON_FR
@@ -36,10 +37,9 @@ def test_values_are_datasketch_minhash_values() -> None:
 
 def test_signatures_compare_as_datasketch_sketches() -> None:
     fr, en = signature(AMAZON_FR), signature(AMAZON_EN)
-    assert isinstance(fr, LeanMinHash)
-    assert fr.jaccard(signature(AMAZON_FR)) == 1.0
+    assert jaccard(fr, signature(AMAZON_FR)) == 1.0
     expected = _datasketch(shingle_bytes(words(AMAZON_FR))).jaccard(_datasketch(shingle_bytes(words(AMAZON_EN))))
-    assert fr.jaccard(en) == expected < 0.2
+    assert jaccard(fr, en) == expected < 0.2
 
 
 def test_an_extraction_worker_never_imports_datasketch_nor_scipy() -> None:
