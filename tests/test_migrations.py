@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import Any
 
 from alembic.autogenerate import compare_metadata
@@ -12,6 +14,7 @@ from monitor.db import Database
 from monitor.db.fts import include_name
 from monitor.db.migrate import current_revisions, head_revisions
 from monitor.db.models import Base
+from monitor.db.revision import HEAD_REVISION, at_head
 
 
 def test_upgrade_on_empty_database_reaches_head(db_url: str) -> None:
@@ -56,6 +59,37 @@ def test_sqlite_is_in_wal_mode_with_busy_timeout(sqlite_url: str) -> None:
 def test_migrations_have_a_single_head() -> None:
     """`alembic upgrade head` needs one head: parallel branches must be merged by a revision."""
     assert len(head_revisions()) == 1, f"several heads: {sorted(head_revisions())}"
+
+
+def test_the_head_known_without_alembic_is_alembics() -> None:
+    """A new migration must update HEAD_REVISION, or every process would import alembic to find nothing to do."""
+    assert head_revisions() == {HEAD_REVISION}
+
+
+def test_opening_a_database_at_the_head_imports_no_alembic(tmp_path: Any) -> None:
+    url = f"sqlite:///{tmp_path / 'a.db'}"
+    Database(url).dispose()  # creates the schema: alembic runs
+    code = (
+        "import sys\nfrom monitor.db import Database\n"
+        f"database = Database({url!r})\nassert database.upgrade() is False\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('alembic', 'mako', 'pygments')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+def test_a_database_below_the_head_or_empty_is_not_at_head(tmp_path: Any) -> None:
+    database = Database(f"sqlite:///{tmp_path / 'a.db'}", upgrade=False)
+    try:
+        assert not at_head(database.engine)  # no alembic_version table
+        database.upgrade()
+        assert at_head(database.engine)
+        with database.engine.begin() as connection:
+            connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0008'")
+        assert not at_head(database.engine)  # alembic then decides (here it would rerun 0009)
+    finally:
+        database.dispose()
 
 
 def test_revision_checks_are_quiet_and_migrations_are_not(tmp_path: Any, caplog: Any) -> None:

@@ -91,6 +91,10 @@ class Database:
 
     def upgrade(self) -> bool:
         """Bring the schema to the migrations' head; True when a migration ran."""
+        from monitor.db.revision import at_head
+
+        if at_head(self.engine):  # the usual case, without importing alembic
+            return False
         from monitor.db.migrate import upgrade_to_head
 
         return upgrade_to_head(self.engine)
