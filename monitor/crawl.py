@@ -124,6 +124,9 @@ def build_settings(options: CrawlOptions) -> Settings:
     settings.set("MONITOR_ALL_TOPICS", options.all_topics, priority="cmdline")
     settings.set("MONITOR_REFRESH", options.refresh, priority="cmdline")
     settings.set("LOG_LEVEL", options.log_level, priority="cmdline")
+    level = logging.getLevelName(options.log_level.upper())
+    if isinstance(level, int) and level > logging.INFO:  # Scrapy formats its stats dump (~0.1 s) before the log
+        settings.set("STATS_DUMP", False, priority="cmdline")  # drops it; the run's record keeps the figures
     if options.watchlists_file:
         settings.set("MONITOR_WATCHLISTS_FILE", options.watchlists_file, priority="cmdline")
     for key, value in options.overrides.items():

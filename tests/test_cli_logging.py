@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -34,6 +35,17 @@ def test_crawls_start_neither_scrapys_remote_control_nor_its_telnet_console() ->
     settings = build_settings(CrawlOptions(database_url="sqlite://", sources=[]))
     assert settings.getbool("REMOTE_CONTROL_ENABLED") is False
     assert settings.getbool("TELNETCONSOLE_ENABLED") is False
+
+
+def test_the_stats_dump_is_made_only_for_a_log_that_prints_it() -> None:
+    from monitor.crawl import CrawlOptions, build_settings
+
+    def dump(**options: Any) -> bool:
+        return build_settings(CrawlOptions(database_url="sqlite://", sources=[], **options)).getbool("STATS_DUMP")
+
+    assert dump(log_level="INFO") and dump(log_level="debug")
+    assert not dump(log_level="WARNING") and not dump(log_level="ERROR")
+    assert dump(log_level="WARNING", overrides={"STATS_DUMP": True})  # asked for: kept
 
 
 def test_a_crawl_takes_over_from_the_command_line_handler_only() -> None:
