@@ -3,9 +3,7 @@
 ``prepare`` runs in the extraction workers (``monitor.workers``) right after extraction; the archive
 (``Archive.add``) then only looks things up and writes. What it holds depends on the article alone:
 the canonical URL, the content hash, the MinHash signature of the text's shingles (numpy values,
-``monitor.signatures``), the story features, and the raw
-page already compressed (zlib level 1: about four times faster than level 6 on a large page, for a stored
-page some 20-30 % larger; it is still zlib, read back the same way).
+``monitor.signatures``), the story features, and the raw page already compressed (``monitor.rawzlib``).
 
 The text is normalised once (``words``): the content hash and the shingles come from the same words.
 ``Prepared.fits`` tells whether it was computed from the article as it is now (the language pipeline
@@ -14,20 +12,18 @@ may fill a language the extraction did not detect): when not, the archive comput
 
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from monitor.article import Article
 from monitor.dedup import shingle_bytes
+from monitor.rawzlib import compress_raw
 from monitor.story_features import FeatureExtractor, Features
 from monitor.textnorm import hash_words, words
 from monitor.urls import canonical_url
 
 if TYPE_CHECKING:
     from monitor.signatures import Values
-
-RAW_ZLIB_LEVEL = 1
 
 
 @dataclass(frozen=True)
@@ -56,10 +52,6 @@ class Prepared:
             and self.language == (article.language or "und")
             and self.text == article.text
         )
-
-
-def compress_raw(body: bytes) -> bytes:
-    return zlib.compress(body, RAW_ZLIB_LEVEL)
 
 
 def prepare(article: Article, extractor: FeatureExtractor, raw: bytes | None = None) -> Prepared:

@@ -7,7 +7,6 @@ work cost several milliseconds per article for rows that are written once and ne
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -21,6 +20,7 @@ from sqlalchemy.sql.dml import Insert
 from monitor.db.models import Article, ArticleTopic, Copy, RawPage, Source, Story, StoryArticle, StoryFix
 from monitor.db.session import Database
 from monitor.db.upsert import insert_ignore_statement
+from monitor.rawzlib import compress_raw
 
 if TYPE_CHECKING:
     from monitor.article import Article as Extracted
@@ -220,7 +220,7 @@ class Store:
         The raw page is given as ``raw_html`` (compressed here) or already zlib-compressed as ``raw_zlib``.
         """
         if raw_zlib is None and raw_html is not None:
-            raw_zlib = zlib.compress(raw_html, 6)
+            raw_zlib = compress_raw(raw_html)
         try:
             with session.begin_nested():
                 session.add(article)
