@@ -23,7 +23,6 @@ import numpy.typing as npt
 
 NUM_PERM = 128
 SEED = 1
-SCHEME = "affine32"  # datasketch's name for these permutations (``LeanMinHash(scheme=...)``)
 CHUNK_ROWS = 2048  # shingles permuted at once: bounds the temporary array to CHUNK_ROWS x NUM_PERM x 4 bytes
 _EMPTY = np.uint32(0xFFFFFFFF)  # the value of a permutation no shingle reached (datasketch's too)
 _FMIX = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35), np.uint32(16))
