@@ -10,7 +10,8 @@ from monitor.rawzlib import compress_raw
 
 def test_the_standard_zlib_reads_every_stored_page_back() -> None:
     rnd = random.Random(3)
-    page = ("<html><body>" + "<p>La reconnaissance faciale à Nice — déjà testée.</p>" * 4000 + "</body></html>").encode()
+    paragraph = "<p>La reconnaissance faciale à Nice — déjà testée.</p>"
+    page = ("<html><body>" + paragraph * 4000 + "</body></html>").encode()
     for body in (page, b"", bytes(rnd.getrandbits(8) for _ in range(50_000)), "é".encode("latin-1") * 10):
         stored = compress_raw(body)
         assert zlib.decompress(stored) == body
