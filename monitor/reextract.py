@@ -13,8 +13,9 @@ wire copies and stories are not recomputed (``monitor regroup`` rebuilds the sto
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable
+import asyncio
+from collections import Counter, deque
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -30,11 +31,13 @@ from monitor.db.reextract_queries import (
 )
 from monitor.db.session import Database
 from monitor.db.store import metadata_values
-from monitor.extraction import ExtractionError, extract_article
 from monitor.textnorm import content_hash
+from monitor.workers import ExtractionPool, PageJob, PageResult
 
 UNDETERMINED = "und"
 MAX_LISTED_PROBLEMS = 20
+MIN_PAGES_FOR_WORKERS = 50
+IN_FLIGHT_PER_WORKER = 4  # pages sent to the workers ahead of the one awaited
 
 
 @dataclass
@@ -66,14 +69,6 @@ class ReextractReport:
 
 
 Progress = Callable[[ReextractReport], None]
-
-
-def _decoded(page: ArchivedPage) -> str | bytes:
-    """The HTML decoded as the crawl decodes it (monitor.workers.decoded), else the bytes to sniff."""
-    from monitor.workers import decoded
-
-    assert page.html is not None
-    return decoded(page.html, page.encoding)
 
 
 def _as_utc(value: datetime | None) -> datetime | None:
@@ -134,35 +129,69 @@ def reextract(
     dry_run: bool = False,
     progress: Progress | None = None,
     batch_size: int = BATCH_SIZE,
+    workers: int = 0,
 ) -> ReextractReport:
-    """Re-extract the archived pages (fetched since ``since``, of source ``source``) and store what changed."""
+    """Re-extract the archived pages (fetched since ``since``, of source ``source``) and store what changed;
+    ``workers`` processes extract them (0: this process)."""
     report = ReextractReport(total=count_archived_pages(database, since, source))
+    pool = ExtractionPool(workers if report.total >= MIN_PAGES_FOR_WORKERS else 0)
+    try:
+        pages = iter_archived_pages(database, since, source, batch_size)
+        asyncio.run(_reextract_all(database, pool, pages, report, dry_run, progress, batch_size))
+    finally:
+        pool.shutdown()
+    if progress is not None:
+        progress(report)
+    return report
+
+
+async def _reextract_all(
+    database: Database,
+    pool: ExtractionPool,
+    pages: Iterable[ArchivedPage],
+    report: ReextractReport,
+    dry_run: bool,
+    progress: Progress | None,
+    batch_size: int,
+) -> None:
+    """Extract ``pages`` in the pool, a few per worker in flight while the next ones are read, and store
+    what changed, a batch at a time, in the order of ``pages``."""
+    in_flight: deque[tuple[ArchivedPage, asyncio.Future[PageResult | None]]] = deque()
     pending: list[FieldUpdate] = []
-    for page in iter_archived_pages(database, since, source, batch_size):
+
+    async def settle_oldest() -> None:
+        page, extracted = in_flight.popleft()
         report.examined += 1
-        change = _reextract_page(page, report)
+        change = _reextract_page(page, await extracted, report)
         if change is not None:
             pending.append(change)
         if len(pending) >= batch_size:
             _write(database, pending, report, dry_run)
         if progress is not None and report.examined % batch_size == 0:
             progress(report)
+
+    for page in pages:
+        in_flight.append((page, asyncio.ensure_future(_extract(pool, page))))
+        if len(in_flight) > IN_FLIGHT_PER_WORKER * max(pool.workers, 1):
+            await settle_oldest()
+    while in_flight:
+        await settle_oldest()
     _write(database, pending, report, dry_run)
-    if progress is not None:
-        progress(report)
-    return report
 
 
-def _reextract_page(page: ArchivedPage, report: ReextractReport) -> FieldUpdate | None:
-    if page.html is None:
+async def _extract(pool: ExtractionPool, page: ArchivedPage) -> PageResult | None:
+    return None if page.html is None else await pool.extract(PageJob(page.url, page.html, page.encoding))
+
+
+def _reextract_page(page: ArchivedPage, result: PageResult | None, report: ReextractReport) -> FieldUpdate | None:
+    if result is None:  # no readable raw page
         report.failed += 1
         report.note(f"article {page.article_id} ({page.url}): {page.error}")
         return None
-    try:
-        article = extract_article(_decoded(page), page.url)
-    except ExtractionError as exc:
+    article = result.article
+    if article is None:
         report.failed += 1
-        report.note(f"article {page.article_id} ({page.url}): {exc}; row kept as it was")
+        report.note(f"article {page.article_id} ({page.url}): {result.error}; row kept as it was")
         return None
     if article.page_type != "article":
         report.not_articles += 1

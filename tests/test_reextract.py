@@ -195,3 +195,45 @@ def test_cli_reextract(archive: tuple[Database, dict[str, int]]) -> None:
     with db.session() as session:
         titles = set(session.scalars(select(Article.title)))
     assert "Amazon pauses police use of facial recognition" in titles and "Old title | Site" in titles
+
+
+@pytest.mark.slow
+def test_worker_processes_extract_what_this_process_would(
+    archive: tuple[Database, dict[str, int]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import monitor.reextract
+
+    db, ids = archive
+    monkeypatch.setattr(monitor.reextract, "MIN_PAGES_FOR_WORKERS", 1)  # the archive holds three pages
+    with db.session() as session:
+        session.execute(update(RawPage).where(RawPage.article_id == ids["jsonld"]).values(html_zlib=b"not zlib"))
+    report = reextract(db, workers=2, batch_size=2)
+    assert (report.examined, report.changed, report.failed) == (3, 2, 1)
+    assert any("zlib" in line for line in report.problems)
+    for key in ("graph", "itemprop"):
+        row = _row(db, ids[key])
+        fresh = extract_article(PAGES[key].read_bytes(), row.url)
+        assert (row.title, row.text, row.authors, row.provenance) == (
+            fresh.title,
+            fresh.text,
+            fresh.authors,
+            fresh.provenance,
+        )
+    assert _row(db, ids["jsonld"]).text == STALE_TEXT
+
+
+def test_a_small_run_extracts_in_process(archive: tuple[Database, dict[str, int]]) -> None:
+    import monitor.reextract
+
+    db, _ids = archive
+    started: list[int] = []
+
+    class Recording(monitor.reextract.ExtractionPool):
+        def __init__(self, workers: int) -> None:
+            started.append(workers)
+            super().__init__(workers)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(monitor.reextract, "ExtractionPool", Recording)
+        assert reextract(db, workers=4).changed == 3
+    assert started == [0]  # three pages: no worker is worth starting

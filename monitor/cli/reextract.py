@@ -21,22 +21,34 @@ if TYPE_CHECKING:
 @click.option("--source", "source", default=None, metavar="NAME", help="Only the articles of this source.")
 @click.option("--dry-run", is_flag=True, help="Report what would change, write nothing.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress output, only the summary.")
-def reextract(db_url: str | None, since: str | None, source: str | None, dry_run: bool, quiet: bool) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(min=0),
+    default=None,
+    envvar="MONITOR_EXTRACT_WORKERS",
+    help="Extraction processes (default: $MONITOR_EXTRACT_WORKERS, else one per CPU; 0: in this process).",
+)
+def reextract(
+    db_url: str | None, since: str | None, source: str | None, dry_run: bool, quiet: bool, workers: int | None
+) -> None:
     """Re-extract archived articles from their stored raw HTML, after an improvement of the extractor.
 
     Nothing is fetched. Title, text, date, authors, language and content hash are updated where the new
     extraction differs; a title or date it does not find is kept. A page that no longer extracts, and a
     new text identical to another article of the same source, leave the row unchanged and are reported.
     Topics, wire copies and stories are not recomputed: run `monitor regroup` afterwards if texts changed.
+    Pages are extracted by worker processes, one per CPU (a run of fewer than 50 pages, in process).
 
     \b
     Example:
         monitor reextract
         monitor reextract --since 30d --source lemonde
         monitor reextract --dry-run
+        monitor reextract --workers 1      # leave the other cores to a running daemon
     """
     from monitor.db.reextract_queries import source_exists
     from monitor.reextract import reextract as run
+    from monitor.workers import default_workers
 
     start = parse_when(since)
     database = open_db(db_url)
@@ -44,7 +56,14 @@ def reextract(db_url: str | None, since: str | None, source: str | None, dry_run
         if source is not None and not source_exists(database, source):
             raise click.ClickException(f"no source named {source!r} in the archive")
         progress = None if quiet else _progress_printer()
-        report = run(database, since=start, source=source, dry_run=dry_run, progress=progress)
+        report = run(
+            database,
+            since=start,
+            source=source,
+            dry_run=dry_run,
+            progress=progress,
+            workers=default_workers() if workers is None else workers,
+        )
     finally:
         database.dispose()
     if not quiet and sys.stderr.isatty():
