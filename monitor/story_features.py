@@ -37,8 +37,12 @@ out up down new said says say one two three monday tuesday wednesday thursday fr
 january february march april june july august september october november december year
 """
 STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
-CAPITALISED = re.compile(r"(?:(?<![\w'’])|(?<=\b[cdjlmnst]['’])|(?<=\bqu['’]))([A-ZÀ-ÖØ-Þ][\w’'\-]*[\w]|[A-Z]{2,})")
-NUMBER = re.compile(r"(?<![\w.,])(\d+(?:[.,]\d+)?)(?![\w])")
+# Both start with a lookahead for the first character, which the match needs anyway: the lookbehinds are then
+# tried at a capital (a digit) only, not at every position of the text (4 times faster over the corpus)
+CAPITALISED = re.compile(
+    r"(?=[A-ZÀ-ÖØ-Þ])(?:(?<![\w'’])|(?<=\b[cdjlmnst]['’])|(?<=\bqu['’]))([A-ZÀ-ÖØ-Þ][\w’'\-]*[\w]|[A-Z]{2,})"
+)
+NUMBER = re.compile(r"(?=\d)(?<![\w.,])(\d+(?:[.,]\d+)?)(?![\w])")
 THOUSANDS = re.compile(r"\d{1,3}[.,]\d{3}")
 WORD = re.compile(r"[a-z0-9][a-z0-9\-]{2,}")
 ENTITY_PRIOR = 1.5

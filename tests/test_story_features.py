@@ -7,7 +7,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monitor.story_features import FeatureExtractor, PhraseFinder, load_lexicon
+from monitor.story_features import CAPITALISED, NUMBER, FeatureExtractor, PhraseFinder, load_lexicon
 from monitor.textnorm import fold, strip_elision
 
 PHRASES = ["ab", "abc", "b c", "c", "c-d", "é"]
@@ -45,3 +45,17 @@ def test_the_shipped_lexicon_through_the_finder_and_the_regex() -> None:
     assert expected and PhraseFinder(lexicon.phrases).find(text) == expected
     features = FeatureExtractor(lexicon).extract("Amazon suspend Rekognition", text, "fr")
     assert any(key.startswith("c:") for key in features.cross)
+
+
+# the patterns as first written (a lookbehind at every position): the fast ones must find the same matches
+_CAPITALISED_REFERENCE = re.compile(
+    r"(?:(?<![\w'’])|(?<=\b[cdjlmnst]['’])|(?<=\bqu['’]))([A-ZÀ-ÖØ-Þ][\w’'\-]*[\w]|[A-Z]{2,})"
+)
+_NUMBER_REFERENCE = re.compile(r"(?<![\w.,])(\d+(?:[.,]\d+)?)(?![\w])")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("aZéÉqu'’lcd.,- 09AB\nIBMÀÞß_")), max_size=80))
+def test_the_name_and_number_patterns_match_what_their_slow_forms_match(text: str) -> None:
+    assert CAPITALISED.findall(text) == _CAPITALISED_REFERENCE.findall(text)
+    assert NUMBER.findall(text) == _NUMBER_REFERENCE.findall(text)
