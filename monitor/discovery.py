@@ -66,7 +66,7 @@ _ENTITY_DECL = re.compile(rb"<!DOCTYPE[^>\[]*\[.*?\]\s*>", re.DOTALL | re.IGNORE
 # HTML); an element holding anything else (markup, several sections) is left to the parser
 _ENTRY_BODY = re.compile(
     rb"<(content:encoded|description|summary|content)(?:\s[^<>]*)?>"
-    rb"(?:\s*<!\[CDATA\[.*?\]\]>\s*|[^<]*)</\1\s*>",
+    rb"(?:\s*<!\[CDATA\[[^\]]*+(?:\](?!\]>)[^\]]*+)*+\]\]>\s*|[^<]*)</\1\s*>",  # never past a section's "]]>"
     re.DOTALL,
 )
 

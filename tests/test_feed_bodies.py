@@ -28,7 +28,8 @@ def _escape(value: str) -> str:
 def _body(draw: st.DrawFn, name: str) -> str:
     """An entry body in one of the ways feeds write one (or none)."""
     html = draw(st.sampled_from([PARAGRAPHS, "<p>court</p>", "", "<b>]]</b> x"]))
-    form = draw(st.sampled_from(["cdata", "escaped", "markup", "two-cdata", "empty", "self-closing", "absent"]))
+    forms = ["cdata", "escaped", "markup", "two-cdata", "cdata-then-text", "empty", "self-closing", "absent"]
+    form = draw(st.sampled_from(forms))
     attributes = draw(st.sampled_from(["", ' type="html"', ' type="xhtml"', ' xml:lang="fr"']))
     if form == "absent":
         return ""
@@ -39,6 +40,7 @@ def _body(draw: st.DrawFn, name: str) -> str:
         "escaped": _escape(html),
         "markup": '<div xmlns="http://www.w3.org/1999/xhtml"><p>Texte <b>gras</b></p></div>',
         "two-cdata": "<![CDATA[<p>un</p>]]> et <![CDATA[<p>deux</p>]]>",
+        "cdata-then-text": "<![CDATA[<p>un</p>]]> suite",
         "empty": "",
     }[form]
     return f"<{name}{attributes}>{inner}</{name}>"
@@ -121,6 +123,18 @@ def test_the_test_fixtures_feeds_read_the_same() -> None:
     for name in ("rss.xml", "atom.xml", "feed.rdf", "malformed.xml"):
         _same_reading((FIXTURES / name).read_bytes())
     _same_reading(rss([("https://www.example.fr/un.html", "Un titre"), ("/deux.html", "Deux")]))
+
+
+def test_a_body_is_never_cut_past_its_own_cdata_section() -> None:
+    feed = (
+        b"<rss><channel><item><description><![CDATA[a]]> suite</description><title>Le titre</title>"
+        b"<link>https://www.example.fr/a.html</link><description><![CDATA[b]] ]>c]]></description>"
+        b"</item></channel></rss>"
+    )
+    stripped = _without_entry_bodies(feed)
+    assert b"<title>Le titre</title>" in stripped and b"<link>" in stripped  # not taken for a body's inside
+    assert b"<![CDATA[b]]" not in stripped  # the whole second body went
+    _same_reading(feed)
 
 
 def test_bodies_go_and_what_discovery_reads_stays() -> None:
