@@ -77,7 +77,7 @@ def _atom(draw: st.DrawFn) -> bytes:
     entries = []
     for index in range(draw(st.integers(0, 4))):
         parts = [
-            f'<title type="html">{_escape(_escape(draw(_text)))}</title>',
+            draw(st.sampled_from([f'<title type="html">{_escape(_escape(draw(_text)))}</title>', ""])),
             draw(
                 st.sampled_from(
                     [
