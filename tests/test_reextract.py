@@ -237,3 +237,17 @@ def test_a_small_run_extracts_in_process(archive: tuple[Database, dict[str, int]
         patch.setattr(monitor.reextract, "ExtractionPool", Recording)
         assert reextract(db, workers=4).changed == 3
     assert started == [0]  # three pages: no worker is worth starting
+
+
+def test_progress_tells_the_rate_and_the_time_left(capsys: pytest.CaptureFixture[str]) -> None:
+    from monitor.cli.reextract import _duration, _progress_printer
+    from monitor.reextract import ReextractReport
+
+    ticks = iter([100.0, 110.0, 120.0])
+    show = _progress_printer(clock=lambda: next(ticks))
+    show(ReextractReport(total=5000, examined=1000, changed=300, failed=2))
+    show(ReextractReport(total=5000, examined=5000, changed=900, failed=3))
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0] == "reextract: 1000/5000 pages (20%), 300 changed, 2 failed, 100 pages/s, about 40 s left"
+    assert lines[1] == "reextract: 5000/5000 pages (100%), 900 changed, 3 failed"  # done: no estimate
+    assert (_duration(42), _duration(420), _duration(7500)) == ("42 s", "7 min", "2 h 05 min")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -76,8 +77,9 @@ def reextract(
     click.echo(report.summary(dry_run=dry_run))
 
 
-def _progress_printer() -> Callable[[ReextractReport], None]:
+def _progress_printer(clock: Callable[[], float] = time.monotonic) -> Callable[[ReextractReport], None]:
     on_terminal = sys.stderr.isatty()
+    started = clock()
 
     def show(report: ReextractReport) -> None:
         share = f" ({100 * report.examined / report.total:.0f}%)" if report.total else ""
@@ -85,6 +87,18 @@ def _progress_printer() -> Callable[[ReextractReport], None]:
             f"reextract: {report.examined}/{report.total} pages{share}, {report.changed} changed, "
             f"{report.failed} failed"
         )
+        elapsed = clock() - started
+        if report.examined and elapsed > 0 and report.examined < report.total:
+            rate = report.examined / elapsed
+            line += f", {rate:.0f} pages/s, about {_duration((report.total - report.examined) / rate)} left"
         click.echo(f"\r{line}" if on_terminal else line, err=True, nl=not on_terminal)
 
     return show
+
+
+def _duration(seconds: float) -> str:
+    """``42 s``, ``7 min``, ``2 h 05 min``."""
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    minutes = round(seconds / 60)
+    return f"{minutes} min" if minutes < 60 else f"{minutes // 60} h {minutes % 60:02d} min"
