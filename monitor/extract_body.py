@@ -187,11 +187,14 @@ def extract_body(markup: str | Any, url: str) -> Body:
 
 
 def _main_article(tree: Any) -> Any | None:
-    """A document holding only the page's ``<article>`` when it holds nearly all the words of the page's
-    ``<p>`` (``MAIN_ARTICLE_SHARE``): trafilatura's page-wide prunes then scan it alone; else None."""
+    """A document holding only the page's ``<article>`` (or, without one, its ``<main>``) when it holds
+    nearly all the words of the page's ``<p>`` (``MAIN_ARTICLE_SHARE``): trafilatura's page-wide prunes
+    then scan it alone; else None."""
     articles = [a for a in tree.iter("article") if next(a.iterancestors("article"), None) is None]
     if len(articles) != 1:
-        return None
+        articles = [m for m in tree.iter("main") if next(m.iterancestors("main"), None) is None]
+        if len(articles) != 1:
+            return None
     total = sum(len(p.text_content().split()) for p in tree.iter("p"))
     inside = sum(len(p.text_content().split()) for p in articles[0].iter("p"))
     if total < VERY_SHORT_WORDS or inside < MAIN_ARTICLE_SHARE * total:

@@ -67,3 +67,28 @@ def test_some_golden_layouts_are_narrowed() -> None:
         _drop_first(tree)
         narrowed += _main_article(tree) is not None
     assert 0 < narrowed < len(CASES)
+
+
+def test_a_pages_main_is_read_alone_when_it_has_no_article(monkeypatch: pytest.MonkeyPatch) -> None:
+    from lxml import html as lxml_html
+
+    from monitor import extract_body
+
+    paragraphs = "".join(
+        f"<p>Paragraphe {i} : la reconnaissance faciale testée par la police municipale de Nice, "
+        "selon la CNIL qui demande un encadrement strict de ces expérimentations.</p>"
+        for i in range(8)
+    )
+    page = (
+        "<html><head><title>Nice teste la reconnaissance faciale</title></head><body>"
+        "<header><nav><a href='/'>Accueil</a> <a href='/tech'>Tech</a></nav></header>"
+        f"<main><h1>Nice teste la reconnaissance faciale</h1>{paragraphs}</main>"
+        "<aside><a href='/autre'>Lire aussi : un autre sujet</a></aside></body></html>"
+    ).encode()
+    tree = lxml_html.fromstring(page)
+    focus = extract_body._main_article(tree)
+    assert focus is not None and [e.tag for e in focus.iter("main")] == ["main"]
+    narrowed = extract_article(page, "https://www.example.org/a.html")
+    monkeypatch.setattr(extract_body, "MAIN_ARTICLE_SHARE", 2.0)  # never narrow
+    assert narrowed.to_json() == extract_article(page, "https://www.example.org/a.html").to_json()
+    assert "Paragraphe 7" in narrowed.text
