@@ -15,21 +15,18 @@ from __future__ import annotations
 
 import argparse
 import resource
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from monitor.db import Database
+from monitor.db.models import Article
+from monitor.db.store import Store
+from monitor.reextract import reextract
+from monitor.workers import default_workers
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from monitor.db import Database  # noqa: E402
-from monitor.db.models import Article  # noqa: E402
-from monitor.db.store import Store  # noqa: E402
-from monitor.reextract import reextract  # noqa: E402
-from monitor.workers import default_workers  # noqa: E402
-
 CORPUS = ROOT.parent / "shared" / "corpus" / "extraction"
 GOLDEN = ROOT / "tests" / "fixtures" / "extraction"
 
