@@ -23,6 +23,8 @@ FRENCH_MONTHS = {
     "novembre": 11,
     "décembre": 12,
     "decembre": 12,
+    # abbreviated, as printed with a full stop ("10 janv. 2024") or in feeds ("mer., 10 juil. 2024")
+    **{"janv": 1, "févr": 2, "fevr": 2, "avr": 4, "juil": 7, "sept": 9, "oct": 10, "nov": 11, "déc": 12, "dec": 12},
 }
 ENGLISH_MONTHS = {
     name: index
@@ -46,7 +48,7 @@ ENGLISH_MONTHS = {
     for name in names
 }
 _FR_TEXT = re.compile(
-    r"\b(\d{1,2})(?:er)?\s+(" + "|".join(FRENCH_MONTHS) + r")\s+(\d{4})"
+    r"\b(\d{1,2})(?:er)?\s+(" + "|".join(FRENCH_MONTHS) + r")\.?\s+(\d{4})"
     r"(?:\s*(?:à|a|,)?\s*(\d{1,2})\s*[h:]\s*(\d{2}))?",
     re.IGNORECASE,
 )
@@ -76,6 +78,9 @@ _LABELLED_NUMERIC = re.compile(
     r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})(?:\s*(?:à|a|at|,|-)?\s*(\d{1,2})\s*[h:]\s*(\d{2}))?",
     re.IGNORECASE,
 )
+# the zone after a feed's time: an abbreviation ("CEST") or a numeric offset ("+0200", "+02:00")
+_TRAILING_ZONE = re.compile(r"\s(?:\(?(" + "|".join(FIXED_ZONES) + r")\)?|([+-])(\d{2}):?(\d{2}))$")
+_FEEDPARSER_ZONES = {"UTC", "GMT", "EST", "EDT", "CST", "CDT", "MST", "MDT", "PST", "PDT"}  # it reads these right
 _PUBLISHED_LABEL = re.compile(r"publié|mis en ligne|published|posted|first published|date de publication", re.I)
 _UPDATED_LABEL = re.compile(r"mis à jour|modifié|actualisé|updated|last modified|dernière mise à jour", re.I)
 
@@ -110,6 +115,37 @@ def _other_machine_date(text: str) -> datetime | None:
         except (TypeError, ValueError, IndexError):
             return None
     return None
+
+
+def parse_feed_date(value: str | None) -> datetime | None:
+    """A feed's date as written, for what feedparser reads wrong or not at all: a European zone
+    abbreviation (``Wed, 10 Jun 2020 18:05:00 CEST``, which feedparser reads as UTC) and month and day
+    names in French (``mer., 10 juin 2020 18:05:00 +0200``) or in full (``Wednesday, June 10, 2020``).
+    A numeric offset or a known abbreviation after the time is kept; None when nothing parses."""
+    if not value or not isinstance(value, str):
+        return None
+    text = " ".join(value.split())
+    zone = _TRAILING_ZONE.search(text)
+    if zone is not None:
+        text = text[: zone.start()].rstrip()
+    parsed = parse_iso(text) or parse_text_date(text)
+    if parsed is None or parsed.tzinfo is not None or zone is None:
+        return parsed
+    if zone.group(2):
+        sign = -1 if zone.group(2) == "-" else 1
+        offset = timedelta(hours=int(zone.group(3)), minutes=int(zone.group(4)))
+        return parsed.replace(tzinfo=timezone(sign * offset))
+    named = _zone(zone.group(1))
+    return parsed.replace(tzinfo=named) if named else parsed
+
+
+def feedparser_misreads(value: str | None) -> bool:
+    """Whether feedparser reads this date with a wrong offset: it takes the zone abbreviations it does not
+    know (CET, CEST, BST, AEST…) for UTC."""
+    if not value or not isinstance(value, str):
+        return False
+    zone = _TRAILING_ZONE.search(value.strip())
+    return zone is not None and zone.group(1) is not None and zone.group(1) not in _FEEDPARSER_ZONES
 
 
 def parse_text_date(text: str) -> datetime | None:

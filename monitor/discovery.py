@@ -24,7 +24,7 @@ from courlan.filters import is_navigation_page, is_not_crawlable, type_filter
 from lxml import etree
 from lxml import html as lxml_html
 
-from monitor.dates import parse_iso
+from monitor.dates import feedparser_misreads, parse_feed_date, parse_iso
 from monitor.urls import host_allowed
 
 NON_ARTICLE = re.compile(
@@ -196,7 +196,9 @@ def _recover_feed(body: bytes, base_url: str) -> list[Link]:
             if not isinstance(child.tag, str):
                 continue
             name = _local(child.tag)
-            if name == "link":
+            if name == "origLink" and (child.text or "").strip():  # FeedBurner's: the article itself
+                href = child.text.strip()
+            elif name == "link":
                 href = href or child.get("href") or (child.text or "").strip() or None
             elif name == "title":
                 title = child.text
@@ -207,6 +209,9 @@ def _recover_feed(body: bytes, base_url: str) -> list[Link]:
 
 
 def _entry_href(entry: Any) -> str | None:
+    original = entry.get("feedburner_origlink")  # FeedBurner's <feedburner:origLink>: the article itself
+    if isinstance(original, str) and original.strip().startswith(("http://", "https://")):
+        return original
     href = entry.get("link")
     if isinstance(href, str) and href.strip():
         return href
@@ -218,10 +223,15 @@ def _entry_href(entry: Any) -> str | None:
 
 
 def _entry_date(entry: Any) -> datetime | None:
-    for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        # the stored value only: feedparser's own lookup answers a missing "updated_parsed" with
+    for key in ("published", "updated", "created"):
+        # the stored values only: feedparser's own lookup answers a missing "updated_parsed" with
         # "published_parsed" and a DeprecationWarning (a fallback it says it will remove)
-        value = dict.get(entry, key) if isinstance(entry, dict) else entry.get(key)
+        written = dict.get(entry, key) if isinstance(entry, dict) else entry.get(key)
+        value = dict.get(entry, f"{key}_parsed") if isinstance(entry, dict) else entry.get(f"{key}_parsed")
+        if written and (not value or feedparser_misreads(written)):
+            ours = parse_feed_date(written)  # French names, CEST: what feedparser reads wrong or not at all
+            if ours is not None:
+                return ours if ours.tzinfo else ours.replace(tzinfo=UTC)
         if value:
             try:
                 year, month, day, hour, minute, second = (int(v) for v in value[:6])

@@ -203,3 +203,44 @@ def test_feed_dates_are_read_without_feedparsers_deprecated_fallback() -> None:
     assert undated.published is None and unreadable.published is None
     assert dated.published is not None and dated.published.isoformat() == "2026-11-02T09:00:00+00:00"
     assert updated.published is not None and updated.published.isoformat() == "2026-11-02T09:00:00+00:00"
+
+
+def test_feedburner_original_link_is_the_article() -> None:
+    """FeedBurner feeds link each item through feeds.feedburner.com, off the source's hosts; the item's
+    ``feedburner:origLink`` is the article, also in a feed too broken for feedparser."""
+    rss = (
+        b'<?xml version="1.0"?><rss version="2.0" xmlns:feedburner="http://rssnamespace.org/feedburner/ext/1.0">'
+        b"<channel><item><title>A</title><link>http://feeds.feedburner.com/~r/x/~3/abc/</link>"
+        b"<feedburner:origLink>https://www.site.fr/a/article-1.html</feedburner:origLink></item>"
+        b"<item><title>B</title><link>https://www.site.fr/b.html</link></item></channel></rss>"
+    )
+    assert [link.url for link in parse_feed(rss, "https://www.site.fr/rss")] == [
+        "https://www.site.fr/a/article-1.html",
+        "https://www.site.fr/b.html",
+    ]
+    broken = rss.replace(b"<channel>", b"<channel><oops>&nbsp;").replace(b"</channel></rss>", b"")
+    assert "https://www.site.fr/a/article-1.html" in [
+        link.url for link in parse_feed(broken, "https://www.site.fr/rss")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("mer., 10 juin 2020 18:05:00 +0200", "2020-06-10T16:05:00+00:00"),  # French names: feedparser reads none
+        ("mer., 10 juil. 2024 08:00:00 +0100", "2024-07-10T07:00:00+00:00"),
+        ("Wed, 10 Jun 2020 18:05:00 CEST", "2020-06-10T16:05:00+00:00"),  # feedparser: 18:05 UTC
+        ("Wed, 10 Jun 2020 18:05:00 BST", "2020-06-10T17:05:00+00:00"),
+        ("Wed, 10 Jun 2020 18:05:00 EDT", "2020-06-10T22:05:00+00:00"),  # feedparser's own, as before
+        ("Wednesday, June 10, 2020 - 18:05", "2020-06-10T18:05:00+00:00"),
+        ("2020-06-10T18:05:00+02:00", "2020-06-10T16:05:00+00:00"),
+        ("sometime soon", None),
+    ],
+)
+def test_feed_dates_in_french_and_with_european_zones(written: str, expected: str | None) -> None:
+    rss = (
+        '<rss version="2.0"><channel><item><title>a</title><link>https://a.example/x</link>'
+        f"<pubDate>{written}</pubDate></item></channel></rss>"
+    ).encode()
+    [link] = parse_feed(rss, "https://a.example/rss")
+    assert (link.published.astimezone(UTC).isoformat() if link.published else None) == expected

@@ -98,6 +98,9 @@ def test_french_and_english_text_dates() -> None:
 
     assert parse_text_date("Publié le 10 juin 2020 à 18h05") == datetime(2020, 6, 10, 18, 5)
     assert parse_text_date("lundi 1er juin 2020") == datetime(2020, 6, 1)
+    assert parse_text_date("Publié le 10 janv. 2024 à 18h05") == datetime(2024, 1, 10, 18, 5)  # abbreviated
+    assert parse_text_date("1er sept. 2021") == datetime(2021, 9, 1)
+    assert parse_text_date("le 3 déc 2023, 9h30") == datetime(2023, 12, 3, 9, 30)
     assert parse_text_date("June 10, 2020 at 6:05 p.m.") == datetime(2020, 6, 10, 18, 5)
     assert parse_text_date("10th June 2020 14:30") == datetime(2020, 6, 10, 14, 30)
     assert parse_text_date("Publié le 10/06/2020 à 18h05") == datetime(2020, 6, 10, 18, 5)
