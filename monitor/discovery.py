@@ -29,7 +29,7 @@ from monitor.urls import host_allowed
 
 NON_ARTICLE = re.compile(
     r"/(?:tag|tags|auteur|auteurs|author|authors|journaliste|journalistes|signataire|topic|topics|theme|themes|"
-    r"page|video|videos|gallery|galleries|galerie|galeries|diaporama|diaporamas|photos|photo|portfolio|"
+    r"page|video|videos|av|gallery|galleries|galerie|galeries|diaporama|diaporamas|photos|photo|portfolio|"
     r"podcast|podcasts|live|direct|search|recherche|newsletter|newsletters|abonnement|subscribe|login|"
     r"connexion|compte|account|contact|about|a-propos|mentions-legales|legal|privacy|cgu|rss|feed|feeds|"
     r"plan-du-site|site-map|sitemap|terms|terms-and-conditions|terms-of-use|terms-of-service|privacy-policy|"

@@ -159,6 +159,7 @@ def test_section_links_leave_out_the_menus_header_and_footer_but_not_a_story_car
         ("https://www.example.com/tech/page/2", False),
         ("https://www.example.com/news?page=3", False),
         ("https://www.example.com/video/the-council-debate-on-cameras", False),
+        ("https://www.bbc.com/news/av/technology-52978191", False),  # the BBC's audio and video pages
         ("https://www.example.com/galerie/photos-de-la-manifestation", False),
         ("https://www.example.com/category/tech/", False),
         ("https://www.example.com/tech/", False),
