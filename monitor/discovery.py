@@ -404,21 +404,41 @@ def feed_candidates(body: bytes | str, base_url: str) -> list[str]:
             href = (anchor.get("href") or "").strip()
             if href and re.search(r"(?:/feeds?/?|/rss/?|\.rss|\.atom|rss\.xml|feed\.xml|atom\.xml)$", href, re.I):
                 announced.append(urljoin(base, href))
-    origin = "{0.scheme}://{0.netloc}".format(urlsplit(base_url))
-    guessed = [origin + path for path in COMMON_FEED_PATHS]
+    guessed = [root + path for root in _roots(base_url) for path in COMMON_FEED_PATHS]
     return list(dict.fromkeys(announced + guessed))
 
 
-def sitemap_candidates(robots_txt: str, base_url: str) -> list[str]:
-    """``Sitemap:`` lines of a robots.txt, news sitemaps first, then the usual sitemap paths."""
+def sitemap_candidates(robots_txt: str, base_url: str, home_url: str | None = None) -> list[str]:
+    """``Sitemap:`` lines of a robots.txt, news sitemaps first, then the usual sitemap paths (under the
+    homepage's own path first, when ``home_url`` has one: an outlet served under ``/outlet/``)."""
     listed = [
         urljoin(base_url, line.split(":", 1)[1].strip())
         for line in robots_txt.splitlines()
         if line.lower().startswith("sitemap:") and line.split(":", 1)[1].strip()
     ]
-    origin = "{0.scheme}://{0.netloc}".format(urlsplit(base_url))
     ordered = sorted(listed, key=lambda url: 0 if "news" in url.lower() else 1)
-    return list(dict.fromkeys(ordered + [origin + path for path in COMMON_SITEMAP_PATHS]))
+    roots = _roots(home_url or base_url)
+    local = [root + path for root in roots[:-1] for path in COMMON_SITEMAP_PATHS]
+    return list(dict.fromkeys(local + ordered + [roots[-1] + path for path in COMMON_SITEMAP_PATHS]))
+
+
+def under_home(url: str, home_url: str) -> bool:
+    """Whether ``url`` lies under the homepage's path on its host (any URL of the host when the homepage is
+    the host's root)."""
+    home, other = urlsplit(home_url), urlsplit(url)
+    if (other.hostname or "").lower() != (home.hostname or "").lower():
+        return False
+    folder = home.path.rsplit("/", 1)[0] + "/"
+    return other.path.startswith(folder)
+
+
+def _roots(url: str) -> list[str]:
+    """Where usual feed and sitemap paths are tried: under the page's folder when it is not the host's root
+    (``https://h/outlet/`` → ``https://h/outlet``), then at the origin."""
+    parts = urlsplit(url)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    folder = parts.path.rsplit("/", 1)[0].rstrip("/")
+    return [origin + folder, origin] if folder else [origin]
 
 
 def html_language(body: bytes | str) -> str | None:

@@ -6,7 +6,9 @@ the homepage's ``<link rel="alternate">`` feeds and feed links, the usual feed p
 that robots.txt lists; each candidate is fetched and kept only if it parses with at least one entry.
 With ``max_sections``, the most relevant section pages the homepage links to (``monitor.sectionfinder``)
 are fetched too, and kept when they answer with an HTML page listing at least ``MIN_SECTION_ARTICLES``
-article links on the outlet's host (what the crawler will follow there).
+article links on the outlet's host (what the crawler will follow there); when none is, the homepage itself
+if it lists as many. A homepage under a path (``https://host/outlet/``) has its usual feed and sitemap paths
+tried under that path first, and keeps the sitemaps found there rather than the host's.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
+from urllib.parse import urlsplit
 
 from scrapy import Request, Spider
 from scrapy.http import Response
@@ -29,12 +32,13 @@ from monitor.discovery import (
     section_links,
     sitemap_candidates,
     sniff,
+    under_home,
 )
 from monitor.logsetup import hand_over
 from monitor.sectionfinder import Section, section_candidates, section_path
 from monitor.urls import canonical_url, host_of
 
-MAX_CANDIDATES = 16
+MAX_CANDIDATES = 24  # usual paths are tried under the homepage's folder and at the origin
 MIN_SECTION_ARTICLES = 3
 SECTION_CHECK_FACTOR = 2  # fetch twice as many section candidates as wanted: some answer 404 or list nothing
 SECTION_READ_BYTES = 2_000_000
@@ -54,6 +58,8 @@ class Found:
     section_candidates: list[Section] = field(default_factory=list)  # ranked, before they are fetched
     sections_kept: list[tuple[int, Section]] = field(default_factory=list)  # candidate rank: any order
     sections: list[Section] = field(default_factory=list)  # those that answered with article links, ranked
+    home_lists_articles: bool = False  # the homepage is a section page itself (proposed when no other is)
+    home_is_section: bool = False  # ... and it was
 
 
 class FeedFinderSpider(Spider):
@@ -78,12 +84,14 @@ class FeedFinderSpider(Spider):
             return
         self.found.title = html_title(response.body)
         self.found.language = html_language(response.body)
+        self.found.homepage_url = response.url
         for rank, url in enumerate(feed_candidates(response.body, response.url)[:MAX_CANDIDATES]):
             yield Request(url, self.check, errback=self.ignored, meta={"candidate": "feed", "rank": rank})
         robots = response.urljoin("/robots.txt")
         yield Request(robots, self.parse_robots, errback=self.ignored, dont_filter=True)
         if self.found.max_sections > 0:
-            self.found.homepage_url = response.url
+            if len(section_links(response.body, response.url, [host_of(response.url)])) >= MIN_SECTION_ARTICLES:
+                self.found.home_lists_articles = True
             candidates = section_candidates(response.body, response.url)
             self.found.section_candidates = candidates[: self.found.max_sections * SECTION_CHECK_FACTOR]
             for rank, section in enumerate(self.found.section_candidates):
@@ -92,7 +100,8 @@ class FeedFinderSpider(Spider):
 
     def parse_robots(self, response: Response) -> Iterator[Request]:
         text = response.body.decode("utf-8", "replace") if response.status == 200 else ""
-        for url in sitemap_candidates(text, response.url)[:MAX_CANDIDATES]:
+        home = self.found.homepage_url or self.found.homepage
+        for url in sitemap_candidates(text, response.url, home)[:MAX_CANDIDATES]:
             yield Request(url, self.check, errback=self.ignored, meta={"candidate": "sitemap"})
 
     def check(self, response: Response) -> None:
@@ -156,8 +165,15 @@ def find_feeds(homepage: str, overrides: dict[str, Any] | None = None, max_secti
     process.start()
     found.feeds = sorted(dict.fromkeys(found.feeds), key=lambda url: found.ranks.get(url, MAX_CANDIDATES))
     found.sitemaps = sorted(dict.fromkeys(found.sitemaps), key=lambda u: 0 if "news" in u.lower() else 1)
+    home = found.homepage_url or homepage
+    own = [url for url in found.sitemaps if under_home(url, home)]
+    if own and urlsplit(home).path.rstrip("/"):  # an outlet under a path: its own sitemaps, not the host's
+        found.sitemaps = own
     kept: dict[str, Section] = {}  # two candidates may end at the same page: the better ranked one
     for _, section in sorted(found.sections_kept, key=lambda pair: pair[0]):
         kept.setdefault(section.url, section)
     found.sections = list(kept.values())[:max_sections]
+    if not found.sections and found.home_lists_articles:
+        found.sections = [Section(canonical_url(home), "the homepage (it lists articles)", 0, "body")]
+        found.home_is_section = True
     return found

@@ -245,3 +245,20 @@ def test_feed_dates_in_french_and_with_european_zones(written: str, expected: st
     ).encode()
     [link] = parse_feed(rss, "https://a.example/rss")
     assert (link.published.astimezone(UTC).isoformat() if link.published else None) == expected
+
+
+def test_usual_paths_are_tried_under_the_homepages_folder_first() -> None:
+    from monitor.discovery import feed_candidates, sitemap_candidates, under_home
+
+    feeds = feed_candidates(b"<html><body></body></html>", "http://127.0.0.1:8080/alpha/")
+    assert feeds.index("http://127.0.0.1:8080/alpha/rss.xml") < feeds.index("http://127.0.0.1:8080/rss.xml")
+    assert feed_candidates(b"<html></html>", "https://www.site.fr/")[0] == "https://www.site.fr/feed"
+    robots = "Sitemap: https://h.example/sitemap-index.xml\n"
+    found = sitemap_candidates(robots, "https://h.example/robots.txt", "https://h.example/alpha/")
+    assert found[0] == "https://h.example/alpha/sitemap_news.xml"
+    assert found.index("https://h.example/sitemap-index.xml") < found.index("https://h.example/sitemap.xml")
+    assert sitemap_candidates(robots, "https://h.example/robots.txt")[0] == "https://h.example/sitemap-index.xml"
+    assert under_home("https://h.example/alpha/news-sitemap.xml", "https://h.example/alpha/")
+    assert not under_home("https://h.example/beta/news-sitemap.xml", "https://h.example/alpha/")
+    assert not under_home("https://other.example/alpha/x.xml", "https://h.example/alpha/")
+    assert under_home("https://h.example/any/x.xml", "https://h.example/")

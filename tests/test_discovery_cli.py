@@ -90,3 +90,51 @@ def test_add_discovers_the_feeds_of_a_homepage(tmp_path: Path) -> None:
     assert entry["sitemaps"] == [server.base + "/news-sitemap.xml"]
     again = CliRunner().invoke(main, ["sources", "check", str(target)])
     assert again.exit_code == 0, again.output
+
+
+def test_add_an_outlet_served_under_a_path_finds_its_own_feed_and_sitemap(tmp_path: Path) -> None:
+    """Several outlets on one host (``/alpha/``, ``/beta/``), the host's robots.txt listing a sitemap index
+    of all of them: the outlet's own usual paths are tried under its folder, its own sitemap is kept and not
+    the host's, it is named after its folder when the host is an address, and its homepage, which lists
+    articles, is proposed as its section page when it links to no other."""
+    home = (
+        b'<!DOCTYPE html><html lang="fr"><head><title>Alpha</title></head><body><main><ul>'
+        b'<li><a href="/alpha/a/reconnaissance-faciale-la-cnil-met-en-demeure.html">One</a></li>'
+        b'<li><a href="/alpha/a/la-police-teste-des-cameras-augmentees.html">Two</a></li>'
+        b'<li><a href="/alpha/a/un-moratoire-demande-par-les-associations.html">Three</a></li>'
+        b"</ul></main></body></html>"
+    )
+    sitemap = fixture_bytes("news-sitemap.xml")
+    routes = {
+        "/alpha/": Route(home),
+        "/robots.txt": Route(b"User-agent: *\nSitemap: {A}/sitemap-index.xml\n", "text/plain"),
+        "/sitemap-index.xml": Route(fixture_bytes("sitemap-index.xml"), "application/xml"),
+        "/alpha/rss.xml": Route(fixture_bytes("rss.xml"), "application/rss+xml"),
+        "/alpha/news-sitemap.xml": Route(sitemap, "application/xml"),
+        "/beta/news-sitemap.xml": Route(sitemap, "application/xml"),
+    }
+    target = tmp_path / "mine.toml"
+    with serve(routes) as (server, _):
+        command = [sys.executable, "-m", "monitor.cli", "sources", "add", server.base + "/alpha/"]
+        command += ["--sources", str(target), "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=false"]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    entry = tomllib.loads(target.read_text("utf-8"))["source"][0]
+    assert entry["name"] == "alpha" and entry["language"] == "fr"
+    assert entry["feeds"] == [server.base + "/alpha/rss.xml"]
+    assert entry["sitemaps"] == [server.base + "/alpha/news-sitemap.xml"]
+    assert entry["sections"] == [server.base + "/alpha/"]
+
+
+def fixture_bytes(name: str) -> bytes:
+    return (FIXTURES / name).read_bytes()
+
+
+def test_default_source_names() -> None:
+    from monitor.cli.sources import _slug
+
+    assert _slug("https://www.lemonde.fr/") == "lemonde"
+    assert _slug("https://www.bbc.co.uk/news") == "bbc"
+    assert _slug("http://127.0.0.1:8080/apnews-com/") == "apnews-com"
+    assert _slug("http://localhost:8080/Le_Site/") == "le-site"
+    assert _slug("http://127.0.0.1:8080/") == "127-0-0-1"

@@ -292,5 +292,6 @@ def test_add_reports_when_no_section_lists_articles(tmp_path: Path) -> None:
     with serve(routes) as (server, _):
         done = run_add(server.base, target)
     assert done.returncode == 0, done.stderr
-    assert "sections" not in tomllib.loads(target.read_text("utf-8"))["source"][0]
-    assert "no section page proposed: 7 candidate(s) did not list articles" in done.stderr
+    # the homepage lists articles: it is the section page then
+    assert tomllib.loads(target.read_text("utf-8"))["source"][0]["sections"] == [server.base + "/"]
+    assert "none of the 7 candidate(s) listed articles; proposed the homepage" in done.stderr

@@ -150,9 +150,21 @@ def check(file: str | None) -> None:
 
 
 def _slug(url: str) -> str:
+    """The source's default name: the host's distinctive label (``www.lemonde.fr`` → ``lemonde``); for a
+    host that is an IP address or ``localhost``, the first segment of the path (``/outlet/`` → ``outlet``)."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
     from monitor.urls import host_of
 
     host = host_of(url).split(":")[0]
+    segments = [s for s in urlsplit(url).path.split("/") if s]
+    try:
+        local = host == "localhost" or bool(ipaddress.ip_address(host.strip("[]")))
+    except ValueError:
+        local = False
+    if local:
+        return re.sub(r"[^a-z0-9-]+", "-", (segments[0] if segments else host).lower()).strip("-") or "source"
     parts = [p for p in host.split(".") if p not in ("com", "fr", "org", "net", "co", "uk", "info", "news")]
     return re.sub(r"[^a-z0-9-]+", "-", "-".join(parts[-1:]) or host).strip("-") or "source"
 
@@ -179,7 +191,11 @@ def _report_sections(found: Found, max_sections: int, target: Path | None) -> No
     """The proposed sections on stderr, most relevant first, or why there are none."""
     if max_sections <= 0:
         return
-    if found.sections:
+    if found.home_is_section:
+        count = len(found.section_candidates)
+        none_listed = f"none of the {count} candidate(s) listed articles; " if count else ""
+        click.echo(f"{none_listed}proposed the homepage as section page, since it lists articles", err=True)
+    elif found.sections:
         where = f"; edit {target} to change them" if target is not None else ""
         click.echo(f"proposed {len(found.sections)} section page(s), most relevant first{where}:", err=True)
         for section in found.sections:
