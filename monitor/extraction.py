@@ -306,10 +306,15 @@ def _set_dates(article: Article, tree: Any, data: PageData, markup: str, header:
 
 
 def _htmldate(markup: str, url: str) -> str | None:
-    """htmldate's publication date (URL, markup and text heuristics): the last resort before the text."""
+    """htmldate's publication date (URL, markup and date elements): the last resort before the text.
+
+    Without its extensive search: that reads loose text with dateparser in each of its 205 locales (~2 s of
+    CPU to load them at the first such page in a process) and guessed wrong more often than our own French
+    and English text dates, read next (the corpus with its structured dates removed: 77 right of 89 with it,
+    79 without; the corpus as it is: the same dates)."""
     from htmldate import find_date
 
-    found = find_date(markup, url=url, original_date=True, extensive_search=True)
+    found = find_date(markup, url=url, original_date=True, extensive_search=False)
     return str(found) if found else None
 
 

@@ -157,18 +157,10 @@ def _init_worker(warm_lazy_parsers: bool = True) -> None:
 
 
 def _warm_up_lazy_parsers() -> None:
-    """Load what the libraries load at their first hard page, not at import: htmldate's dateparser (its
-    time-zone and month-name regexes, the French and English locales) and jusText's stop lists (the
-    fallback of a page the fast run gets little from). Without this, each worker paid ~0.7 s of CPU
-    inside its first pages (measured on the shared corpus: the first 30 pages took 57 ms each, later
-    ones 23 ms). Best effort: these are the libraries' internals, and a change there only costs time."""
-    with contextlib.suppress(Exception):
-        from htmldate.extractors import get_external_parser, month_words
-
-        month_words()
-        parser = get_external_parser()
-        for sample in ("10 juin 2020 à 18h05", "June 10, 2020 6:05 pm EDT"):
-            parser.get_date_data(sample)
+    """Load what a library loads at its first hard page, not at import: jusText's stop lists (the fallback
+    of a page trafilatura's fast run gets little from); without this each worker paid it inside its first
+    pages. Best effort: these are the library's internals, and a change there only costs time. (htmldate
+    runs without its extensive search, so dateparser, which it would load for it, is never needed.)"""
     with contextlib.suppress(Exception):
         from lxml import html
         from trafilatura import external

@@ -42,7 +42,7 @@ def test_signatures_compare_as_datasketch_sketches() -> None:
     assert jaccard(fr, en) == expected < 0.2
 
 
-def test_an_extraction_worker_never_imports_datasketch_nor_scipy() -> None:
+def test_an_extraction_worker_never_imports_datasketch_scipy_nor_dateparser() -> None:
     script = (
         "import sys\n"
         "from monitor.workers import PageJob, _WARM_UP_PAGE, _init_worker, extract_page\n"
@@ -50,7 +50,7 @@ def test_an_extraction_worker_never_imports_datasketch_nor_scipy() -> None:
         "page = _WARM_UP_PAGE.encode() * 3\n"
         "result = extract_page(PageJob(url='https://example.org/a.html', body=page, prepare=True))\n"
         "assert result.prepared is not None, result.error\n"
-        "print(sorted(m for m in ('datasketch', 'scipy') if m in sys.modules))\n"
+        "print(sorted(m for m in ('datasketch', 'scipy', 'dateparser') if m in sys.modules))\n"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True)
     assert done.stdout.strip() == "[]"
