@@ -45,8 +45,22 @@ AUTHOR_AREA_XPATH = (  # below the headline's container
     ' or contains(@class, "signature") or contains(@class, "auteur")]'
 )
 _AUTHOR_AREAS = etree.XPath(AUTHOR_AREA_XPATH)
+# a link to an author's page: "/author/jane-doe", "/auteurs/jean-dupont/", "/profiles/47", "/by/cade-metz"
+_AUTHOR_PATH = re.compile(
+    r"/(authors?|auteurs?|journalistes?|signataires?|profiles?|staff|contributors?|writers?|"
+    r"columnists?|reporters?|redacteurs?|by|byline)/([^/?#]+)/?(?:[?#].*)?$",
+    re.IGNORECASE,
+)
+_AUTHOR_LINKS = etree.XPath(
+    './/a[@href and (contains(@href, "/author") or contains(@href, "/auteur") or contains(@href, "/journaliste")'
+    ' or contains(@href, "/signataire") or contains(@href, "/profile") or contains(@href, "/staff/")'
+    ' or contains(@href, "/contributor")'
+    ' or contains(@href, "/writer") or contains(@href, "/columnist") or contains(@href, "/reporter")'
+    ' or contains(@href, "/redacteur") or contains(@href, "/by/") or contains(@href, "/byline/"))]'
+)
 MAX_BYLINE_ELEMENTS = 12
 MAX_BYLINE_CHARS = 200
+MAX_AROUND_AUTHOR_LINK = 80  # characters beside the names in a byline of links (more: a sentence)
 PARTICLES = frozenset(
     {"de", "du", "des", "la", "le", "van", "von", "der", "den", "da", "di", "del", "della", "dos", "das"}
     | {"bin", "binti", "al", "el", "ben", "ibn", "y", "e", "zu", "ter", "ten", "af", "av"}
@@ -157,6 +171,7 @@ def read_byline(tree: Any, data: PageData, site_names: set[str]) -> Byline:
         ("meta", lambda: data.all(*BYLINE_META), False),
         ("itemprop", lambda: data.all("itemprop:author"), False),
         ("byline", lambda: _byline_texts(tree), False),
+        ("author-link", lambda: author_links(tree), True),
     ]
     organisations = [name for name in (squash(o) for o in structured.organisations) if name]
     looking = True  # for the organisation byline: the first source with credits decides
@@ -262,6 +277,64 @@ def _byline_texts(tree: Any) -> list[str]:
         if 2 < len(text) <= MAX_BYLINE_CHARS:
             texts.append(text)
     return texts
+
+
+def author_links(tree: Any) -> list[str]:
+    """The names of a byline printed as links to the authors' pages ("<a href="/author/angus-thompson">Angus
+    Thompson</a>"): the first such link after the headline whose text is a name its address spells (or whose
+    address is a number: "/profiles/47"), and the links of the same kind in the same byline block (three
+    levels up). A link in an ``<aside>`` (related stories) does not count."""
+    links = _AUTHOR_LINKS(tree)
+    if not links:
+        return []
+    heading = next(tree.iter("h1"), None)
+    if heading is not None:  # links after the headline in document order, if any
+        order = {element: index for index, element in enumerate(tree.iter())}
+        links = [link for link in links if order[link] > order[heading]] or links
+    first = next((link for link in links if _author_link_name(link)), None)
+    if first is None:
+        return []
+    block = first
+    for _ in range(3):
+        parent = block.getparent()
+        if parent is None or parent.tag in ("body", "article", "main", "html"):
+            break
+        block = parent
+    names = [_author_link_name(link) for link in _AUTHOR_LINKS(block)[:MAX_BYLINE_ELEMENTS]]
+    return list(dict.fromkeys(name for name in names if name))
+
+
+def _author_link_name(link: Any) -> str | None:
+    """The person a link to an author's page names: its text (or title) is a name that its address spells
+    ("/author/angus-thompson"), or its address is an author's number ("/profiles/47"); the link is printed
+    apart (a byline, not a name linked in a paragraph) and not in an ``<aside>``."""
+    if next(link.iterancestors("aside"), None) is not None or link.get("rel") == "license":
+        return None
+    parent = link.getparent()
+    if parent is None:
+        return None
+    around, whole = _text_head(parent)  # the byline's other words: "By", ",", a date, a job title
+    linked = sum(len(squash(a.text_content())) for a in _AUTHOR_LINKS(parent))
+    if not whole or len(squash(around)) - linked > MAX_AROUND_AUTHOR_LINK:
+        return None
+    name = squash(link.text_content())
+    if not name or len(name) > 60:
+        name = squash(link.get("title") or "")
+    found = _AUTHOR_PATH.search(link.get("href") or "")
+    if not name or found is None or not looks_like_person(name):
+        return None
+    kind, slug = found.group(1).lower(), found.group(2)
+    words = _WORD.findall(_compact_words(name))
+    if slug.isdigit():
+        return _title_case(name) if kind.startswith(("author", "auteur", "journaliste", "profile")) else None
+    if not set(words) & set(_WORD.findall(_compact_words(slug))):
+        return None  # "/author/jane-doe" linked as "Read more", "/by/3.0" (a licence): not this name
+    return _title_case(name)
+
+
+def _compact_words(value: str) -> str:
+    folded = unicodedata.normalize("NFKD", value.casefold())
+    return "".join(ch for ch in folded if not unicodedata.combining(ch))
 
 
 def split_authors(value: str) -> list[str]:

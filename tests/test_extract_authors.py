@@ -140,3 +140,61 @@ def test_a_site_credited_beside_a_person_is_a_credit_not_a_person() -> None:
     page = _page('<meta name="author" content="Jill Disis, CNN Business">')
     article = extract_article(page, "https://edition.cnn.com/2019/11/19/investing/asia-markets")
     assert (article.authors, article.credits) == (["Jill Disis"], ["CNN Business"])
+
+
+def _linked_page(before: str, after: str) -> str:
+    return (
+        f"<html><head><title>Cameras</title></head><body>{before}<article><h1>Cameras in the high street</h1>"
+        f"{after}{PARAGRAPHS}</article></body></html>"
+    )
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "expected"),
+    [
+        # a name linked to the author's page it spells, after the headline
+        (
+            "",
+            '<div class="x1"><a href="/author/angus-thompson">Angus Thompson</a><div>Friday 22 Nov</div></div>',
+            ["Angus Thompson"],
+        ),
+        # several, in one byline block; a job title beside each is not a name
+        (
+            "",
+            '<p>By <a href="/staff/matthew-digby/">Matthew Digby</a>, <a href="/staff/minh-do/">Minh Do</a></p>',
+            ["Matthew Digby", "Minh Do"],
+        ),
+        (
+            "",
+            '<div><a href="/authors/emma-mackenzie/">Emma Mackenzie</a><span>Lifestyle Writer</span></div>',
+            ["Emma Mackenzie"],
+        ),
+        # an author's number
+        ("", '<div class="c-contributors">By <a href="/profiles/47">Stefan Grobe</a></div>', ["Stefan Grobe"]),
+        # a "most read" list before the headline does not name this article's author
+        (
+            '<ul><li><a href="/author/jane-doe">Jane Doe</a></li></ul>',
+            '<div><a href="/author/john-smith">John Smith</a></div>',
+            ["John Smith"],
+        ),
+        # not bylines: a name linked in a sentence, a link that does not spell its text, a licence, an aside
+        (
+            "",
+            '<p>The minister <a href="/author/jane-doe">Jane Doe</a> said the cameras would be tested in the '
+            "high street for six months before any decision on a wider roll-out.</p>",
+            [],
+        ),
+        ("", '<div><a href="/author/jane-doe">Read More Here</a></div>', []),
+        (
+            "",
+            '<div><a rel="license" href="https://creativecommons.org/licenses/by/3.0/">Creative Commons</a></div>',
+            [],
+        ),
+        ("", '<aside><div><a href="/author/jane-doe">Jane Doe</a></div></aside>', []),
+    ],
+)
+def test_a_byline_of_links_to_author_pages(before: str, after: str, expected: list[str]) -> None:
+    article = extract_article(_linked_page(before, after), "https://www.example.com/news/cameras-high-street")
+    assert article.authors == expected
+    if expected:
+        assert article.provenance["authors"] == "author-link"
