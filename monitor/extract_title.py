@@ -15,7 +15,9 @@ from typing import Any
 from monitor.extract_meta import PageData, squash
 from monitor.urls import host_of
 
-SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " · ", " • ", " / ", " » ", " « ", " : ")
+SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " · ", " • ", " * ", " / ", " » ", " « ", " : ")
+# an author credited after the headline: "Headline | Site | by Jane Doe", "Titre - Le Site - par Jean Dupont"
+_CREDIT_PART = re.compile(r"^(?:[Bb]y|[Pp]ar)\s+[A-ZÀ-Þ][\w'’.-]*(?:\s+[A-ZÀ-Þ][\w'’.-]*){1,3}$")  # 2-4 names
 # a site name written with a word before or after the host's name: "BBC News" (bbc.com), "The Register"
 SITE_PREFIXES = ("the", "le", "la", "les", "l")
 MAX_SITE_WORDS = 4  # a part that only starts like the host's name: "Le Monde.fr", "Franceinfo - France 3"
@@ -83,6 +85,8 @@ def clean_title(title: str, site_name: str | None, url: str) -> str:
         if separator not in title:
             continue
         parts = title.split(separator)
+        while len(parts) > 1 and _CREDIT_PART.match(parts[-1].strip()):
+            parts.pop()
         while len(parts) > 1 and _is_site(parts[-1], names):
             parts.pop()
             # sections between the headline and the site name: "Headline | Royal | News | Express"

@@ -719,3 +719,26 @@ def test_no_date_guessed_from_loose_text(printed: str) -> None:
     article = extract_article(page, "https://www.example.fr/societe/un-titre")
     assert article.published_at is None
     assert set(getattr(default_loader, "_loaded_locales", {})) <= loaded | {"fr", "en"}
+
+
+@pytest.mark.parametrize(
+    ("title", "url", "expected"),
+    [
+        (  # an author credited after the site name, with " * " as separator too
+            "Roommate Agrees to Interview | The Gateway Pundit | by Cristina Laila",
+            "https://www.thegatewaypundit.com/2023/04/x/",
+            "Roommate Agrees to Interview",
+        ),
+        (
+            "Zelensky Considers Firing * The Gateway Pundit * by Paul Serran",
+            "https://www.thegatewaypundit.com/x",
+            "Zelensky Considers Firing",
+        ),
+        ("Un titre - Le Monde - par Jean Dupont", "https://www.lemonde.fr/x", "Un titre"),
+        # "by" followed by no name is the headline's
+        ("Election 2024 - by the numbers", "https://www.example.com/x", "Election 2024 - by the numbers"),
+        ("Murder - By Design", "https://www.example.com/x", "Murder - By Design"),
+    ],
+)
+def test_an_author_credit_after_the_headline_goes(title: str, url: str, expected: str) -> None:
+    assert clean_title(title, None, url) == expected
