@@ -22,7 +22,7 @@ gives an ``Article`` or raises ``ExtractionError``; the work is bounded by ``MAX
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, time
 from typing import Any
 from urllib.parse import urlsplit
@@ -51,6 +51,7 @@ __all__ = ["ExtractionError", "clean_title", "extract_article", "split_authors"]
 
 MAX_HTML_CHARS = 3_000_000
 HEADER_TEXT_CHARS = 3_000
+HEADER_REGIONS = ("//article//header", "//article", "//main", "//body")
 PUBLISHED_META = (
     "article:published_time",
     "og:article:published_time",
@@ -260,19 +261,34 @@ def _set_title(article: Article, tree: Any, data: PageData, site: str | None) ->
 
 def _header_text(tree: Any) -> str:
     """Visible text where bylines and dates are printed: the article's header, else the page's start."""
-    for path in ("//article//header", "//article", "//main", "//body"):
+    return next(_header_texts(tree), "")
+
+
+def _header_texts(tree: Any) -> Iterator[str]:
+    """The regions where a byline and dates may be printed, narrowest first: the article's header, the
+    article, the main element, the page's start (each read up to ``HEADER_TEXT_CHARS``)."""
+    for path in HEADER_REGIONS:
         found = tree.xpath(path)
         if found:
             text = " ".join(" ".join(e.text_content()[:HEADER_TEXT_CHARS].split()) for e in found[:3])
             if text:
-                return text[:HEADER_TEXT_CHARS]
-    return ""
+                yield text[:HEADER_TEXT_CHARS]
+
+
+def _labelled_dates(tree: Any) -> tuple[datetime | None, datetime | None]:
+    """Dates printed after their labels ("Publié le…", "Updated…") in the first region that prints any: the
+    date line can follow the article's header (after its picture, Les Échos), not sit in it."""
+    for text in _header_texts(tree):
+        published, updated = labelled_dates(text)
+        if published or updated:
+            return published, updated
+    return None, None
 
 
 def _set_dates(article: Article, tree: Any, data: PageData, markup: str, header: str) -> None:
     structured = data.structured
     time_elements = tree.xpath("//time[@datetime]/@datetime")[:5]
-    text_published, text_updated = labelled_dates(header)
+    text_published, text_updated = _labelled_dates(tree)
     options: list[tuple[str, Any]] = [
         ("json-ld", lambda: parse_iso(structured.published)),
         ("meta", lambda: _first_date(data.all(*PUBLISHED_META))),

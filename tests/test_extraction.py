@@ -742,3 +742,19 @@ def test_no_date_guessed_from_loose_text(printed: str) -> None:
 )
 def test_an_author_credit_after_the_headline_goes(title: str, url: str, expected: str) -> None:
     assert clean_title(title, None, url) == expected
+
+
+def test_a_labelled_date_printed_after_the_articles_header_is_read() -> None:
+    """Les Échos prints "Publié le 18 juil. 2024 à 08:01" below the picture that follows the article's
+    ``<header>``; without structured data, that line gives the date (and its time)."""
+    body = "<p>" + "Les ventes de voitures neuves ont progressé au premier semestre dans toute l'Union. " * 6 + "</p>"
+    page = (
+        "<html><head><title>x</title></head><body><article><header><h1>Europe : les ventes de voitures neuves"
+        "</h1><p>Les ventes affichent en juin un pic depuis juillet 2019.</p></header><figure>photo</figure>"
+        f"<div>Par Les Echos</div><div>Publié le 18 juil. 2024 à 08:01 Mis à jour le 18 juil. 2024 à 09:06</div>"
+        f"{body}</article></body></html>"
+    )
+    article = extract_article(page, "https://www.lesechos.fr/industrie-services/automobile/europe-ventes-2110000")
+    assert article.published_at == datetime(2024, 7, 18, 8, 1)
+    assert article.updated_at == datetime(2024, 7, 18, 9, 6)
+    assert article.provenance["published_at"] == "text"
