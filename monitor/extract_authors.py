@@ -45,14 +45,15 @@ AUTHOR_AREA_XPATH = (  # below the headline's container
     ' or contains(@class, "signature") or contains(@class, "auteur")]'
 )
 _AUTHOR_AREAS = etree.XPath(AUTHOR_AREA_XPATH)
-# a link to an author's page: "/author/jane-doe", "/auteurs/jean-dupont/", "/profiles/47", "/by/cade-metz"
+# a link to an author's page: "/author/jane-doe", "/auteurs/jean-dupont/", "/profiles/47", "/by/cade-metz",
+# "/journalist/123131/Jon-King"
 _AUTHOR_PATH = re.compile(
-    r"/(authors?|auteurs?|journalistes?|signataires?|profiles?|staff|contributors?|writers?|"
-    r"columnists?|reporters?|redacteurs?|by|byline)/([^/?#]+)/?(?:[?#].*)?$",
+    r"/(authors?|auteurs?|journalists?|journalistes?|signataires?|profiles?|staff|contributors?|writers?|"
+    r"columnists?|reporters?|redacteurs?|by|byline)/(?:\d+/)?([^/?#]+)/?(?:[?#].*)?$",  # "/journalist/123131/Jon-King"
     re.IGNORECASE,
 )
 _AUTHOR_LINKS = etree.XPath(
-    './/a[@href and (contains(@href, "/author") or contains(@href, "/auteur") or contains(@href, "/journaliste")'
+    './/a[@href and (contains(@href, "/author") or contains(@href, "/auteur") or contains(@href, "/journalist")'
     ' or contains(@href, "/signataire") or contains(@href, "/profile") or contains(@href, "/staff/")'
     ' or contains(@href, "/contributor")'
     ' or contains(@href, "/writer") or contains(@href, "/columnist") or contains(@href, "/reporter")'
@@ -326,7 +327,7 @@ def _author_link_name(link: Any) -> str | None:
     kind, slug = found.group(1).lower(), found.group(2)
     words = _WORD.findall(_compact_words(name))
     if slug.isdigit():
-        return _title_case(name) if kind.startswith(("author", "auteur", "journaliste", "profile")) else None
+        return _title_case(name) if kind.startswith(("author", "auteur", "journalist", "profile")) else None
     if not set(words) & set(_WORD.findall(_compact_words(slug))):
         return None  # "/author/jane-doe" linked as "Read more", "/by/3.0" (a licence): not this name
     return _title_case(name)

@@ -169,6 +169,13 @@ def _linked_page(before: str, after: str) -> str:
             '<div><a href="/authors/emma-mackenzie/">Emma Mackenzie</a><span>Lifestyle Writer</span></div>',
             ["Emma Mackenzie"],
         ),
+        # the author's page under a number, in English ("/journalist/…")
+        (
+            "",
+            '<div class="author main-author"> By <a href="/journalist/123131/Jon-King"><span>Jon King</span></a>, '
+            "News Reporter</div>",
+            ["Jon King"],
+        ),
         # an author's number
         ("", '<div class="c-contributors">By <a href="/profiles/47">Stefan Grobe</a></div>', ["Stefan Grobe"]),
         # a "most read" list before the headline does not name this article's author
