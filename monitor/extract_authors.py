@@ -111,6 +111,7 @@ _TRAILING_AGENCY = re.compile(r"^(\S+(?:\s+\S+)+?)\s+((?:[Tt]he\s+)?(?:" + "|".j
 _DOMAIN = re.compile(  # "Cleveland.com", "news.sky.com": a site credited beside a person
     r"^[\w-]+(?:\.[\w-]+)*\.(?:com|net|org|info|news|fr|be|ch|ca|de|ie|in|nz|au|uk|us|io)$", re.IGNORECASE
 )
+_FOR_OUTLET = re.compile(r"\s+[Ff]or\s+(?=[A-Z]|the\s)")  # "Dolores Chang For Dailymail.com", "X for The Times"
 _PLACE = re.compile(r"\s+(?:in|à)\s+[A-ZÀ-Þ][\w'’.-]*(?:\s+[A-ZÀ-Þ][\w'’.-]*){0,2}$")  # "… in Valencia"
 _TITLE_ARTICLE = re.compile(r"^(?:The|Le|La)\s+(?=\S)|^L['’](?=[^\W\d_])")
 _JOINT = re.compile(r"\s(?:&|\+|and|et|avec|with)\s", re.IGNORECASE)
@@ -405,11 +406,16 @@ def _cleaned(value: str, per_person: bool) -> str:
 def _names(text: str) -> list[str]:
     """The cleaned pieces of a byline: split, "By" and a trailing place dropped, "<person> <agency>" in two."""
     names: list[str] = []
-    for part in _SPLIT.split(text):
+    parts = [piece for part in _SPLIT.split(text) for piece in _FOR_OUTLET.split(part)]  # "X For Dailymail.com"
+    for part in parts:
         name = _PREFIX.sub("", part.strip(" .,:;·•-–—'\"«»")).strip(" .,:;·•-–—")
         name = _PLACE.sub("", name)
         if not name or "@" in name:
             continue
+        words = name.split()
+        half = len(words) // 2
+        if half and len(words) % 2 == 0 and words[:half] == words[half:]:
+            name = " ".join(words[:half])  # "Xiaoying You Xiaoying You": a name printed twice in one element
         glued = _TRAILING_AGENCY.match(name)
         names += [glued.group(1), glued.group(2)] if glued else [name]
     return names

@@ -205,3 +205,16 @@ def test_a_byline_of_links_to_author_pages(before: str, after: str, expected: li
     assert article.authors == expected
     if expected:
         assert article.provenance["authors"] == "author-link"
+
+
+@pytest.mark.parametrize(
+    ("byline", "expected"),
+    [
+        ("By Dolores Chang For Dailymail.Com", [("Dolores Chang", True), ("Dailymail.Com", False)]),
+        ("By Jane Doe For MailOnline", [("Jane Doe", True)]),
+        ("Xiaoying You Xiaoying You", [("Xiaoying You", True)]),  # printed twice in one element
+        ("Jean Jean Dupont", [("Jean Jean Dupont", True)]),  # not halves of one another
+    ],
+)
+def test_a_person_writing_for_an_outlet_and_a_name_printed_twice(byline: str, expected: list[tuple[str, bool]]) -> None:
+    assert classify(byline, set()) == expected
