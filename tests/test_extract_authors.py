@@ -218,3 +218,13 @@ def test_a_byline_of_links_to_author_pages(before: str, after: str, expected: li
 )
 def test_a_person_writing_for_an_outlet_and_a_name_printed_twice(byline: str, expected: list[tuple[str, bool]]) -> None:
     assert classify(byline, set()) == expected
+
+
+def test_a_byline_marked_by_its_test_id() -> None:
+    """The BBC marks its byline only with ``data-testid`` (its classes are generated: "sc-e56a85d5-8")."""
+    byline = (
+        '<span data-testid="byline-contributors" class="sc-e56a85d5-11"><div class="sc-e56a85d5-7">'
+        '<span class="sc-e56a85d5-8">Duncan Walker</span></div></span>'
+    )
+    article = extract_article(_page(byline=byline), "https://www.bbc.com/news/articles/c4nn0rzn0k9o")
+    assert article.authors == ["Duncan Walker"] and article.provenance["authors"] == "byline"
