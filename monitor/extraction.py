@@ -51,6 +51,7 @@ __all__ = ["ExtractionError", "clean_title", "extract_article", "split_authors"]
 
 MAX_HTML_CHARS = 3_000_000
 HEADER_TEXT_CHARS = 3_000
+_SCRIPTS = re.compile(r"<script(?![^>]*ld\+json)[^>]*>.*?</script\s*>", re.DOTALL | re.IGNORECASE)  # not JSON-LD
 HEADER_REGIONS = ("//article//header", "//article", "//main", "//body")
 PUBLISHED_META = (
     "article:published_time",
@@ -330,6 +331,7 @@ def _htmldate(markup: str, url: str) -> str | None:
     79 without; the corpus as it is: the same dates)."""
     from htmldate import find_date
 
+    markup = _SCRIPTS.sub("", markup)  # an app's state ("createdAt": the template's date), not the article's
     found = find_date(markup, url=url, original_date=True, extensive_search=False)
     return str(found) if found else None
 

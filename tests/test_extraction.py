@@ -758,3 +758,16 @@ def test_a_labelled_date_printed_after_the_articles_header_is_read() -> None:
     assert article.published_at == datetime(2024, 7, 18, 8, 1)
     assert article.updated_at == datetime(2024, 7, 18, 9, 6)
     assert article.provenance["published_at"] == "text"
+
+
+def test_no_date_from_an_apps_state_in_a_script() -> None:
+    """An inline script holding the page template's state ("j_createdAt": "2022-12-21T07:28:46Z") is not the
+    article's date: the date printed under the byline is."""
+    body = "<p>" + "The army raised the spectre of digital terrorism as netizens were being walled off. " * 6 + "</p>"
+    page = (
+        '<html><head><title>x</title><script>window.__STATE__={"revenue":{"j_createdAt":"2022-12-21T07:28:46.677Z",'
+        '"j_updatedAt":"2022-12-21T07:28:46.677Z"}}</script></head><body><h1>Anti-terror op turns sinister</h1>'
+        f"<div>Aashish Saxena / TIMESOFINDIA.COM / Sep 2, 2024, 17:07 IST</div>{body}</body></html>"
+    )
+    article = extract_article(page, "https://timesofindia.indiatimes.com/world/pakistan/x/articleshow/112898501.cms")
+    assert article.published_at is not None and article.published_at.date().isoformat() == "2024-09-02"
