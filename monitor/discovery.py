@@ -3,7 +3,8 @@
 No I/O and no Scrapy here: the spider feeds bytes in and gets ``Link`` values out.
 
 - ``parse_feed``: RSS 0.9x/2.0, RDF (RSS 1.0) and Atom through feedparser, which falls back to a
-  loose parser on malformed XML (what parses is kept) and never expands entities nor fetches external ones.
+  loose parser on malformed XML (what parses is kept) and never expands entities nor fetches external ones;
+  JSON Feed 1.0/1.1 with the json module.
 - ``parse_sitemap``: XML sitemaps, sitemap indexes and Google News sitemaps (``news:publication_date``,
   ``news:title``, ``news:language``) with lxml, entities never resolved, no network; also plain-text sitemaps.
 - ``section_links``: links of a section page that look like articles on the source's own hosts.
@@ -13,6 +14,7 @@ No I/O and no Scrapy here: the spider feeds bytes in and gets ``Link`` values ou
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -92,6 +94,8 @@ def sniff(body: bytes) -> Kind:
         return "sitemap"
     if b"<rss" in head or b"<feed" in head or b"<rdf:rdf" in head or b"<channel" in head:
         return "feed"
+    if head.startswith(b"{") and b"jsonfeed.org" in head:
+        return "feed"  # JSON Feed 1.0/1.1
     if b"<html" in head or b"<!doctype html" in head or b"<head" in head or b"<body" in head:
         return "html"
     if head.startswith((b"http://", b"https://")):
@@ -144,7 +148,41 @@ def parse_feed(body: bytes, base_url: str) -> list[Link]:
 
     Raises ``DiscoveryError`` when nothing can be read; an empty list is a well-formed empty feed.
     """
+    if body[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+        return _read_json_feed(body, base_url)
     return _read_feed(_without_entry_bodies(_without_entity_declarations(body)), base_url)
+
+
+def _read_json_feed(body: bytes, base_url: str) -> list[Link]:
+    """The items of a JSON Feed (https://jsonfeed.org, 1.0 and 1.1): ``url`` (else ``external_url``, else an
+    ``id`` that is a URL), ``title``, ``date_published`` (else ``date_modified``), the feed's ``language``."""
+    try:
+        feed = json.loads(body.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise DiscoveryError(f"not a feed: JSON that does not parse ({exc})") from exc
+    if not isinstance(feed, dict) or "jsonfeed.org" not in str(feed.get("version", "")):
+        raise DiscoveryError("not a feed: JSON without a JSON Feed version")
+    items = feed.get("items")
+    if not isinstance(items, list):
+        raise DiscoveryError("not a feed: a JSON Feed without items")
+    language = _lang(feed.get("language"))
+    links: list[Link] = []
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        href = next((v for v in (item.get("url"), item.get("external_url")) if isinstance(v, str) and v), None)
+        guid = item.get("id")
+        if href is None and isinstance(guid, str) and guid.startswith(("http://", "https://")):
+            href = guid  # an id that is the article's address
+        url = _join(base_url, href.strip()) if href else None
+        if not url or not _usable(url):
+            continue
+        dates = (item.get("date_published"), item.get("date_modified"))
+        published = next((d for d in (parse_iso(v) for v in dates if isinstance(v, str)) if d), None)
+        if published is not None and published.tzinfo is None:
+            published = published.replace(tzinfo=UTC)
+        links.append(Link(url, _clean(item.get("title")), published, _lang(item.get("language")) or language))
+    return links
 
 
 def _without_entry_bodies(body: bytes) -> bytes:

@@ -262,3 +262,36 @@ def test_usual_paths_are_tried_under_the_homepages_folder_first() -> None:
     assert not under_home("https://h.example/beta/news-sitemap.xml", "https://h.example/alpha/")
     assert not under_home("https://other.example/alpha/x.xml", "https://h.example/alpha/")
     assert under_home("https://h.example/any/x.xml", "https://h.example/")
+
+
+def test_json_feed() -> None:
+    """JSON Feed 1.0/1.1 (jsonfeed.org): ``url``, else ``external_url``, else an ``id`` that is an address;
+    an ``id`` that is not one is no link; the feed's language unless the item gives its own."""
+    import json
+
+    feed = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": "Le Site",
+        "language": "fr-FR",
+        "items": [
+            {"id": "1", "url": "/a/article-un.html", "title": " Un ", "date_published": "2024-06-10T18:05:00+02:00"},
+            {"id": "https://www.site.fr/b.html", "title": "Deux", "language": "en"},
+            {"id": "tag:site.fr,2024:3", "title": "Trois"},
+            {"id": "4", "external_url": "https://www.site.fr/d.html", "date_modified": "2024-06-11T10:00:00"},
+            "not an item",
+        ],
+    }
+    body = b"\xef\xbb\xbf" + json.dumps(feed).encode()
+    assert sniff(body) == "feed"
+    links = parse_feed(body, "https://www.site.fr/feed.json")
+    assert [(link.url, link.title, link.language) for link in links] == [
+        ("https://www.site.fr/a/article-un.html", "Un", "fr"),
+        ("https://www.site.fr/b.html", "Deux", "en"),
+        ("https://www.site.fr/d.html", None, "fr"),
+    ]
+    assert links[0].published == datetime(2024, 6, 10, 16, 5, tzinfo=UTC)
+    assert links[2].published == datetime(2024, 6, 11, 10, 0, tzinfo=UTC)  # no offset: read as UTC
+    for broken in (b'{"version": "https://jsonfeed.org/version/1", "items": [', b'{"version": "1", "items": []}'):
+        with pytest.raises(DiscoveryError):
+            parse_feed(broken, "https://www.site.fr/feed.json")
+    assert parse_feed(b'{"version": "https://jsonfeed.org/version/1", "items": []}', "https://www.site.fr/f") == []
