@@ -8,7 +8,9 @@ Scoring (the corpus README's rules):
 - body: bag of words, lower-cased, split on non-letters; precision, recall and F1 per page, then the mean;
 - title: equal after lower-casing, removing punctuation and collapsing spaces;
 - date: same calendar day (the day as the page states it, in its own offset);
-- authors: every gold name appears among the extracted author names (case-insensitive).
+- authors: every gold name appears among the extracted author names (case-insensitive); ``authors no extra``
+  (not a corpus rule, ours): among the pages where an extractor names anyone, the share where it names no
+  one outside the gold list (a related story's byline, a quoted person).
 
 A page where an extractor fails scores 0 on every field it has a ground truth for. The baseline is plain
 ``trafilatura.bare_extraction(html, url=url)`` with default options: its body and its time per page. With
@@ -217,10 +219,13 @@ def _score_page(scores: Scores, case: Case, output: Output) -> None:
         scores.add(case.lang, "authors", float(all(n in names for n in wanted)))
         with_credits = names | {norm_name(n) for n in output.credits}
         scores.add(case.lang, "authors+credits", float(all(n in with_credits for n in wanted)))
+        # no name that is not the gold's (a related story's byline, a quoted person): pages with an answer
+        if names:
+            scores.add(case.lang, "authors no extra", float(all(any(w in n or n in w for w in wanted) for n in names)))
 
 
 BODY_FIELDS = ("body P", "body R", "body F1")
-FIELDS = (*BODY_FIELDS, "title", "date", "authors", "authors+credits")
+FIELDS = (*BODY_FIELDS, "title", "date", "authors", "authors+credits", "authors no extra")
 
 
 def report(ours_scores: Scores, base: Scores, meta: Scores, langs: list[str]) -> list[str]:

@@ -45,6 +45,8 @@ AUTHOR_AREA_XPATH = (  # below the headline's container
     ' or contains(@class, "signature") or contains(@class, "auteur")]'
 )
 _AUTHOR_AREAS = etree.XPath(AUTHOR_AREA_XPATH)
+_BYLINES = etree.XPath(BYLINE_XPATH)
+_ITEMPROP_AUTHORS = etree.XPath('//*[@itemprop="author"][not(self::meta)]')
 # a link to an author's page: "/author/jane-doe", "/auteurs/jean-dupont/", "/profiles/47", "/by/cade-metz",
 # "/journalist/123131/Jon-King"
 _AUTHOR_PATH = re.compile(
@@ -171,7 +173,7 @@ def read_byline(tree: Any, data: PageData, site_names: set[str]) -> Byline:
         ("json-ld", lambda: structured.persons, True),
         ("meta", lambda: data.all(*PER_PERSON_META), True),
         ("meta", lambda: data.all(*BYLINE_META), False),
-        ("itemprop", lambda: data.all("itemprop:author"), False),
+        ("itemprop", lambda: _itemprop_authors(tree), False),
         ("byline", lambda: _byline_texts(tree), False),
         ("author-link", lambda: author_links(tree), True),
     ]
@@ -271,14 +273,48 @@ def _add_credit(found: Byline, value: str) -> None:
 
 
 def _byline_texts(tree: Any) -> list[str]:
-    texts: list[str] = []
-    for element in tree.xpath(BYLINE_XPATH)[:MAX_BYLINE_ELEMENTS]:
-        if element.tag in ("body", "article", "main", "html", "script", "style"):
-            continue
-        text = squash(_text_head(element)[0][: 4 * MAX_BYLINE_CHARS])  # "Jane Doe<br>Updated …"
-        if 2 < len(text) <= MAX_BYLINE_CHARS:
-            texts.append(text)
-    return texts
+    """The texts of the page's byline elements, those of its first byline block only (see ``_first_block``)."""
+    elements = [e for e in _BYLINES(tree) if e.tag not in ("body", "article", "main", "html", "script", "style")]
+    texts = {id(e): squash(_text_head(e)[0][: 4 * MAX_BYLINE_CHARS]) for e in elements}  # "Jane Doe<br>Updated …"
+    elements = [e for e in elements if 2 < len(texts[id(e)]) <= MAX_BYLINE_CHARS]
+    block = _first_block(tree, elements, lambda e: _names_a_person(texts[id(e)]))
+    naming = {id(e) for e in block if _names_a_person(texts[id(e)])}
+    # a wrapper whose own byline elements name the persons: their texts, not its glued one ("Lisa Kubota Ben …")
+    return [texts[id(e)] for e in block if not any(id(d) in naming for d in e.iterdescendants())]
+
+
+def _itemprop_authors(tree: Any) -> list[str]:
+    """``itemprop="author"`` values of the page's first byline block: related stories' cards carry theirs."""
+    elements = [e for e in _ITEMPROP_AUTHORS(tree) if (e.get("content") or e.text_content()).strip()]
+    values = {id(e): squash(e.get("content") or e.text_content()[:500]) for e in elements}
+    return [values[id(e)] for e in _first_block(tree, elements, lambda e: _names_a_person(values[id(e)]))]
+
+
+def _names_a_person(text: str) -> bool:
+    return any(is_person for _, is_person in classify(text, set()))
+
+
+def _first_block(tree: Any, elements: list[Any], names_a_person: Callable[[Any], bool]) -> list[Any]:
+    """The elements of the page's byline: those after the headline (all, if none is), from the first that
+    names a person, in the block that holds it (three levels up, never the whole article); when none names
+    a person, all of them (an organisation byline: "BBC News"). A related story's card further down, with
+    its own byline, is another block."""
+    elements = elements[: 4 * MAX_BYLINE_ELEMENTS]
+    heading = next(tree.iter("h1"), None)
+    if heading is not None and elements:
+        order = {element: index for index, element in enumerate(tree.iter())}
+        elements = [e for e in elements if order[e] > order[heading]] or elements
+    first = next((e for e in elements if names_a_person(e)), None)
+    if first is None:
+        return elements[:MAX_BYLINE_ELEMENTS]
+    block = first
+    for _ in range(3):
+        parent = block.getparent()
+        if parent is None or parent.tag in ("body", "article", "main", "html"):
+            break
+        block = parent
+    inside = [e for e in elements if e is block or any(a is block for a in e.iterancestors())]
+    return inside[:MAX_BYLINE_ELEMENTS]
 
 
 def author_links(tree: Any) -> list[str]:

@@ -228,3 +228,31 @@ def test_a_byline_marked_by_its_test_id() -> None:
     )
     article = extract_article(_page(byline=byline), "https://www.bbc.com/news/articles/c4nn0rzn0k9o")
     assert article.authors == ["Duncan Walker"] and article.provenance["authors"] == "byline"
+
+
+@pytest.mark.parametrize("mark", ['class="byline"', 'itemprop="author"'])
+def test_related_stories_bylines_are_not_the_articles(mark: str) -> None:
+    """A "more stories" list carries each story's byline (the Telegraph's ``itemprop="author"`` cards, City
+    A.M.'s author names): the article's authors are those of its own byline block, the first after the
+    headline, not every byline on the page."""
+    cards = "".join(
+        f'<li><div class="card"><h3><a href="/news/story-{n}">Story {n}</a></h3><div {mark}>{name}</div></div></li>'
+        for n, name in enumerate(["Rebecca Astill", "Jack Rear", "John Percy"])
+    )
+    page = (
+        "<html><head><title>Cameras</title></head><body><ul class='top'><li><div "
+        f"{mark}>Vivian Song</div></li></ul><article><h1>Cameras in the high street</h1>"
+        f'<div class="meta"><span {mark}>Madeleine Howell</span><time>12 Aug</time></div>{PARAGRAPHS}'
+        f"</article><section><h2>More stories</h2><ul>{cards}</ul></section></body></html>"
+    )
+    article = extract_article(page, "https://www.example.co.uk/news/cameras-high-street")
+    assert article.authors == ["Madeleine Howell"]
+
+
+def test_two_authors_of_one_byline_block_are_both_read() -> None:
+    byline = (
+        '<div class="byline-wrapper"><span class="byline">By</span><span class="byline__name">Lisa Kubota</span>'
+        '<span class="byline__name">Ben Gutierrez</span></div>'
+    )
+    article = extract_article(_page(byline=byline), "https://www.example.com/news/cameras")
+    assert article.authors == ["Lisa Kubota", "Ben Gutierrez"]
