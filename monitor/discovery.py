@@ -158,8 +158,8 @@ def _read_json_feed(body: bytes, base_url: str) -> list[Link]:
     ``id`` that is a URL), ``title``, ``date_published`` (else ``date_modified``), the feed's ``language``."""
     try:
         feed = json.loads(body.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise DiscoveryError(f"not a feed: JSON that does not parse ({exc})") from exc
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # RecursionError: hostile nesting
+        raise DiscoveryError(f"not a feed: JSON that does not parse ({type(exc).__name__})") from exc
     if not isinstance(feed, dict) or "jsonfeed.org" not in str(feed.get("version", "")):
         raise DiscoveryError("not a feed: JSON without a JSON Feed version")
     items = feed.get("items")

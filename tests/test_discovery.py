@@ -291,7 +291,12 @@ def test_json_feed() -> None:
     ]
     assert links[0].published == datetime(2024, 6, 10, 16, 5, tzinfo=UTC)
     assert links[2].published == datetime(2024, 6, 11, 10, 0, tzinfo=UTC)  # no offset: read as UTC
-    for broken in (b'{"version": "https://jsonfeed.org/version/1", "items": [', b'{"version": "1", "items": []}'):
+    nested = b'{"version": "https://jsonfeed.org/version/1", "items": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    for broken in (
+        b'{"version": "https://jsonfeed.org/version/1", "items": [',
+        b'{"version": "1", "items": []}',
+        nested,
+    ):
         with pytest.raises(DiscoveryError):
             parse_feed(broken, "https://www.site.fr/feed.json")
     assert parse_feed(b'{"version": "https://jsonfeed.org/version/1", "items": []}', "https://www.site.fr/f") == []
