@@ -121,10 +121,12 @@ def _json_ld_objects(tree: Any) -> Iterator[dict[str, Any]]:
         source = (script.text or "").strip()[:MAX_JSON_LD_CHARS]
         try:
             data = json.loads(source, strict=False)
+        except RecursionError:  # hostile nesting: this script is skipped, the page is still read
+            continue
         except ValueError:
             try:  # a trailing ";" or HTML comment wrapper
                 data = json.loads(source.strip("<!->; \n\t"), strict=False)
-            except ValueError:
+            except (ValueError, RecursionError):
                 continue
         stack: list[Any] = [data]
         seen = 0

@@ -67,6 +67,12 @@ def read_records(path: Path, default_source: str = DEFAULT_SOURCE) -> Iterator[R
             except json.JSONDecodeError as exc:
                 yield LineError(number, f"malformed JSON: {exc.msg} at column {exc.colno}")
                 continue
+            except (ValueError, RecursionError) as exc:  # a number of 5,000 digits, arrays nested 100,000 deep
+                yield LineError(
+                    number,
+                    f"malformed JSON: {str(exc).split(';')[0] if isinstance(exc, ValueError) else 'nested too deep'}",
+                )
+                continue
             yield _record(number, data, default_source)
 
 

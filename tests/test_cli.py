@@ -126,12 +126,16 @@ def test_ingest_bad_lines_are_reported_and_good_lines_kept(runner: CliRunner, db
             b"\xff\xfe\x00 latin garbage \xe9",
             [1, 2, 3],
             {"id": "3", "text": AMAZON_FR, "title": "Amazon et la reconnaissance faciale", "date": "11 juin 2020"},
+            b"[" * 100_000 + b"]" * 100_000,
+            b'{"id": ' + b"9" * 5_000 + b"}",
         ],
     )
     result = runner.invoke(main, ["ingest", str(path), "--db", db_url])
     assert result.exit_code == 0, result.output
     for line, words in ((2, "malformed JSON"), (3, "missing 'text'"), (4, "not UTF-8"), (5, "expected a JSON object")):
         assert f"mixed.jsonl:{line}: {words}" in result.output
+    assert "mixed.jsonl:7: malformed JSON: nested too deep" in result.output
+    assert "mixed.jsonl:8: malformed JSON: Exceeds the limit" in result.output
     assert "2 read, 2 stored" in result.output
 
 

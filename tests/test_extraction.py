@@ -771,3 +771,15 @@ def test_no_date_from_an_apps_state_in_a_script() -> None:
     )
     article = extract_article(page, "https://timesofindia.indiatimes.com/world/pakistan/x/articleshow/112898501.cms")
     assert article.published_at is not None and article.published_at.date().isoformat() == "2024-09-02"
+
+
+def test_a_hostile_json_ld_is_skipped_and_the_page_still_read() -> None:
+    """JSON-LD nested 5,000 deep raised RecursionError in json.loads: the whole page failed to extract."""
+    body = "<p>" + "The council approved a pilot of facial recognition cameras in the main streets. " * 8 + "</p>"
+    nested = '{"@type": "NewsArticle", "headline": "Nested", "x": ' + "[" * 5_000 + "]" * 5_000 + "}"
+    page = (
+        f'<html><head><title>T</title><script type="application/ld+json">{nested}</script></head><body>'
+        f"<article><h1>Cameras approved for the main streets</h1>{body}</article></body></html>"
+    )
+    article = extract_article(page, "https://www.example.com/news/cameras")
+    assert article.title == "Cameras approved for the main streets" and "pilot" in article.text
