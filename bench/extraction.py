@@ -61,6 +61,7 @@ class Output:
     day: str | None = None
     authors: list[str] = field(default_factory=list)
     credits: list[str] = field(default_factory=list)
+    page_type: str = "article"  # ours: what a crawl would not store (liveblog, video, index)
 
 
 @dataclass
@@ -124,7 +125,7 @@ def ours(case: Case) -> Output:
         return Output(ok=False)
     credits = list(getattr(article, "credits", []) or []) + ([article.agency] if article.agency else [])
     day = article.published_at.date().isoformat() if article.published_at else None
-    return Output(True, article.text, article.title, day, list(article.authors), credits)
+    return Output(True, article.text, article.title, day, list(article.authors), credits, article.page_type)
 
 
 def trafilatura_defaults(case: Case) -> Output:
@@ -283,6 +284,10 @@ def main(argv: list[str] | None = None) -> int:
     print("\n".join(report(mine, base, meta, langs)))
     ms_ours, ms_base, ms_meta = mine.ms_per_page(), base.ms_per_page(), meta.ms_per_page()
     print(f"failures: ours {mine.failures}, trafilatura {base.failures}")
+    others = Counter(output.page_type for output in (ours(case) for case in cases) if output.ok)
+    del others["article"]
+    kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(others.items())) or "none"
+    print(f"not stored by a crawl as articles (every corpus page is one, live blogs aside): {kinds}")
     print(
         f"speed (CPU time): ours {1000 / ms_ours:.1f} pages/s ({ms_ours:.1f} ms/page), "
         f"trafilatura defaults {1000 / ms_base:.1f} pages/s ({ms_base:.1f} ms/page), "

@@ -77,6 +77,7 @@ INDEX_PATH = re.compile(
     r"search|recherche|archives?|page/\d+)(?:/|$)",
     re.IGNORECASE,
 )
+ARTICLE_ID = re.compile(r"\d{6,}")  # an article's number closing its path, under an index-like segment
 VIDEO_PATH = re.compile(r"/(?:videos?|watch|player)(?:/|$)", re.IGNORECASE)
 # a live blog's path: a "/live/" segment, or a slug that says so ("/en-direct-…", "/live-updates-…"); not
 # "/live-facial-recognition-…" nor "/direct-action-…"
@@ -88,6 +89,7 @@ LIVE_PATH = re.compile(
 SHORT_PAGE_WORDS = 120
 MIN_TEASERS = 4
 MIN_CARDS = 6
+CARDS_TEXT_SHARE = 0.5  # of the page's <p> words in its story cards: a tag or topic page
 LANGUAGE_SLICE_CHARS = 300
 TEASER_CHARS = 4_000  # longer texts are not paywall teasers: the page-wide search for a notice is skipped
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
@@ -165,7 +167,7 @@ def _extract(markup: str, url: str) -> Article:
         article,
         url,
         lambda: int(tree.xpath("count(//h2[.//a] | //h3[.//a])")),
-        lambda: int(tree.xpath("count(//article[.//h2//a or .//h3//a or .//h4//a])")),
+        lambda: _story_cards(tree),
     )
     article.provenance["body"] = "trafilatura"
     return article
@@ -356,6 +358,21 @@ def _declared_language(tree: Any, data: PageData) -> str | None:
     return code if code.isalpha() else None
 
 
+def _story_cards(tree: Any) -> int:
+    """How many ``<article>`` story cards (a linked headline each, no card inside) the page holds, when they
+    hold most of its paragraph text between them (a tag or topic page); 0 when the text lies outside them (an
+    article followed by its related stories' cards, as pages without Open Graph data print them) or one of
+    them holds most of it (the article itself)."""
+    cards = tree.xpath("//article[.//h2//a or .//h3//a or .//h4//a][not(.//article)]")
+    if len(cards) < MIN_CARDS:
+        return len(cards)
+    total = sum(len(p.text_content().split()) for p in tree.iter("p"))
+    per_card = [sum(len(p.text_content().split()) for p in card.iter("p")) for card in cards]
+    if total and max(per_card) >= CARDS_TEXT_SHARE * total:
+        return 0  # one "card" holds most of the text: the article itself, with a linked heading inside
+    return len(cards) if total == 0 or sum(per_card) >= CARDS_TEXT_SHARE * total else 0
+
+
 def _page_type(data: PageData, article: Article, url: str, teasers: Callable[[], int], cards: Callable[[], int]) -> str:
     """``article``, or ``liveblog``, ``video`` or ``index`` (tag, section and home pages): not articles.
 
@@ -381,7 +398,9 @@ def _page_type(data: PageData, article: Article, url: str, teasers: Callable[[],
         return "video"
     short_website = og_type == "website" and (words < SHORT_PAGE_WORDS or teasers() >= MIN_TEASERS)
     cards_page = not og_type and cards() >= MIN_CARDS
-    looks_like_index = path in ("", "/") or bool(INDEX_PATH.search(path)) or short_website or cards_page
+    last = path.rstrip("/").rsplit("/", 1)[-1]
+    index_path = bool(INDEX_PATH.search(path)) and not ARTICLE_ID.search(last)  # "/archives/…/2003825372"
+    looks_like_index = path in ("", "/") or index_path or short_website or cards_page
     if not data.structured.types and og_type != "article" and looks_like_index:
         return "index"
     return "article"

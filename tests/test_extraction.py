@@ -783,3 +783,61 @@ def test_a_hostile_json_ld_is_skipped_and_the_page_still_read() -> None:
     )
     article = extract_article(page, "https://www.example.com/news/cameras")
     assert article.title == "Cameras approved for the main streets" and "pilot" in article.text
+
+
+def _cards(count: int, teaser: str = "A short teaser of the related story.") -> str:
+    return "".join(
+        f'<article class="card"><h3><a href="/news/2024/05/related-story-{n}.html">Related story {n}</a></h3>'
+        f"<p>{teaser}</p></article>"
+        for n in range(count)
+    )
+
+
+BODY = "".join(
+    f"<p>Paragraph {n}: the city council approved a pilot of live facial recognition cameras in the main "
+    "shopping streets, and campaigners asked for an independent review of its accuracy.</p>"
+    for n in range(12)
+)
+
+
+TEASER = "Un résumé de dix mots de cet article sur les caméras."
+
+
+@pytest.mark.parametrize(
+    ("url", "page", "expected"),
+    [
+        # an article followed by its related stories' cards, without any Open Graph or JSON-LD data
+        (
+            "https://www.example.com/news/2024/05/cameras.html",
+            f"<h1>Cameras approved</h1>{BODY}<section>{_cards(8)}</section>",
+            "article",
+        ),
+        # the article inside an <article> that holds a linked heading ("Read more") and the cards around it
+        (
+            "https://www.example.com/news/2024/05/cameras.html",
+            f"<article><h1>Cameras approved</h1>{BODY}<h3><a href='/more'>Read more</a></h3></article>{_cards(7)}",
+            "article",
+        ),
+        # an article's number under an index-like segment
+        (
+            "https://www.example.com/News/front/archives/2024/10/16/2003825372",
+            f"<h1>Cameras approved</h1>{BODY}",
+            "article",
+        ),
+        # a topic page: the cards hold the text, or there is none but theirs
+        (
+            "https://www.example.com/reconnaissance-faciale/",
+            f"<h1>Reconnaissance faciale</h1><p>Nos articles.</p>{_cards(10, TEASER)}",
+            "index",
+        ),
+        ("https://www.example.com/archives/2024/", f"<h1>Archives</h1>{BODY[:400]}</p>", "index"),
+    ],
+)
+def test_page_type_without_structured_data(url: str, page: str, expected: str) -> None:
+    html = f"<html><head><title>Page</title></head><body>{page}</body></html>"
+    try:
+        article = extract_article(html, url)
+    except ExtractionError:
+        assert expected == "index"  # no body at all: not stored either
+        return
+    assert article.page_type == expected
