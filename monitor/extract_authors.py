@@ -299,11 +299,11 @@ def _first_block(tree: Any, elements: list[Any], names_a_person: Callable[[Any],
     names a person, in the block that holds it (three levels up, never the whole article); when none names
     a person, all of them (an organisation byline: "BBC News"). A related story's card further down, with
     its own byline, is another block."""
-    elements = elements[: 4 * MAX_BYLINE_ELEMENTS]
     heading = next(tree.iter("h1"), None)
     if heading is not None and elements:
         order = {element: index for index, element in enumerate(tree.iter())}
         elements = [e for e in elements if order[e] > order[heading]] or elements
+    elements = elements[: 4 * MAX_BYLINE_ELEMENTS]
     first = next((e for e in elements if names_a_person(e)), None)
     if first is None:
         return elements[:MAX_BYLINE_ELEMENTS]
@@ -322,23 +322,8 @@ def author_links(tree: Any) -> list[str]:
     Thompson</a>"): the first such link after the headline whose text is a name its address spells (or whose
     address is a number: "/profiles/47"), and the links of the same kind in the same byline block (three
     levels up). A link in an ``<aside>`` (related stories) does not count."""
-    links = _AUTHOR_LINKS(tree)
-    if not links:
-        return []
-    heading = next(tree.iter("h1"), None)
-    if heading is not None:  # links after the headline in document order, if any
-        order = {element: index for index, element in enumerate(tree.iter())}
-        links = [link for link in links if order[link] > order[heading]] or links
-    first = next((link for link in links if _author_link_name(link)), None)
-    if first is None:
-        return []
-    block = first
-    for _ in range(3):
-        parent = block.getparent()
-        if parent is None or parent.tag in ("body", "article", "main", "html"):
-            break
-        block = parent
-    names = [_author_link_name(link) for link in _AUTHOR_LINKS(block)[:MAX_BYLINE_ELEMENTS]]
+    block = _first_block(tree, _AUTHOR_LINKS(tree), lambda link: _author_link_name(link) is not None)
+    names = [_author_link_name(link) for link in block]
     return list(dict.fromkeys(name for name in names if name))
 
 
