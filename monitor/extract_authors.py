@@ -62,6 +62,7 @@ _AUTHOR_LINKS = etree.XPath(
     ' or contains(@href, "/redacteur") or contains(@href, "/by/") or contains(@href, "/byline/"))]'
 )
 MAX_BYLINE_ELEMENTS = 12
+MAX_BYLINE_GAP = 15  # elements, in document order, between two pieces of one byline (avatars, job titles)
 MAX_BYLINE_CHARS = 200
 MAX_AROUND_AUTHOR_LINK = 80  # characters beside the names in a byline of links (more: a sentence)
 PARTICLES = frozenset(
@@ -295,18 +296,26 @@ def _names_a_person(text: str) -> bool:
 
 
 def _first_block(tree: Any, elements: list[Any], names_a_person: Callable[[Any], bool]) -> list[Any]:
-    """The elements of the page's byline: those after the headline (all, if none is), from the first that
-    names a person, in the block that holds it (three levels up, never the whole article); when none names
-    a person, all of them (an organisation byline: "BBC News"). A related story's card further down, with
-    its own byline, is another block."""
-    heading = next(tree.iter("h1"), None)
-    if heading is not None and elements:
-        order = {element: index for index, element in enumerate(tree.iter())}
-        elements = [e for e in elements if order[e] > order[heading]] or elements
-    elements = elements[: 4 * MAX_BYLINE_ELEMENTS]
-    first = next((e for e in elements if names_a_person(e)), None)
-    if first is None:
+    """The elements of the article's own byline: the one naming a person that sits closest to the headline
+    (the deepest common container with the ``<h1>``, then the fewest elements away; the first one on a page
+    without ``<h1>``), with its neighbours in the block that holds it (three levels up, never the whole
+    article) that follow one another at most ``MAX_BYLINE_GAP`` elements apart (the other authors of one
+    byline). When none names a person, the first ones (an organisation byline: "BBC News"). A related
+    story's card or a "most read" list lies in another block, or further away."""
+    naming = [e for e in elements if names_a_person(e)]
+    if not naming:
         return elements[:MAX_BYLINE_ELEMENTS]
+    order = {element: index for index, element in enumerate(tree.iter())}
+    heading = next(tree.iter("h1"), None)
+    first = naming[0]
+    if heading is not None and len(naming) > 1:
+        depth = {a: d for d, a in enumerate(reversed([heading, *heading.iterancestors()]))}
+
+        def closeness(element: Any) -> tuple[int, int]:
+            shared = next((depth[a] for a in element.iterancestors() if a in depth), 0)
+            return shared, -abs(order[element] - order[heading])
+
+        first = max(naming, key=closeness)
     block = first
     for _ in range(3):
         parent = block.getparent()
@@ -314,7 +323,12 @@ def _first_block(tree: Any, elements: list[Any], names_a_person: Callable[[Any],
             break
         block = parent
     inside = [e for e in elements if e is block or any(a is block for a in e.iterancestors())]
-    return inside[:MAX_BYLINE_ELEMENTS]
+    start = end = inside.index(first)
+    while start > 0 and order[inside[start]] - order[inside[start - 1]] <= MAX_BYLINE_GAP:
+        start -= 1
+    while end + 1 < len(inside) and order[inside[end + 1]] - order[inside[end]] <= MAX_BYLINE_GAP:
+        end += 1
+    return inside[start : end + 1][:MAX_BYLINE_ELEMENTS]
 
 
 def author_links(tree: Any) -> list[str]:

@@ -256,3 +256,34 @@ def test_two_authors_of_one_byline_block_are_both_read() -> None:
     )
     article = extract_article(_page(byline=byline), "https://www.example.com/news/cameras")
     assert article.authors == ["Lisa Kubota", "Ben Gutierrez"]
+
+
+def test_a_byline_printed_above_the_headline_is_the_articles() -> None:
+    """Wired prints the byline above the ``<h1>``, in the same header; its related stories' bylines follow
+    the body: the byline sharing the headline's container is the article's."""
+    cards = "".join(
+        f'<div class="summary-item"><p class="byline">{name}</p></div>' for name in ("Matt Jancer", "David Nield")
+    )
+    page = (
+        '<html><head><title>Bags</title></head><body><header class="article-header"><div class="bylines">'
+        '<p class="byline"><span class="byline__name">Scott Gilbertson</span></p></div>'
+        f"<h1>The Best Sleeping Bags for Every Adventure</h1></header><div class='body'>{PARAGRAPHS}</div>"
+        f"<section class='related'>{cards}</section></body></html>"
+    )
+    assert extract_article(page, "https://www.wired.example/gallery/best-sleeping-bags").authors == ["Scott Gilbertson"]
+
+
+def test_a_most_read_list_in_the_bylines_block_is_not_the_articles() -> None:
+    """The Intercept's byline and its "most read" list share a wrapper: the list's bylines come dozens of
+    elements after the article's and are not read with it."""
+    filler = "".join(f"<div><span>share {n}</span></div>" for n in range(10))
+    most_read = "".join(
+        f'<li><div class="most-read__author">{name}</div></li>' for name in ("Alice Speri", "Ryan Grim")
+    )
+    page = (
+        "<html><head><title>x</title></head><body><div class='wrap'><div class='col'><h1>Hackers</h1>"
+        '<div class="article-byline"><div class="article-byline__authors"><a href="/staff/nikita-mazurov/">'
+        f"Nikita Mazurov</a></div></div>{filler}<ol>{most_read}</ol></div></div>"
+        f"<div class='body'>{PARAGRAPHS}</div></body></html>"
+    )
+    assert extract_article(page, "https://theintercept.example/2024/02/28/hackers/").authors == ["Nikita Mazurov"]
