@@ -287,3 +287,13 @@ def test_a_most_read_list_in_the_bylines_block_is_not_the_articles() -> None:
         f"<div class='body'>{PARAGRAPHS}</div></body></html>"
     )
     assert extract_article(page, "https://theintercept.example/2024/02/28/hackers/").authors == ["Nikita Mazurov"]
+
+
+def test_a_byline_class_in_camel_case() -> None:
+    """CNBC's byline is an ``Author-authorName`` link; its related cards' ``Card-byline`` come far below."""
+    byline = (
+        '<div class="Author-authorNameAndSocial"><a href="https://www.cnbc.example/greg-iacurci/" '
+        'class="Author-authorName">Greg Iacurci</a></div>'
+    )
+    article = extract_article(_page(byline=byline), "https://www.cnbc.example/2023/04/28/crypto-buyers.html")
+    assert article.authors == ["Greg Iacurci"]
