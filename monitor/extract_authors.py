@@ -134,6 +134,14 @@ _GENERIC_WORDS = frozenset({  # bylines made only of these name no one: "Staff",
 _NAME_WORDS = r"([^\W\d_][\w'’.-]*(?:\s[^\W\d_][\w'’.-]*)?)"
 _LAST_FIRST = re.compile(rf"^{_NAME_WORDS},\s*{_NAME_WORDS}$")
 
+_CAPITALISED = r"[A-ZÀ-Þ][\w'’.-]+"
+_HEADER_NAME = rf"{_CAPITALISED}(?:\s+(?:{_CAPITALISED}|de|du|van|von|der|da|di|le|la)){{1,3}}"
+_HEADER_BYLINE = re.compile(
+    r"(?<![Pp]hoto )(?<![Ii]mage )(?<![Vv]ideo )(?<![Ii]llustration )(?<![Cc]rédit )"
+    r"\b(?:Written by|Reported by|Words by|Écrit par|Rédigé par|By|BY|Par|PAR)\s+"
+    rf"({_HEADER_NAME}(?:\s*(?:,|&|and|et)\s*{_HEADER_NAME})*)"
+    r"(?=\s*(?:$|[|,•·–—-]|\d|Published|Updated|Publié|Mis à jour|Le |On |[A-Z][a-z]+ \d))"
+)
 MAX_TEXT_BYLINE_CHARS = 80
 TEXT_BYLINE_LINES = 3
 _SENTENCE_MARKS = re.compile(r"[.!?:;\"“”«»()…]")
@@ -481,6 +489,15 @@ def _title_case(name: str) -> str:
 
 def _compact(value: str) -> str:
     return re.sub(r"[\W_]+", "", unicodedata.normalize("NFKD", value.casefold()))
+
+
+def header_byline(header: str, site_names: set[str]) -> list[str]:
+    """Persons of a byline printed in the article's header without any byline markup: "Written by Eliaser
+    Ndeyanale", "Par Jean Dupont et Marie Martin |", never "Photo by …"."""
+    found = _HEADER_BYLINE.search(header)
+    if found is None:
+        return []
+    return [name for name, is_person in classify(found.group(1), site_names) if is_person]
 
 
 def text_byline(tree: Any, text: str, site_names: set[str]) -> tuple[list[str], int | None]:

@@ -33,7 +33,7 @@ from trafilatura.utils import load_html
 from monitor.article import Article
 from monitor.dates import labelled_dates, parse_iso, parse_text_date
 from monitor.dedup import agencies_named, agency_credit
-from monitor.extract_authors import printed_agency, read_byline, split_authors, text_byline
+from monitor.extract_authors import header_byline, printed_agency, read_byline, split_authors, text_byline
 from monitor.extract_body import extract_body, page_paywall_notice
 from monitor.extract_meta import PageData, read_page_data
 from monitor.extract_title import (
@@ -140,6 +140,10 @@ def _extract(markup: str, url: str) -> Article:
             byline.authors, byline.origin = printed, "text"
         if article.text.count("\n"):  # the byline line is not body text
             article.text = "\n".join(part for index, part in enumerate(article.text.split("\n")) if index != line)
+    if not byline.authors and not byline.organisation:  # "Written by …" printed without byline markup
+        in_header = next(filter(None, (header_byline(text, site_names) for text in _header_texts(tree))), [])
+        if in_header:
+            byline.authors, byline.origin = in_header, "text"
     byline.use_organisation()  # no person named: "BBC News", "Associated Press" (provenance "…:organisation")
     article.authors = byline.authors
     article.credits = byline.credits
@@ -273,9 +277,22 @@ def _header_texts(tree: Any) -> Iterator[str]:
     for path in HEADER_REGIONS:
         found = tree.xpath(path)
         if found:
-            text = " ".join(" ".join(e.text_content()[:HEADER_TEXT_CHARS].split()) for e in found[:3])
+            text = " ".join(_text_start(e) for e in found[:3])
             if text:
                 yield text[:HEADER_TEXT_CHARS]
+
+
+def _text_start(element: Any) -> str:
+    """The element's first ``HEADER_TEXT_CHARS`` of text, its text nodes apart ("Cameras in the high street
+    Par Jean Dupont", not "streetPar"), spaces collapsed."""
+    pieces: list[str] = []
+    size = 0
+    for piece in element.itertext():
+        pieces.append(piece)
+        size += len(piece)
+        if size >= HEADER_TEXT_CHARS:
+            break
+    return " ".join(" ".join(pieces).split())[:HEADER_TEXT_CHARS]
 
 
 def _labelled_dates(tree: Any) -> tuple[datetime | None, datetime | None]:

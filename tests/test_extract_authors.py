@@ -297,3 +297,31 @@ def test_a_byline_class_in_camel_case() -> None:
     )
     article = extract_article(_page(byline=byline), "https://www.cnbc.example/2023/04/28/crypto-buyers.html")
     assert article.authors == ["Greg Iacurci"]
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("<span>Published: 5 hours ago |</span> <span>Written by Eliaser Ndeyanale</span>", ["Eliaser Ndeyanale"]),
+        ("<div>Par Jean Dupont et Marie Martin | Publié le 3 mars 2024</div>", ["Jean Dupont", "Marie Martin"]),
+        ("<div>Written by Rachael Link, MS, RD on November 14, 2019</div>", ["Rachael Link"]),
+        ("<figure><figcaption>Photo by John Smith - Getty</figcaption></figure>", []),
+        ("<p>Stand By Me Tonight is the song of the summer</p>", []),
+    ],
+)
+def test_a_byline_printed_without_byline_markup(header: str, expected: list[str]) -> None:
+    """Small outlets print "Written by …" or "Par …" in a plain ``<span>`` near the headline."""
+    page = (
+        "<html><head><title>Cameras</title></head><body><article><header><h1>Cameras in the high street</h1>"
+        f"{header}</header>{PARAGRAPHS}</article></body></html>"
+    )
+    article = extract_article(page, "https://www.example.com/news/cameras-high-street")
+    assert article.authors == expected
+
+
+def test_a_printed_byline_does_not_override_an_organisation_byline() -> None:
+    page = _page(
+        head='<meta name="author" content="Les Echos">', byline="<div>Par Les EchosPublié le 18 juil. 2024</div>"
+    )
+    article = extract_article(page, "https://www.lesechos.example/x-2110000")
+    assert article.authors == ["Les Echos"]
