@@ -52,6 +52,7 @@ __all__ = ["ExtractionError", "clean_title", "extract_article", "split_authors"]
 MAX_HTML_CHARS = 3_000_000
 HEADER_TEXT_CHARS = 3_000
 _SCRIPTS = re.compile(r"<script(?![^>]*ld\+json)[^>]*>.*?</script\s*>", re.DOTALL | re.IGNORECASE)  # not JSON-LD
+AFTER_HEADLINE_CHARS = 600
 HEADER_REGIONS = ("//article//header", "//article", "//main", "//body")
 PUBLISHED_META = (
     "article:published_time",
@@ -141,7 +142,8 @@ def _extract(markup: str, url: str) -> Article:
         if article.text.count("\n"):  # the byline line is not body text
             article.text = "\n".join(part for index, part in enumerate(article.text.split("\n")) if index != line)
     if not byline.authors and not byline.organisation:  # "Written by …" printed without byline markup
-        in_header = next(filter(None, (header_byline(text, site_names) for text in _header_texts(tree))), [])
+        regions = [*_header_texts(tree, body=False), _after_headline(tree)]
+        in_header = next(filter(None, (header_byline(text, site_names) for text in regions)), [])
         if in_header:
             byline.authors, byline.origin = in_header, "text"
     byline.use_organisation()  # no person named: "BBC News", "Associated Press" (provenance "…:organisation")
@@ -271,15 +273,29 @@ def _header_text(tree: Any) -> str:
     return next(_header_texts(tree), "")
 
 
-def _header_texts(tree: Any) -> Iterator[str]:
+def _header_texts(tree: Any, body: bool = True) -> Iterator[str]:
     """The regions where a byline and dates may be printed, narrowest first: the article's header, the
-    article, the main element, the page's start (each read up to ``HEADER_TEXT_CHARS``)."""
-    for path in HEADER_REGIONS:
+    article, the main element, the page's start (each read up to ``HEADER_TEXT_CHARS``; without ``body``,
+    not the page's start, whose menus read "Shop By Department")."""
+    for path in HEADER_REGIONS if body else HEADER_REGIONS[:-1]:
         found = tree.xpath(path)
         if found:
             text = " ".join(_text_start(e) for e in found[:3])
             if text:
                 yield text[:HEADER_TEXT_CHARS]
+
+
+def _after_headline(tree: Any) -> str:
+    """The page's text from its ``<h1>`` on (``AFTER_HEADLINE_CHARS``): where a page without an article or
+    main element prints its byline, past the menus ("Shop By Department") that come before."""
+    heading = next(tree.iter("h1"), None)
+    body = tree.find("body")
+    if heading is None or body is None:
+        return ""
+    title = " ".join(" ".join(heading.itertext()).split())
+    text = _text_start(body)
+    start = text.find(title) if title else -1
+    return text[start + len(title) : start + len(title) + AFTER_HEADLINE_CHARS] if start >= 0 else ""
 
 
 def _text_start(element: Any) -> str:

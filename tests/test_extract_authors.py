@@ -325,3 +325,16 @@ def test_a_printed_byline_does_not_override_an_organisation_byline() -> None:
     )
     article = extract_article(page, "https://www.lesechos.example/x-2110000")
     assert article.authors == ["Les Echos"]
+
+
+def test_a_menu_before_the_headline_names_no_author() -> None:
+    """A page without ``<article>`` or ``<main>``: its menus ("Shop By Department Home |") come before the
+    headline and name no one; the "Written by" line after the headline does."""
+    page = (
+        "<html><head><title>Tips</title></head><body><div class='menu'>Shop By Department Home | Deals</div>"
+        f"<div class='content'><h1>Fifteen tips for the cameras</h1><div>Written by Rachael Link, MS, RD on "
+        f"November 14, 2019</div>{PARAGRAPHS}</div></body></html>"
+    )
+    assert extract_article(page, "https://www.example.com/tips").authors == ["Rachael Link"]
+    without = page.replace("Written by Rachael Link, MS, RD on", "Updated on")
+    assert extract_article(without, "https://www.example.com/tips").authors == []
