@@ -162,6 +162,7 @@ class Scores:
     failures: int = 0
     lang_seconds: Counter[str] = field(default_factory=Counter)
     lang_pages: Counter[str] = field(default_factory=Counter)
+    page_types: Counter[str] = field(default_factory=Counter)  # of the pages extracted
 
     def ms_per_page(self, lang: str = "all") -> float:
         if lang == "all":
@@ -203,6 +204,8 @@ def score_side_by_side(cases: Iterable[Case], extractors: list[Callable[[Case], 
 
 def _score_page(scores: Scores, case: Case, output: Output) -> None:
     scores.failures += not output.ok
+    if output.ok:
+        scores.page_types[output.page_type] += 1
     gold = case.gold
     if gold.get("body"):
         precision, recall, f1 = body_prf(output.text, gold["body"])
@@ -284,8 +287,7 @@ def main(argv: list[str] | None = None) -> int:
     print("\n".join(report(mine, base, meta, langs)))
     ms_ours, ms_base, ms_meta = mine.ms_per_page(), base.ms_per_page(), meta.ms_per_page()
     print(f"failures: ours {mine.failures}, trafilatura {base.failures}")
-    others = Counter(output.page_type for output in (ours(case) for case in cases) if output.ok)
-    del others["article"]
+    others = Counter({kind: n for kind, n in mine.page_types.items() if kind != "article"})
     kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(others.items())) or "none"
     print(f"not stored by a crawl as articles (every corpus page is one, live blogs aside): {kinds}")
     print(

@@ -18,6 +18,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, Literal
 from urllib.parse import urljoin, urlsplit
 
@@ -261,11 +262,11 @@ def _entry_href(entry: Any) -> str | None:
 
 
 def _entry_date(entry: Any) -> datetime | None:
+    # the stored values only: feedparser's own lookup answers a missing "updated_parsed" with
+    # "published_parsed" and a DeprecationWarning (a fallback it says it will remove)
+    stored = partial(dict.get, entry) if isinstance(entry, dict) else entry.get
     for key in ("published", "updated", "created"):
-        # the stored values only: feedparser's own lookup answers a missing "updated_parsed" with
-        # "published_parsed" and a DeprecationWarning (a fallback it says it will remove)
-        written = dict.get(entry, key) if isinstance(entry, dict) else entry.get(key)
-        value = dict.get(entry, f"{key}_parsed") if isinstance(entry, dict) else entry.get(f"{key}_parsed")
+        written, value = stored(key), stored(f"{key}_parsed")
         if written and (not value or feedparser_misreads(written)):
             ours = parse_feed_date(written)  # French names, CEST: what feedparser reads wrong or not at all
             if ours is not None:

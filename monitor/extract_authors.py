@@ -30,7 +30,7 @@ from typing import Any
 from lxml import etree
 
 from monitor.dedup import AGENCIES, agencies_named, agency_credit
-from monitor.extract_meta import PageData, squash
+from monitor.extract_meta import PageData, squash, text_head
 
 PER_PERSON_META = ("dc.creator", "citation_author", "parsely-author", "sailthru.author", "article:author_name")
 BYLINE_META = ("author", "article:author", "byl", "dcterms.creator", "cxenseparse:author")
@@ -239,16 +239,9 @@ def printed_agency(tree: Any) -> str | None:
 
 
 def _text_head(element: Any) -> tuple[str, bool]:
-    """The element's text pieces joined, read only until they pass a byline's reading length (the parent of a
-    byline can be the whole article), and whether that is all of its text."""
-    pieces: list[str] = []
-    size = 0
-    for piece in element.itertext():
-        pieces.append(piece)
-        size += len(piece)
-        if size > 4 * MAX_BYLINE_CHARS:
-            return " ".join(pieces), False
-    return " ".join(pieces), True
+    """The element's text read up to a byline's reading length (the parent of a byline can be the whole
+    article), and whether that is all of it."""
+    return text_head(element, 4 * MAX_BYLINE_CHARS)
 
 
 def organisation_byline(credits: list[str]) -> list[str]:
@@ -287,8 +280,8 @@ def _byline_texts(tree: Any) -> list[str]:
     elements = [e for e in _BYLINES(tree) if e.tag not in ("body", "article", "main", "html", "script", "style")]
     texts = {id(e): squash(_text_head(e)[0][: 4 * MAX_BYLINE_CHARS]) for e in elements}  # "Jane Doe<br>Updated …"
     elements = [e for e in elements if 2 < len(texts[id(e)]) <= MAX_BYLINE_CHARS]
-    block = _first_block(tree, elements, lambda e: _names_a_person(texts[id(e)]))
-    naming = {id(e) for e in block if _names_a_person(texts[id(e)])}
+    naming = {id(e) for e in elements if _names_a_person(texts[id(e)])}
+    block = _first_block(tree, elements, lambda e: id(e) in naming)
     # a wrapper whose own byline elements name the persons: their texts, not its glued one ("Lisa Kubota Ben …")
     return [texts[id(e)] for e in block if not any(id(d) in naming for d in e.iterdescendants())]
 

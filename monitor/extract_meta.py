@@ -40,6 +40,19 @@ MAX_ITEMPROP = 400
 _SPACES = re.compile(r"\s+")
 
 
+def text_head(element: Any, limit: int) -> tuple[str, bool]:
+    """The element's text nodes joined by spaces ("street Par Jean", not "streetPar Jean"), read only until
+    they pass ``limit`` characters (the element can be the whole page), and whether that is all its text."""
+    pieces: list[str] = []
+    size = 0
+    for piece in element.itertext():
+        pieces.append(piece)
+        size += len(piece)
+        if size > limit:
+            return " ".join(pieces), False
+    return " ".join(pieces), True
+
+
 def squash(value: str) -> str:
     """HTML entities decoded (pages double-escape them in JSON-LD and meta), spaces collapsed."""
     return _SPACES.sub(" ", html.unescape(value)).strip()

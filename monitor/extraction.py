@@ -35,7 +35,7 @@ from monitor.dates import labelled_dates, parse_iso, parse_text_date
 from monitor.dedup import agencies_named, agency_credit
 from monitor.extract_authors import header_byline, printed_agency, read_byline, split_authors, text_byline
 from monitor.extract_body import extract_body, page_paywall_notice
-from monitor.extract_meta import PageData, read_page_data
+from monitor.extract_meta import PageData, read_page_data, text_head
 from monitor.extract_title import (
     choose_title,
     clean_title,
@@ -131,8 +131,8 @@ def _extract(markup: str, url: str) -> Article:
     article.canonical_url = _canonical(tree, data, url)
     _set_title(article, tree, data, site_name)
     article.text = _without_headline(article.text, article.title, tree)
-    header = _header_text(tree)
-    _set_dates(article, tree, data, markup, header)
+    regions = HeaderRegions(tree)
+    _set_dates(article, tree, data, markup, regions)
     site_names = site_name_forms(site_name, url) | {compact(n) for n in (structured.publisher,) if n}
     byline = read_byline(tree, data, site_names)
     printed, line = text_byline(tree, article.text, site_names)
@@ -142,8 +142,8 @@ def _extract(markup: str, url: str) -> Article:
         if article.text.count("\n"):  # the byline line is not body text
             article.text = "\n".join(part for index, part in enumerate(article.text.split("\n")) if index != line)
     if not byline.authors and not byline.organisation:  # "Written by …" printed without byline markup
-        regions = [*_header_texts(tree, body=False), _after_headline(tree)]
-        in_header = next(filter(None, (header_byline(text, site_names) for text in regions)), [])
+        texts = [*regions.texts(body=False), _after_headline(tree)]
+        in_header = next(filter(None, (header_byline(text, site_names) for text in texts)), [])
         if in_header:
             byline.authors, byline.origin = in_header, "text"
     byline.use_organisation()  # no person named: "BBC News", "Associated Press" (provenance "…:organisation")
@@ -268,21 +268,38 @@ def _set_title(article: Article, tree: Any, data: PageData, site: str | None) ->
         article.provenance["title"], article.title = chosen
 
 
-def _header_text(tree: Any) -> str:
-    """Visible text where bylines and dates are printed: the article's header, else the page's start."""
-    return next(_header_texts(tree), "")
-
-
-def _header_texts(tree: Any, body: bool = True) -> Iterator[str]:
+class HeaderRegions:
     """The regions where a byline and dates may be printed, narrowest first: the article's header, the
-    article, the main element, the page's start (each read up to ``HEADER_TEXT_CHARS``; without ``body``,
-    not the page's start, whose menus read "Shop By Department")."""
-    for path in HEADER_REGIONS if body else HEADER_REGIONS[:-1]:
+    article, the main element, the page's start (each read up to ``HEADER_TEXT_CHARS``), each read once and
+    only when asked for."""
+
+    def __init__(self, tree: Any) -> None:
+        self._unread = _region_texts(tree)
+        self._read: list[tuple[str, str]] = []
+
+    def texts(self, body: bool = True) -> Iterator[str]:
+        """Their texts; without ``body``, not the page's start, whose menus read "Shop By Department"."""
+        for path, text in self._regions():
+            if body or path != "//body":
+                yield text
+
+    def first(self) -> str:
+        """Visible text where bylines and dates are printed: the article's header, else the page's start."""
+        return next(self.texts(), "")
+
+    def _regions(self) -> Iterator[tuple[str, str]]:
+        yield from self._read
+        for region in self._unread:  # resumes where an earlier reading stopped
+            self._read.append(region)
+            yield region
+
+
+def _region_texts(tree: Any) -> Iterator[tuple[str, str]]:
+    for path in HEADER_REGIONS:
         found = tree.xpath(path)
-        if found:
-            text = " ".join(_text_start(e) for e in found[:3])
-            if text:
-                yield text[:HEADER_TEXT_CHARS]
+        text = " ".join(_text_start(e) for e in found[:3]) if found else ""
+        if text:
+            yield path, text[:HEADER_TEXT_CHARS]
 
 
 def _after_headline(tree: Any) -> str:
@@ -299,32 +316,25 @@ def _after_headline(tree: Any) -> str:
 
 
 def _text_start(element: Any) -> str:
-    """The element's first ``HEADER_TEXT_CHARS`` of text, its text nodes apart ("Cameras in the high street
-    Par Jean Dupont", not "streetPar"), spaces collapsed."""
-    pieces: list[str] = []
-    size = 0
-    for piece in element.itertext():
-        pieces.append(piece)
-        size += len(piece)
-        if size >= HEADER_TEXT_CHARS:
-            break
-    return " ".join(" ".join(pieces).split())[:HEADER_TEXT_CHARS]
+    """The element's first ``HEADER_TEXT_CHARS`` of text, its text nodes apart, spaces collapsed."""
+    return " ".join(text_head(element, HEADER_TEXT_CHARS)[0].split())[:HEADER_TEXT_CHARS]
 
 
-def _labelled_dates(tree: Any) -> tuple[datetime | None, datetime | None]:
+def _labelled_dates(regions: HeaderRegions) -> tuple[datetime | None, datetime | None]:
     """Dates printed after their labels ("Publié le…", "Updated…") in the first region that prints any: the
     date line can follow the article's header (after its picture, Les Échos), not sit in it."""
-    for text in _header_texts(tree):
+    for text in regions.texts():
         published, updated = labelled_dates(text)
         if published or updated:
             return published, updated
     return None, None
 
 
-def _set_dates(article: Article, tree: Any, data: PageData, markup: str, header: str) -> None:
+def _set_dates(article: Article, tree: Any, data: PageData, markup: str, regions: HeaderRegions) -> None:
     structured = data.structured
     time_elements = tree.xpath("//time[@datetime]/@datetime")[:5]
-    text_published, text_updated = _labelled_dates(tree)
+    text_published, text_updated = _labelled_dates(regions)
+    header = regions.first()
     options: list[tuple[str, Any]] = [
         ("json-ld", lambda: parse_iso(structured.published)),
         ("meta", lambda: _first_date(data.all(*PUBLISHED_META))),
@@ -360,10 +370,9 @@ def _set_dates(article: Article, tree: Any, data: PageData, markup: str, header:
 def _htmldate(markup: str, url: str) -> str | None:
     """htmldate's publication date (URL, markup and date elements): the last resort before the text.
 
-    Without its extensive search: that reads loose text with dateparser in each of its 205 locales (~2 s of
-    CPU to load them at the first such page in a process) and guessed wrong more often than our own French
-    and English text dates, read next (the corpus with its structured dates removed: 77 right of 89 with it,
-    79 without; the corpus as it is: the same dates)."""
+    Without its extensive search: that reads loose text with dateparser in each of its 205 locales (seconds
+    of CPU to load them at the first such page in a process) and guessed wrong more often than our own
+    French and English text dates, read next (docs/extraction.md, tenth session)."""
     from htmldate import find_date
 
     markup = _SCRIPTS.sub("", markup)  # an app's state ("createdAt": the template's date), not the article's
