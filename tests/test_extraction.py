@@ -190,6 +190,27 @@ def test_headline_vote_prefers_agreement() -> None:
     assert choose_title([("title", "Only the title")]) == ("title", "Only the title")
 
 
+KYIV = "Russia hits Kyiv with ballistic missile, damages buildings and schools"
+NEWBORNS = "Newborns left in dustbins, buses, forests: Madhya Pradesh tops India in abandonment cases"
+
+
+@pytest.mark.parametrize(
+    ("meta", "h1", "expected"),
+    [
+        (f"{KYIV} - National", KYIV, "h1"),  # a section the cleaning does not know, after the headline
+        (f"Infant Abandonment In India: {NEWBORNS} | Bhopal News", NEWBORNS, "h1"),  # a kicker, a city's section
+        (f"{KYIV} and homes", KYIV, "meta"),  # only starts like the headline: another headline, Open Graph wins
+        (f"Kyiv strikes: {KYIV}, officials say", KYIV, "meta"),  # runs on after a comma: not held
+        ("Kyiv: Russia hits back", "Russia hits back", "meta"),  # a short fragment is not a headline
+    ],
+)
+def test_a_title_holding_the_headline_between_separators_votes_for_it(meta: str, h1: str, expected: str) -> None:
+    from monitor.extract_title import choose_title
+
+    chosen = choose_title([("meta", meta), ("h1", h1)])
+    assert chosen is not None and chosen[0] == expected
+
+
 def test_boilerplate_lines_and_paywall_notice_are_removed() -> None:
     from monitor.extract_body import remove_boilerplate
 
