@@ -88,6 +88,15 @@ _ROLE = re.compile(  # job titles: dropped
     r"contributors|guest|intern|stagiaire|analyst|critic|critique|photographe|illustrat\w*)\b",
     re.IGNORECASE,
 )
+# job titles printed after the name without a comma: "Steffan Rhys Deputy Content Hub Director"
+_ROLE_AFTER = re.compile(
+    _ROLE.pattern + r"|\b(?:director|directrice|deputy|adjointe?|manager|presenter|anchor)\b", re.I
+)
+# a social network's or contact link's label after the name: "Sarah Lazare Twitter", "Jane Doe Email"
+_SOCIAL_LABEL = re.compile(
+    r"(?:\s+(?:twitter|facebook|linkedin|instagram|bluesky|mastodon|threads|e-?mail|courriel|follow|suivre|rss))+$",
+    re.IGNORECASE,
+)
 _DESK = re.compile(  # organisations and desks: kept as credits
     r"\b(?:staff|team|desk|newsroom|rédaction|redaction|bureau|service|agency|agence|news|"
     r"press|presse|media|médias|online|digital|équipe|magazine|times|post|daily|journal|herald|tribune|"
@@ -393,6 +402,8 @@ def classify(value: str, site_names: set[str], per_person: bool = False) -> list
         elif _DESK.search(name):
             if len(name.split()) <= 5 and not name[:1].islower():
                 pieces.append((name, False))
+        elif _ROLE_AFTER.search(name) and (person := _before_role(name)):
+            pieces.append((_title_case(person), True))
         elif _ROLE.search(name) or len(name.split()) > 5 or is_generic(name):
             continue
         elif _TITLE_ARTICLE.match(name):  # "Le Figaro", "The Atlantic", "L'Express": a title, not a person
@@ -401,6 +412,21 @@ def classify(value: str, site_names: set[str], per_person: bool = False) -> list
         elif looks_like_person(name, single_ok=per_person):
             pieces.append((_title_case(name), True))
     return pieces
+
+
+def _before_role(name: str) -> str | None:
+    """The person's name before the job title that follows it, if it is one: its first two words with their
+    particles ("Jane Doe Senior Reporter", "Thabo Mokone Parliamentary Editor", "Anne van der Berg Editor")."""
+    role = _ROLE_AFTER.search(name)
+    if role is None:
+        return None
+    kept: list[str] = []
+    for word in name[: role.start()].strip(" ,").split():
+        if len(kept) >= 2 and kept[-1].lower() not in PARTICLES and word.lower() not in PARTICLES:
+            break
+        kept.append(word)
+    person = " ".join(kept)
+    return person if len(kept) >= 2 and looks_like_person(person) else None
 
 
 def _site_led(name: str, site_names: set[str]) -> bool:
@@ -446,7 +472,7 @@ def _names(text: str) -> list[str]:
     parts = [piece for part in _SPLIT.split(text) for piece in _FOR_OUTLET.split(part)]  # "X For Dailymail.com"
     for part in parts:
         name = _PREFIX.sub("", part.strip(" .,:;·•-–—'\"«»")).strip(" .,:;·•-–—")
-        name = _PLACE.sub("", name)
+        name = _SOCIAL_LABEL.sub("", _PLACE.sub("", name))
         if not name or "@" in name:
             continue
         words = name.split()

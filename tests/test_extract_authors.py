@@ -338,3 +338,20 @@ def test_a_menu_before_the_headline_names_no_author() -> None:
     assert extract_article(page, "https://www.example.com/tips").authors == ["Rachael Link"]
     without = page.replace("Written by Rachael Link, MS, RD on", "Updated on")
     assert extract_article(without, "https://www.example.com/tips").authors == []
+
+
+@pytest.mark.parametrize(
+    ("byline", "expected"),
+    [
+        ("By Sarah Lazare Twitter", ["Sarah Lazare"]),  # the label of a social link beside the name
+        ("Jane Doe Email Follow", ["Jane Doe"]),
+        ("Steffan Rhys Deputy Content Hub Director", ["Steffan Rhys"]),  # a job title after the name
+        ("Thabo Mokone Parliamentary Editor", ["Thabo Mokone"]),
+        ("Par Anne van der Berg Rédactrice en chef", ["Anne van der Berg"]),
+        ("Senior Reporter", []),  # a job title alone names no one
+    ],
+)
+def test_what_follows_a_name_in_a_byline_is_not_part_of_it(byline: str, expected: list[str]) -> None:
+    from monitor.extract_authors import split_authors
+
+    assert split_authors(byline) == expected
