@@ -38,7 +38,8 @@ BYLINE_XPATH = (  # one pass over the page (a union of seven paths walked it sev
     '//*[@rel="author" or contains(@class, "byline") or contains(@class, "author-name")'
     ' or contains(@class, "author__name") or contains(@class, "author_name") or contains(@class, "article-author")'
     ' or contains(@class, "__author")'
-    ' or contains(@class, "signature") or contains(@class, "auteur") or contains(@data-testid, "byline")'
+    ' or contains(@class, "signature") or contains(@class, "auteur")'
+    ' or contains(@data-testid, "byline") or contains(@data-ui-testid, "byline")'
     ' or contains(@class, "authorName") or contains(@class, "AuthorName") or contains(@class, "Byline")]'
 )
 AUTHOR_AREA_XPATH = (  # below the headline's container

@@ -230,6 +230,16 @@ def test_a_byline_marked_by_its_test_id() -> None:
     assert article.authors == ["Duncan Walker"] and article.provenance["authors"] == "byline"
 
 
+def test_a_byline_marked_by_a_ui_test_id_with_an_agency() -> None:
+    """Nine News marks its byline with ``data-ui-testid="header-byline"``: "Adam Vidler and AP"."""
+    byline = (
+        '<div data-ui-testid="header-byline" class="sc-czxEME"><a class="sc-zrjhI" href="/meet-the-team/adam-v">'
+        'Adam Vidler</a> and <span class="_0b53bae1">AP</span></div>'
+    )
+    article = extract_article(_page(byline=byline), "https://www.9news.com.au/world/court-ruling/abc")
+    assert article.authors == ["Adam Vidler"] and article.agency == "AP"
+
+
 @pytest.mark.parametrize("mark", ['class="byline"', 'itemprop="author"'])
 def test_related_stories_bylines_are_not_the_articles(mark: str) -> None:
     """A "more stories" list carries each story's byline (the Telegraph's ``itemprop="author"`` cards, City
