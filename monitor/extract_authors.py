@@ -91,8 +91,10 @@ _ROLE = re.compile(  # job titles: dropped
 )
 # job titles printed after the name without a comma: "Steffan Rhys Deputy Content Hub Director"
 _ROLE_AFTER = re.compile(
-    _ROLE.pattern + r"|\b(?:director|directrice|deputy|adjointe?|manager|presenter|anchor)\b", re.I
+    _ROLE.pattern + r"|\b(?:director|directeur|directrice|deputy|adjointe?|manager|presenter|anchor)\b", re.IGNORECASE
 )
+MAX_AFTER_ROLE_WORDS = 4  # the rest of the job title ("Deputy Content Hub Director", "Chef du service Politique")
+_BY = re.compile(r"\b(?:by|par)\b", re.IGNORECASE)
 # a social network's or contact link's label after the name: "Sarah Lazare Twitter", "Jane Doe Email"
 _SOCIAL_LABEL = re.compile(
     r"(?:\s+(?:twitter|facebook|linkedin|instagram|bluesky|mastodon|threads|e-?mail|courriel|follow|suivre|rss))+$",
@@ -400,11 +402,11 @@ def classify(value: str, site_names: set[str], per_person: bool = False) -> list
     for name in names:
         if _AGENCY.match(name) or _compact(name) in site_names or _DOMAIN.match(name) or _site_led(name, site_names):
             pieces.append((name, False))
+        elif (person := _before_role(name)) and not _DESK.search(person) and not _AGENCY.match(person):
+            pieces.append((_title_case(person), True))  # "Jane Doe Staff Writer", not "Associated Press Writer"
         elif _DESK.search(name):
             if len(name.split()) <= 5 and not name[:1].islower():
                 pieces.append((name, False))
-        elif _ROLE_AFTER.search(name) and (person := _before_role(name)):
-            pieces.append((_title_case(person), True))
         elif _ROLE.search(name) or len(name.split()) > 5 or is_generic(name):
             continue
         elif _TITLE_ARTICLE.match(name):  # "Le Figaro", "The Atlantic", "L'Express": a title, not a person
@@ -419,15 +421,17 @@ def _before_role(name: str) -> str | None:
     """The person's name before the job title that follows it, if it is one: its first two words with their
     particles ("Jane Doe Senior Reporter", "Thabo Mokone Parliamentary Editor", "Anne van der Berg Editor")."""
     role = _ROLE_AFTER.search(name)
-    if role is None:
-        return None
+    if role is None or role.start() == 0 or len(name[role.end() :].split()) > MAX_AFTER_ROLE_WORDS:
+        return None  # more after it: several people with their titles, glued ("A News Reporter B News Reporter")
     kept: list[str] = []
     for word in name[: role.start()].strip(" ,").split():
         if len(kept) >= 2 and kept[-1].lower() not in PARTICLES and word.lower() not in PARTICLES:
             break
         kept.append(word)
     person = " ".join(kept)
-    return person if len(kept) >= 2 and looks_like_person(person) else None
+    if len(kept) < 2 or _BY.search(person) or not looks_like_person(person):
+        return None  # "Travel By Sophie Foster Travel News Reporter": a section label glued before the byline
+    return person
 
 
 def _site_led(name: str, site_names: set[str]) -> bool:

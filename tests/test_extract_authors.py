@@ -359,6 +359,12 @@ def test_a_menu_before_the_headline_names_no_author() -> None:
         ("Thabo Mokone Parliamentary Editor", ["Thabo Mokone"]),
         ("Par Anne van der Berg Rédactrice en chef", ["Anne van der Berg"]),
         ("Senior Reporter", []),  # a job title alone names no one
+        ("Par Jean Dupont Directeur de la rédaction", ["Jean Dupont"]),  # a desk word in the title
+        ("Jane Doe Staff Writer", ["Jane Doe"]),
+        ("Associated Press Writer", []),  # an agency's writer is no person
+        ("Daily Mail Reporter", []),
+        ("Travel By Sophie Foster Travel News Reporter", []),  # a section label glued before the byline
+        ("Lucy Thornton News Reporter Tim Hanlon News Reporter Phoebe Tonks", []),  # several, glued: not the first
     ],
 )
 def test_what_follows_a_name_in_a_byline_is_not_part_of_it(byline: str, expected: list[str]) -> None:
