@@ -91,6 +91,15 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of process ``pid`` so far (0 where /proc does not tell)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _rss_mb(pid: int) -> float:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -265,7 +274,9 @@ def bench_replay(hosts: int, work: Path, workers: dict[str, Any]) -> None:
         bare_before = bare_extraction_rate(pages, with_metadata=False)
         db_url = f"sqlite:///{work / 'replay.db'}"
         extra = {**workers, "MONITOR_SITEMAP_HORIZON_DAYS": 0}  # the replayed pages are years old
+        server_cpu = cpu_seconds(server.pid)
         first = crawl_once(sources, db_url, extra)
+        server_cpu = cpu_seconds(server.pid) - server_cpu
         requests = logged(log, 0)
         fetched = sum(1 for r in requests if kind_of_path(r["path"]) == "article" and r["status"] == 200)
         bare_after = bare_extraction_rate(pages, with_metadata=False)
@@ -290,6 +301,10 @@ def bench_replay(hosts: int, work: Path, workers: dict[str, Any]) -> None:
         print(
             f"  CPU-time bound on {cores} idle cores (no other load): at most {bound:.2f} x bare_extraction "
             f"({1000 * cpu_per_page:.0f} ms CPU per stored article vs {bare_cpu:.0f} ms)"
+        )
+        print(
+            f"  the replay server's CPU during the crawl (it shares these cores): {server_cpu:.1f} s, "
+            f"{1000 * server_cpu / stored:.0f} ms per stored article"
         )
 
         mark = len(requests)
