@@ -95,6 +95,8 @@ _ROLE_AFTER = re.compile(
 )
 MAX_AFTER_ROLE_WORDS = 4  # the rest of the job title ("Deputy Content Hub Director", "Chef du service Politique")
 _BY = re.compile(r"\b(?:by|par)\b", re.IGNORECASE)
+# the last word of an outlet's name ("Los Angeles Times", "Washington Post"), never the first of a job title
+PUBLICATION_WORDS = frozenset({"times", "post", "journal", "herald", "tribune", "gazette", "chronicle", "daily"})
 # a social network's or contact link's label after the name: "Sarah Lazare Twitter", "Jane Doe Email"
 _SOCIAL_LABEL = re.compile(
     r"(?:\s+(?:twitter|facebook|linkedin|instagram|bluesky|mastodon|threads|e-?mail|courriel|follow|suivre|rss))+$",
@@ -423,14 +425,17 @@ def _before_role(name: str) -> str | None:
     role = _ROLE_AFTER.search(name)
     if role is None or role.start() == 0 or len(name[role.end() :].split()) > MAX_AFTER_ROLE_WORDS:
         return None  # more after it: several people with their titles, glued ("A News Reporter B News Reporter")
+    words = name[: role.start()].strip(" ,").split()
     kept: list[str] = []
-    for word in name[: role.start()].strip(" ,").split():
+    for word in words:
         if len(kept) >= 2 and kept[-1].lower() not in PARTICLES and word.lower() not in PARTICLES:
             break
         kept.append(word)
     person = " ".join(kept)
     if len(kept) < 2 or _BY.search(person) or not looks_like_person(person):
         return None  # "Travel By Sophie Foster Travel News Reporter": a section label glued before the byline
+    if len(words) > len(kept) and words[len(kept)].lower() in PUBLICATION_WORDS:
+        return None  # "Los Angeles Times Staff Writer": an outlet's name, not a person's
     return person
 
 

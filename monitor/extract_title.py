@@ -169,10 +169,11 @@ def choose_title(candidates: list[tuple[str, str]]) -> tuple[str, str] | None:
     votes: dict[str, int] = {}
     for _origin, value in voters:
         votes[normalise(value)] = votes.get(normalise(value), 0) + 1
-    for _origin, value in voters:
-        for other in {normalise(v) for _o, v in voters} - {normalise(value)}:
+    distinct = {normalise(value): value for _origin, value in reversed(voters)}  # each value counted once
+    for value in distinct.values():
+        for other in distinct.keys() - {normalise(value)}:
             if _holds(value, other):
-                votes[other] += 1
+                votes[other] += 1  # a tie breaker: "K: X" given by two voters still beats "X" given by one
     best: tuple[str, str] | None = None
     best_votes = 0
     for origin, value in voters or candidates:

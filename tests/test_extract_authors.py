@@ -363,6 +363,7 @@ def test_a_menu_before_the_headline_names_no_author() -> None:
         ("Jane Doe Staff Writer", ["Jane Doe"]),
         ("Associated Press Writer", []),  # an agency's writer is no person
         ("Daily Mail Reporter", []),
+        ("Los Angeles Times Staff Writer", []),  # an outlet named before the title
         ("Travel By Sophie Foster Travel News Reporter", []),  # a section label glued before the byline
         ("Lucy Thornton News Reporter Tim Hanlon News Reporter Phoebe Tonks", []),  # several, glued: not the first
     ],

@@ -211,6 +211,13 @@ def test_a_title_holding_the_headline_between_separators_votes_for_it(meta: str,
     assert chosen is not None and chosen[0] == expected
 
 
+def test_a_kicker_two_voters_print_stays_in_the_headline() -> None:
+    from monitor.extract_title import choose_title
+
+    kicked = f"Ukraine war: {KYIV}"
+    assert choose_title([("json-ld", kicked), ("meta", kicked), ("h1", KYIV)]) == ("json-ld", kicked)
+
+
 def test_boilerplate_lines_and_paywall_notice_are_removed() -> None:
     from monitor.extract_body import remove_boilerplate
 
