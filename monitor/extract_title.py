@@ -185,8 +185,8 @@ def choose_title(candidates: list[tuple[str, str]]) -> tuple[str, str] | None:
 
 def _holds(title: str, headline: str) -> bool:
     """Whether ``title`` is ``headline`` (normalised) with short parts before or after it, at separators."""
-    words = len(headline.split())
-    if words < MIN_HELD_WORDS or len(normalise(title)) - len(headline) > MAX_AROUND_SHARE * len(normalise(title)):
+    size = len(normalise(title))
+    if len(headline.split()) < MIN_HELD_WORDS or size - len(headline) > MAX_AROUND_SHARE * size:
         return False
     pieces = _PART_SEPARATOR.split(title)  # parts at even indexes, separators at odd ones
     parts = pieces[::2]
