@@ -48,12 +48,18 @@ def compact(value: str) -> str:
     return re.sub(r"[\W_]+", "", unicodedata.normalize("NFKD", value.casefold()))
 
 
-def site_name_forms(site_name: str | None, url: str) -> set[str]:
-    host = host_of(url).removeprefix("www.")
-    labels = host.split(".")
-    names = {compact(host), compact(labels[0])}
-    if len(labels) > 2:
-        names.add(compact(labels[-2]))
+def site_name_forms(site_name: str | None, url: str, canonical: str | None = None) -> set[str]:
+    """The forms a site's name takes in a title: ``og:site_name`` and the host's names, of the URL the page
+    was fetched at and of its canonical URL (a page served by a cache, a mirror or a proxy)."""
+    names: set[str] = set()
+    for address in dict.fromkeys(filter(None, (url, canonical))):
+        host = host_of(address).removeprefix("www.")
+        if not host or host.replace(".", "").isdigit() or ":" in host:  # an IP address names no site
+            continue
+        labels = host.split(".")
+        names |= {compact(host), compact(labels[0])}
+        if len(labels) > 2:
+            names.add(compact(labels[-2]))
     if site_name:
         names.add(compact(site_name))
     names.discard("")
@@ -75,7 +81,7 @@ def _is_site(part: str, names: set[str]) -> bool:
     return any(len(n) >= 4 and (folded.startswith(n) or n.startswith(folded)) for n in names)
 
 
-def clean_title(title: str, site_name: str | None, url: str) -> str:
+def clean_title(title: str, site_name: str | None, url: str, canonical: str | None = None) -> str:
     """Strip a site name suffix or prefix: "Headline - Le Monde" -> "Headline".
 
     A part is a site name when it matches ``og:site_name`` or the host ("lemonde" in "Le Monde.fr"), also
@@ -84,7 +90,7 @@ def clean_title(title: str, site_name: str | None, url: str) -> str:
     | News | Express.co.uk" keeps the headline).
     """
     title = squash(title)[:MAX_TITLE_CHARS]
-    names = site_name_forms(site_name, url)
+    names = site_name_forms(site_name, url, canonical)
     for separator in SEPARATORS:
         if separator not in title:
             continue
@@ -131,7 +137,9 @@ def heading_text(element: Any) -> str:
     return squash("".join(pieces))
 
 
-def headline_candidates(tree: Any, data: PageData, site_name: str | None, url: str) -> list[tuple[str, str]]:
+def headline_candidates(
+    tree: Any, data: PageData, site_name: str | None, url: str, canonical: str | None = None
+) -> list[tuple[str, str]]:
     """``(origin, cleaned title)`` in order of preference."""
     h1s = [heading_text(h) for h in tree.iter("h1")]
     h1s = list(dict.fromkeys(h for h in h1s if MIN_H1_CHARS <= len(h) <= MAX_TITLE_CHARS))
@@ -142,7 +150,7 @@ def headline_candidates(tree: Any, data: PageData, site_name: str | None, url: s
         ("title", squash(tree.findtext(".//title") or "")),
         ("itemprop", data.first("itemprop:headline")),
     ]
-    return [(origin, clean_title(value, site_name, url)) for origin, value in raw if value]
+    return [(origin, clean_title(value, site_name, url, canonical)) for origin, value in raw if value]
 
 
 def _best_h1(h1s: list[str], data: PageData) -> str | None:

@@ -133,7 +133,9 @@ def _extract(markup: str, url: str) -> Article:
     article.text = _without_headline(article.text, article.title, tree)
     regions = HeaderRegions(tree)
     _set_dates(article, tree, data, markup, regions)
-    site_names = site_name_forms(site_name, url) | {compact(n) for n in (structured.publisher,) if n}
+    site_names = site_name_forms(site_name, url, article.canonical_url) | {
+        compact(n) for n in (structured.publisher,) if n
+    }
     byline = read_byline(tree, data, site_names)
     printed, line = text_byline(tree, article.text, site_names)
     if line is not None and (not byline.authors or set(printed) <= set(byline.authors)):
@@ -262,7 +264,7 @@ def _without_headline(text: str, title: str | None, tree: Any) -> str:
 
 
 def _set_title(article: Article, tree: Any, data: PageData, site: str | None) -> None:
-    candidates = headline_candidates(tree, data, site, article.url)
+    candidates = headline_candidates(tree, data, site, article.url, article.canonical_url)
     chosen = choose_title(candidates)
     if chosen:
         article.provenance["title"], article.title = chosen

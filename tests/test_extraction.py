@@ -163,6 +163,23 @@ def test_title_cleaning_against_site_name_and_host() -> None:
     )
 
 
+def test_title_site_name_from_the_canonical_host_of_a_page_served_elsewhere() -> None:
+    """A page fetched from a cache, a mirror or an address (no og:site_name) is cleaned against the host of
+    its canonical URL; an IP address names no site."""
+    page = """<html><head><title>Stadia reviews are here \u2014 and not great - Digg</title>
+    <link rel="canonical" href="https://digg.com/2019/stadia-reviews"></head><body><article>
+    <h1>Stadia reviews are here \u2014 and not great - Digg</h1>
+    <p>Stadia, Google's streaming gaming platform, launches today with fewer games than promised, and the
+    first reviews of the service by the technology press are mixed at best, says our round-up.</p>
+    <p>Reviewers praise the controller and the picture quality on a fast connection, but regret missing
+    features, the price of the founder's edition and a thin catalogue of launch titles.</p>
+    </article></body></html>"""
+    served = extract_article(page, "http://127.0.0.2:8080/digg/a/1.html")
+    assert served.title == "Stadia reviews are here \u2014 and not great"
+    assert clean_title("Stadia reviews - Digg", None, "http://10.0.0.1/a", "https://digg.com/a") == "Stadia reviews"
+    assert clean_title("Stadia reviews - 127", None, "http://127.0.0.1/a") == "Stadia reviews - 127"
+
+
 @pytest.mark.parametrize(
     ("title", "url", "expected"),
     [
