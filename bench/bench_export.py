@@ -110,6 +110,7 @@ def build(path: Path, count: int) -> None:
                     '["Jeanne Dupont"]',
                     when,
                     f"{i:064x}",
+                    120 if i % 2 else (0 if i % 4 == 0 else None),  # Paris summer time, UTC, none given
                 )
             )
             topics.append((i, "facial-recognition", "text", '["reconnaissance faciale"]', 1.5 + i % 7))
@@ -117,7 +118,7 @@ def build(path: Path, count: int) -> None:
                 links.append((i, i // 30 + 1, 0.8, 0, when))
         connection.executemany(
             "INSERT INTO articles (id, url, canonical_url, source_id, external_id, title, text, published_at, language,"
-            " authors, fetched_at, content_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " authors, fetched_at, content_hash, published_offset) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             articles,
         )
         connection.executemany(

@@ -222,6 +222,17 @@ def plausible(value: datetime) -> bool:
     return datetime(1990, 1, 1, tzinfo=UTC) <= aware <= datetime.now(UTC) + timedelta(days=2)
 
 
+def offset_minutes(when: datetime | None) -> int | None:
+    """The offset ``when`` carries, in minutes east of UTC; None for a naive or missing date-time."""
+    offset = when.utcoffset() if when is not None else None
+    return None if offset is None else round(offset.total_seconds() / 60)
+
+
+def at_offset(when: datetime, minutes: int | None) -> datetime:
+    """``when`` (aware, or naive UTC) on the clock of ``minutes`` east of UTC; unchanged when None."""
+    return when if minutes is None else as_aware(when).astimezone(timezone(timedelta(minutes=minutes)))
+
+
 def as_aware(value: datetime) -> datetime:
     """A naive date-time (the page gave no offset) is read as UTC, so that all comparisons work."""
     return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -98,6 +98,8 @@ def new_values(article: Article, current: dict[str, Any], source_language: str |
     if article.published_at is not None:
         wanted["published_at"] = article.published_at
     wanted.update(metadata_values(article))
+    if article.published_at is None:  # the stored date stays, with the offset it was stored with
+        del wanted["published_offset"]
     provenance = {**(current.get("provenance") or {}), **article.provenance}  # a kept title keeps its origin
     if not article.authors:
         provenance.pop("authors", None)

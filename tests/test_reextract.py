@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 
 from monitor.article import Article as Extracted
 from monitor.cli import main
+from monitor.dates import offset_minutes
 from monitor.db import Database
 from monitor.db.models import Article, RawPage
 from monitor.db.store import Store
@@ -176,7 +177,11 @@ def test_values_the_new_extraction_lacks_are_kept() -> None:
     article.published_at = datetime(2020, 6, 10, 2, 0, tzinfo=UTC).astimezone(tz=None)
     article.authors = ["Jane Smith"]
     article.language = "en"
-    assert new_values(article, current, None) == {"language": "en", "published_at": article.published_at}
+    assert new_values(article, current, None) == {
+        "language": "en",
+        "published_at": article.published_at,
+        "published_offset": offset_minutes(article.published_at),  # the offset the page gave: kept too
+    }
 
 
 def test_cli_reextract(archive: tuple[Database, dict[str, int]]) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import ColumnElement, Select, func, select
 
+from monitor.dates import at_offset
 from monitor.db.models import Article, Source, StoryArticle
 from monitor.db.queries import article_conditions
 from monitor.db.session import Database
@@ -96,6 +97,7 @@ def _base(*extra: ColumnElement[Any]) -> Select[Any]:
     return select(
         Article.id,
         when.label("published_at"),
+        Article.published_offset,
         Source.name.label("source"),
         Article.language,
         StoryArticle.story_id,
@@ -167,6 +169,7 @@ def search_articles(db: Database, node: Node, flt: SearchFilter) -> Iterator[dic
     with db.session() as session:
         for row in session.execute(query):
             record = dict(row._mapping)
-            record["published_at"] = record["published_at"].isoformat() if record["published_at"] else None
+            when, offset = record["published_at"], record.pop("published_offset")
+            record["published_at"] = at_offset(when, offset).isoformat() if when else None  # the publisher's clock
             record["rank"] = round(float(record["rank"] or 0.0), 4)
             yield record

@@ -97,6 +97,9 @@ class Article(Base):
     image_url: Mapped[str | None] = mapped_column(String(2048))
     is_paywalled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     provenance: Mapped[dict[str, str] | None] = mapped_column(JSON)  # field -> where its value came from
+    # revision 0010: the offset the page gave with ``published_at`` (stored in UTC), in minutes east of UTC;
+    # NULL when it gave none (read as UTC)
+    published_offset: Mapped[int | None] = mapped_column(Integer)
 
     source: Mapped[Source] = relationship(back_populates="articles")
     topics: Mapped[list[ArticleTopic]] = relationship(cascade="all, delete-orphan")

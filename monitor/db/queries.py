@@ -108,6 +108,26 @@ def _iso8601(column: Any, dialect: str) -> ColumnElement[Any]:
     return case((func.substr(raw, 20) == ".000000", seconds + "+00:00"), else_=seconds + fraction)
 
 
+def _iso8601_at(column: Any, offset: Any, dialect: str) -> ColumnElement[Any]:
+    """ISO 8601 on the clock of ``offset`` (minutes east of UTC), as ``datetime.isoformat`` writes an aware
+    date-time (``2024-10-16T00:00:00+08:00``); in UTC, as ``_iso8601``, where the offset is NULL or 0."""
+    utc = _iso8601(column, dialect)
+    minutes = func.abs(offset)
+    sign = case((offset < 0, "-"), else_="+")
+    if dialect == "postgresql":
+        shifted = func.timezone("UTC", column) + func.make_interval(0, 0, 0, 0, 0, offset)
+        fraction: Any = case((func.date_trunc("second", column) == column, ""), else_=func.to_char(shifted, ".US"))
+        clock = func.to_char(shifted, 'YYYY-MM-DD"T"HH24:MI:SS') + fraction
+        zone = sign + func.to_char(minutes // 60, "FM00") + ":" + func.to_char(minutes % 60, "FM00")
+    else:
+        raw = type_coerce(column, String)
+        digits = func.substr(raw, 21, 6)
+        fraction = case((func.rtrim(digits, "0") == "", ""), else_="." + func.substr(digits + "00000", 1, 6))
+        clock = func.strftime("%Y-%m-%dT%H:%M:%S", raw, cast(offset, String) + " minutes") + fraction
+        zone = sign + func.printf("%02d:%02d", minutes // 60, minutes % 60)
+    return case((func.coalesce(offset, 0) == 0, utc), else_=clock + zone)
+
+
 def _json_text(column: Any, dialect: str) -> ColumnElement[Any]:
     """A JSON column as its JSON text (parsed once per distinct value in Python, not once per row)."""
     return cast(column, Text) if dialect == "postgresql" else type_coerce(column, String)
@@ -144,7 +164,7 @@ def _plain_start(stored: Any) -> ColumnElement[Any]:
 
 def _article_rows_query(flt: ArticleFilter, dialect: str, text: TextCells | None) -> Select[Any]:
     """One row per article in id order: 16 columns, ``authors`` and the topics still JSON (see ``_Decoder``)."""
-    published = _iso8601(Article.published_at, dialect)
+    published = _iso8601_at(Article.published_at, Article.published_offset, dialect)
     fetched = _iso8601(Article.fetched_at, dialect)
     matched = aliased(ArticleTopic, name="matched")
     if dialect == "postgresql":  # correlated subqueries: no GROUP BY (a sort) before the first row
@@ -448,12 +468,19 @@ def articles_per_day(db: Database, flt: ArticleFilter) -> dict[tuple[str, str], 
     return counts
 
 
+def _in_time_order(article: dict[str, Any]) -> tuple[datetime, int]:
+    """Sort key of an exported article: when it was published (the instant: its text is on the publisher's
+    clock), else fetched."""
+    when = article["published_at"] or article["fetched_at"]
+    return (datetime.fromisoformat(when) if when else datetime.min.replace(tzinfo=UTC), article["id"])
+
+
 def stories_with_articles(db: Database, flt: ArticleFilter, limit: int = 50) -> list[dict[str, Any]]:
     """The ``limit`` stories of ``iter_stories`` (most outlets first), each with ``articles`` in time order."""
     stories = []
     for story in iter_stories(db, flt):
         articles = list(iter_articles(db, ArticleFilter(story_id=story["id"])))
-        articles.sort(key=lambda a: (a["published_at"] or a["fetched_at"] or "", a["id"]))
+        articles.sort(key=_in_time_order)
         stories.append({**story, "articles": articles})
         if len(stories) >= limit:
             break
@@ -480,6 +507,6 @@ def recent_stories(db: Database, topic: str | None, since: datetime, limit: int 
     for story_id in found:
         for story in iter_stories(db, ArticleFilter(story_id=story_id)):
             articles = list(iter_articles(db, ArticleFilter(story_id=story_id)))
-            articles.sort(key=lambda a: (a["published_at"] or a["fetched_at"] or "", a["id"]))
+            articles.sort(key=_in_time_order)
             stories.append({**story, "updated_at": _iso(updated[story_id]), "articles": articles})
     return stories

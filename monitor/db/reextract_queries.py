@@ -23,7 +23,10 @@ from monitor.db.session import Database
 
 BATCH_SIZE = 100
 FIELDS = ("title", "text", "published_at", "authors", "language", "content_hash")
-METADATA_FIELDS = ("agency", "updated_at", "description", "section", "tags", "image_url", "is_paywalled", "provenance")
+METADATA_FIELDS = (
+    *("agency", "updated_at", "description", "section", "tags", "image_url", "is_paywalled", "provenance"),
+    "published_offset",
+)
 READ_FIELDS = FIELDS + METADATA_FIELDS
 
 

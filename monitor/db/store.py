@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
 
+from monitor.dates import offset_minutes
 from monitor.db.models import Article, ArticleTopic, Copy, RawPage, Source, Story, StoryArticle, StoryFix
 from monitor.db.session import Database
 from monitor.db.upsert import insert_ignore_statement
@@ -96,6 +97,7 @@ def metadata_values(article: Extracted) -> dict[str, Any]:
         "image_url": image,
         "is_paywalled": bool(article.is_paywalled),
         "provenance": dict(article.provenance),
+        "published_offset": offset_minutes(article.published_at),
     }
 
 
