@@ -149,12 +149,13 @@ _NAME_WORDS = r"([^\W\d_][\w'’.-]*(?:\s[^\W\d_][\w'’.-]*)?)"
 _LAST_FIRST = re.compile(rf"^{_NAME_WORDS},\s*{_NAME_WORDS}$")
 
 _CAPITALISED = r"[A-ZÀ-Þ][\w'’.-]+"
-_HEADER_NAME = rf"{_CAPITALISED}(?:\s+(?:{_CAPITALISED}|de|du|van|von|der|da|di|le|la)){{1,3}}"
+_NOT_DATE = rf"(?!(?:{_MONTHS})\.?\s+\d)"  # a name word, not the date after it: "By Jane Doe June 10, 2020"
+_HEADER_NAME = rf"{_CAPITALISED}(?:\s+(?:{_NOT_DATE}{_CAPITALISED}|de|du|van|von|der|da|di|le|la)){{1,3}}"
 _HEADER_BYLINE = re.compile(
     r"(?<![Pp]hoto )(?<![Ii]mage )(?<![Vv]ideo )(?<![Ii]llustration )(?<![Cc]rédit )"
     r"\b(?:Written by|Reported by|Words by|Écrit par|Rédigé par|By|BY|Par|PAR)\s+"
     rf"({_HEADER_NAME}(?:\s*(?:,|&|and|et)\s*{_HEADER_NAME})*)"
-    r"(?=\s*(?:$|[|,•·–—-]|\d|Published|Updated|Publié|Mis à jour|Le |On |[A-Z][a-z]+ \d))"
+    r"(?=\s*(?:$|[|,•·–—-]|\d|Published|Updated|Publié|Mis à jour|Le |On |[A-Z][a-z]+\.? \d))"
 )
 MAX_TEXT_BYLINE_CHARS = 80
 TEXT_BYLINE_LINES = 3

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from monitor.demo.server import site_root
+from monitor.extract_authors import header_byline
 from monitor.extraction import ExtractionError, clean_title, extract_article, split_authors
 from monitor.language import detect_language
 
@@ -886,3 +887,24 @@ def test_page_type_without_structured_data(url: str, page: str, expected: str) -
         assert expected == "index"  # no body at all: not stored either
         return
     assert article.page_type == expected
+
+
+@pytest.mark.parametrize(
+    "credit",
+    [
+        '<div class="x1"><span>By Jane Doe</span> <span>June 10, 2020</span></div>',
+        '<div class="x1"><span>By Jane Doe</span> <span>Sept. 3, 2020</span></div>',
+    ],
+)
+def test_a_byline_followed_by_a_date_in_its_own_element_ends_before_the_month(credit: str) -> None:
+    """The month of the date printed after the name is no part of it ("Jane Doe June"); a name that is a
+    month's, not followed by a day, stays ("By June Smith")."""
+    page = f"""<html><head><title>Police trial</title></head><body><div class="x3">
+    <div class="x2"><h1>Police trial live facial recognition in the city centre</h1>{credit}</div>
+    <div class="x4"><p>The police tested live facial recognition cameras in the city centre on Saturday,
+    scanning the faces of thousands of shoppers against a watchlist of wanted people, the force said.</p>
+    <p>Civil liberties groups called the trial unlawful and asked the council to stop it until a law governs
+    the use of the technology in public spaces.</p></div></div></body></html>"""
+    article = extract_article(page, "https://news.example/2020/police-trial")
+    assert article.authors == ["Jane Doe"]
+    assert header_byline("By June Smith | 10 June 2020", set()) == ["June Smith"]
