@@ -33,7 +33,9 @@ ARTICLE_TYPES = frozenset(
         "liveblogposting",
     }
 )
-MAX_JSON_LD_CHARS = 500_000
+# a live blog's JSON-LD holds every update (840 kB on the Mirror's): as large as a page may be (the extraction
+# reads 3 MB of a page); a script cut short would not parse, and the page would lose its structured data
+MAX_JSON_LD_CHARS = 3_000_000
 MAX_JSON_LD_SCRIPTS = 20
 MAX_META = 2_000
 MAX_ITEMPROP = 400

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-from datetime import datetime, timedelta, timezone
+import json
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -908,3 +909,39 @@ def test_a_byline_followed_by_a_date_in_its_own_element_ends_before_the_month(cr
     article = extract_article(page, "https://news.example/2020/police-trial")
     assert article.authors == ["Jane Doe"]
     assert header_byline("By June Smith | 10 June 2020", set()) == ["June Smith"]
+
+
+def test_a_live_blogs_large_json_ld_is_read_whole() -> None:
+    """A live blog's JSON-LD holds every update (hundreds of kB): read whole, it gives the blog's start date
+    and type, where a script cut short would not parse and the page would pass for an article of its last
+    update's date."""
+    updates = [
+        {
+            "@type": "BlogPosting",
+            "headline": f"Update {n}: police cameras scanned the crowd again",
+            "datePublished": f"2024-08-05T{n % 24:02d}:00:00Z",
+            "articleBody": "Officers said the live facial recognition van stayed in the high street. " * 20,
+        }
+        for n in range(400)
+    ]
+    blog = {
+        "@context": "https://schema.org",
+        "@type": "LiveBlogPosting",
+        "headline": "Facial recognition at the carnival LIVE: every update",
+        "datePublished": "2024-08-04T13:23:00Z",
+        "coverageStartTime": "2024-08-04T13:23:00Z",
+        "liveBlogUpdate": updates,
+    }
+    script = json.dumps(blog)
+    assert len(script) > 600_000
+    page = f"""<html><head><title>Carnival LIVE</title>
+    <meta property="article:published_time" content="2024-08-05T19:49:50Z">
+    <script type="application/ld+json">{script}</script></head><body><article>
+    <h1>Facial recognition at the carnival LIVE: every update</h1>
+    <p>Police used live facial recognition cameras at the carnival on Sunday, scanning the faces of revellers
+    against a watchlist, and said two people were arrested after the system flagged them in the crowd.</p>
+    <p>Campaigners who watched the van said the technology had no place at a festival and asked the force to
+    publish how many people it scanned and how many alerts were wrong.</p></article></body></html>"""
+    article = extract_article(page, "https://news.example/2024/08/04/carnival-live")
+    assert article.published_at == datetime(2024, 8, 4, 13, 23, tzinfo=UTC)
+    assert article.provenance["published_at"] == "json-ld" and article.page_type == "liveblog"
