@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import json
+import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -15,6 +18,7 @@ from hypothesis import strategies as st
 
 from monitor.cli import main
 from monitor.db import Database
+from monitor.db.queries import ArticleFilter
 from monitor.export import FORMULA_STARTS, write_csv, write_jsonl
 from tests.newsroom_archive import fill
 
@@ -138,3 +142,25 @@ def test_export_excel_file_and_bad_input(archive: tuple[str, dict[str, int]], tm
     assert stray.exit_code == 2 and "--story 12" in stray.output
     unwritable = runner.invoke(main, ["export", "articles", "--db", db_url, "-o", str(tmp_path / "no" / "x.csv")])
     assert unwritable.exit_code == 1 and "cannot write" in unwritable.output
+
+
+def test_an_export_stopped_early_closes_its_cursor_before_its_connection(
+    archive: tuple[str, dict[str, int]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``monitor export | head``: the reader stops after the first rows; the cursor is closed while its
+    connection is still open, not later by the garbage collector on a closed database (a traceback on
+    stderr)."""
+    from monitor.db.queries import iter_article_rows
+
+    unraisable: list[Any] = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+    db_url, _ = archive
+    database = Database(db_url)
+    try:
+        batches = iter_article_rows(database, ArticleFilter(), batch=1)
+        assert len(next(batches)) == 1
+        batches.close()
+        gc.collect()
+    finally:
+        database.dispose()
+    assert unraisable == []

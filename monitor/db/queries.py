@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -363,8 +363,8 @@ def iter_article_rows(
         cells = text
         authors = _Decoded(lambda raw: _escape(_authors_text(raw), cells))
         topics = _Decoded(lambda raw: tuple(_escape(cell, cells) for cell in _topics_text(raw)))
-    with _reading(db) as connection:
-        stream = _driver_rows(connection, query, batch)
+    # the cursor is closed before its connection, also when the reader stops early ("| head")
+    with _reading(db) as connection, closing(_driver_rows(connection, query, batch)) as stream:
         if text is None:
             for rows in stream:
                 yield [(*r[:8], authors[r[8]], r[9], r[10], r[11], *topics[r[12]], *r[13:]) for r in rows]
