@@ -9,7 +9,7 @@ same query returns text cells only (``TextCells``): NULL as '', numbers as text,
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -332,7 +332,9 @@ def _reading(db: Database) -> Iterator[Connection]:
         engine.dispose()
 
 
-def _driver_rows(connection: Connection, query: Select[Any], batch: int) -> Iterator[list[tuple[Any, ...]]]:
+def _driver_rows(
+    connection: Connection, query: Select[Any], batch: int
+) -> Generator[list[tuple[Any, ...]], None, None]:
     """The rows of ``query`` as the driver returns them (tuples, without SQLAlchemy's row objects), ``batch`` at a
     time; from a server-side cursor on PostgreSQL. The query's parameters must need no type processing."""
     compiled = query.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
