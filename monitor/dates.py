@@ -139,6 +139,21 @@ def parse_feed_date(value: str | None) -> datetime | None:
     return parsed.replace(tzinfo=named) if named else parsed
 
 
+_WRITTEN_OFFSET = re.compile(r"([+-])(\d{2}):?(\d{2})$")
+
+
+def on_written_clock(when: datetime, written: str | None) -> datetime:
+    """``when`` (aware) on the clock of the numeric offset ``written`` ends with ("… 18:05:00 +0200",
+    "2020-06-10T18:05:00+02:00"): feedparser gives the instant in UTC, the offset is the publisher's."""
+    found = _WRITTEN_OFFSET.search(written.strip()) if isinstance(written, str) else None
+    if found is None:
+        return when
+    minutes = int(found.group(2)) * 60 + int(found.group(3))
+    if minutes >= 24 * 60:
+        return when
+    return when.astimezone(timezone(timedelta(minutes=-minutes if found.group(1) == "-" else minutes)))
+
+
 def feedparser_misreads(value: str | None) -> bool:
     """Whether feedparser reads this date with a wrong offset: it takes the zone abbreviations it does not
     know (CET, CEST, BST, AEST…) for UTC."""

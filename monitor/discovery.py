@@ -27,7 +27,7 @@ from courlan.filters import is_navigation_page, is_not_crawlable, type_filter
 from lxml import etree
 from lxml import html as lxml_html
 
-from monitor.dates import feedparser_misreads, parse_feed_date, parse_iso
+from monitor.dates import feedparser_misreads, on_written_clock, parse_feed_date, parse_iso
 from monitor.urls import host_allowed
 
 NON_ARTICLE = re.compile(
@@ -274,7 +274,7 @@ def _entry_date(entry: Any) -> datetime | None:
         if value:
             try:
                 year, month, day, hour, minute, second = (int(v) for v in value[:6])
-                return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+                return on_written_clock(datetime(year, month, day, hour, minute, second, tzinfo=UTC), written)
             except (TypeError, ValueError):
                 continue
     return None

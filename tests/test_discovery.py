@@ -247,6 +247,32 @@ def test_feed_dates_in_french_and_with_european_zones(written: str, expected: st
     assert (link.published.astimezone(UTC).isoformat() if link.published else None) == expected
 
 
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("Wed, 10 Jun 2020 18:05:00 +0200", "2020-06-10T18:05:00+02:00"),
+        ("2020-06-10T18:05:00+02:00", "2020-06-10T18:05:00+02:00"),
+        ("2020-06-10T18:05:00-03:30", "2020-06-10T18:05:00-03:30"),
+        ("2020-06-10T18:05:00Z", "2020-06-10T18:05:00+00:00"),
+        ("Wed, 10 Jun 2020 18:05:00 EDT", "2020-06-10T22:05:00+00:00"),  # a name: the instant, in UTC
+    ],
+)
+def test_feed_dates_keep_the_offset_the_feed_wrote(written: str, expected: str) -> None:
+    """The date of a feed entry is on the publisher's clock, as the archive keeps a page's (it is the
+    article's date when the page gives none)."""
+    rss = (
+        '<rss version="2.0"><channel><item><title>a</title><link>https://a.example/x</link>'
+        f"<pubDate>{written}</pubDate></item></channel></rss>"
+    ).encode()
+    atom = (
+        '<feed xmlns="http://www.w3.org/2005/Atom"><entry><title>u</title><link href="https://a.example/z"/>'
+        f"<updated>{written}</updated></entry></feed>"
+    ).encode()
+    for feed in (rss, atom):
+        [link] = parse_feed(feed, "https://a.example/feed")
+        assert link.published is not None and link.published.isoformat() == expected
+
+
 def test_usual_paths_are_tried_under_the_homepages_folder_first() -> None:
     from monitor.discovery import feed_candidates, sitemap_candidates, under_home
 

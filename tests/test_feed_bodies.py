@@ -150,4 +150,4 @@ def test_bodies_go_and_what_discovery_reads_stays() -> None:
     assert len(stripped) < len(feed) / 5
     [link] = parse_feed(feed, BASE)
     assert (link.url, link.title) == ("https://www.example.fr/moratoire.html", "Moratoire sur Rekognition")
-    assert link.published is not None and link.published.isoformat() == "2020-06-10T16:05:00+00:00"
+    assert link.published is not None and link.published.isoformat() == "2020-06-10T18:05:00+02:00"
