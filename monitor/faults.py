@@ -64,6 +64,12 @@ def record_fault(
         stats.inc_value(stat_key(source, "failed"))
 
 
+# failures of an article request that the next crawl should try again: the server or the network, not the page
+RETRY_NEXT_CRAWL = frozenset(
+    {"timeout", "dns", "connection", "5xx", "429", "408", "responsenevereceived", "downloadfailed"}
+)
+
+
 def first_url(request: Request) -> str:
     """The URL the source gave (before any redirect)."""
     redirects = request.meta.get("redirect_urls")

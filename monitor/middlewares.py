@@ -16,14 +16,16 @@ from __future__ import annotations
 import hashlib
 import logging
 import weakref
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any, Self
+from xml.sax.saxutils import escape as xml_escape
 
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
 from scrapy.exceptions import NotConfigured
-from scrapy.http import HtmlResponse, Response, TextResponse
+from scrapy.http import HtmlResponse, Response, TextResponse, XmlResponse
 from scrapy.utils.httpobj import urlparse_cached
 from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
@@ -31,7 +33,15 @@ from w3lib import html as w3lib_html
 from w3lib.encoding import html_to_unicode
 
 from monitor.db import Database
-from monitor.db.feeds import FeedStore, Polling, SourceInfo, Validators, ValidatorUpdate
+from monitor.db.feeds import (
+    SITEMAP_CHILD,
+    SITEMAP_INDEX,
+    FeedStore,
+    Polling,
+    SourceInfo,
+    Validators,
+    ValidatorUpdate,
+)
 from monitor.db.seen import ARCHIVED_AS, SeenRule, seen_reason
 from monitor.db.store import Store
 from monitor.faults import CUT_AT_MAXSIZE, OffSource, Skipped, attempts, first_url, record_fault
@@ -47,6 +57,9 @@ __all__ = [
     "SourceStatsMiddleware",
 ]
 CANONICAL = "canonical_url"  # request meta: the URL as the spider canonicalised it
+ANCESTORS = "ancestors"  # request meta: the first URLs of the sitemap indexes that led to this request
+FROM_VALIDATORS = "from_validators"  # request meta: answered 304, its response rebuilt from the stored state
+IS_INDEX = "is_sitemap_index"  # request meta: the spider read a sitemap index
 HEAD_CHARS = 4096  # what Scrapy reads of a page for its <meta http-equiv="refresh"> and <base href>
 HEAD_BYTES = 4 * HEAD_CHARS + 64  # enough bytes for that many characters in any encoding of up to 4 bytes each
 logger = logging.getLogger(__name__)
@@ -90,7 +103,7 @@ class SourceStatsMiddleware:
         self.received.pop(request, None)
         if not source:
             return response
-        if response.status < 300:
+        if response.status < 300 and not request.meta.get(FROM_VALIDATORS):
             _inc(self.crawler, stat_key(source, "fetched" if kind in DISCOVERY_KINDS else "articles_fetched"))
         elif response.status >= 400:
             error = error_kind(status=response.status)
@@ -105,12 +118,16 @@ class ConditionalRequestMiddleware:
     hide the entries it did not reach. ``MONITOR_REFRESH`` sends no validator and compares no body.
     """
 
-    def __init__(self, crawler: Crawler, database_url: str | None, due_only: bool) -> None:
+    def __init__(
+        self, crawler: Crawler, database_url: str | None, due_only: bool, horizon: timedelta | None = None
+    ) -> None:
         self.crawler = crawler
         self.database_url = database_url
         self.due_only = due_only
+        self.horizon = horizon
         self.feeds: FeedStore | None = None
         self.known: dict[str, Validators] = {}
+        self.children: dict[str, list[str]] = {}  # by source: the sitemaps its indexes listed (``sitemap_children``)
         self.polling: dict[str, Polling] = {}
         self.pending: dict[str, tuple[ValidatorUpdate, dict[str, Any]]] = {}
 
@@ -121,7 +138,11 @@ class ConditionalRequestMiddleware:
             raise NotConfigured("conditional requests disabled")
         if settings.getbool("MONITOR_REFRESH"):
             raise NotConfigured("refresh: feeds and sitemaps fetched in full")
-        middleware = cls(crawler, settings.get("MONITOR_DATABASE_URL"), settings.getbool("MONITOR_POLL_DUE_ONLY"))
+        days = settings.getfloat("MONITOR_SITEMAP_HORIZON_DAYS", 7)
+        horizon = timedelta(days=days) if days > 0 else None
+        middleware = cls(
+            crawler, settings.get("MONITOR_DATABASE_URL"), settings.getbool("MONITOR_POLL_DUE_ONLY"), horizon
+        )
         crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
@@ -130,13 +151,25 @@ class ConditionalRequestMiddleware:
         sources = getattr(spider, "sources", [])
         self.feeds = FeedStore(Database(self.database_url))
         self.known = self.feeds.validators_of([s.name for s in sources])
+        since = datetime.now(UTC) - self.horizon if self.horizon is not None else None
+        self.children = self.feeds.sitemap_children([s.name for s in sources], since)
         self.polling = self.feeds.polling([s.name for s in sources]) if self.due_only else {}
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if self.feeds is None:
             return
-        # a document the spider could not use keeps no validator: the next crawl fetches it in full
-        usable = [update for update, meta in self.pending.values() if not meta.get("discovery_failed")]
+        # A document the spider could not use keeps no validator: the next crawl fetches it in full. Nor does
+        # one that led to something not read to the end: an article whose download failed for a while, a
+        # sitemap of an index that failed or kept no validator (the next crawl reads the index again).
+        unfinished: set[str] = set(getattr(spider, "unfinished_documents", ()))
+        for _update, meta in self.pending.values():
+            if meta.get("discovery_failed"):
+                unfinished.update(meta.get(ANCESTORS, ()))
+        usable = [
+            _with_kind(update, meta)
+            for update, meta in self.pending.values()
+            if not meta.get("discovery_failed") and update.url not in unfinished
+        ]
         if reason == "finished" and usable:
             infos = [SourceInfo(s.name, s.title, s.language, s.homepage) for s in getattr(spider, "sources", [])]
             self.feeds.save_validators(usable, infos)
@@ -170,6 +203,11 @@ class ConditionalRequestMiddleware:
             if known is not None:
                 update = ValidatorUpdate(url, source, kind, known.etag, known.last_modified, known.content_hash)
                 self.pending[url] = (update, request.meta)
+                if known.kind == SITEMAP_INDEX:  # unchanged, it still lists its sitemaps: they are asked in turn
+                    children = [child for child in self.children.get(source, []) if child != url]
+                    if children:
+                        request.meta[FROM_VALIDATORS] = True
+                        return _index_of(children, response, request)
             raise Skipped(f"not modified: {request.url}")
         if response.status != 200:
             return response
@@ -181,8 +219,30 @@ class ConditionalRequestMiddleware:
         if known is not None and known.content_hash == digest:
             _inc(self.crawler, stat_key(source, "not_modified"))
             _inc(self.crawler, "monitor/unchanged")
+            if known.kind == SITEMAP_INDEX:  # read again: its sitemaps may have changed
+                request.meta[FROM_VALIDATORS] = True  # not modified, not counted as fetched as well
+                return response
             raise Skipped(f"unchanged since the last crawl: {request.url}")
         return response
+
+
+def _with_kind(update: ValidatorUpdate, meta: dict[str, Any]) -> ValidatorUpdate:
+    """The update with the kind of sitemap the spider found: an index, or a sitemap an index listed."""
+    if update.kind != "sitemap":
+        return update
+    if meta.get(IS_INDEX):
+        return replace(update, kind=SITEMAP_INDEX)
+    return replace(update, kind=SITEMAP_CHILD) if meta.get(ANCESTORS) else update
+
+
+def _index_of(children: list[str], response: Response, request: Request) -> XmlResponse:
+    """A sitemap index listing ``children``: what an index answered 304 listed, for the spider to read."""
+    entries = "".join(f"<sitemap><loc>{xml_escape(child)}</loc></sitemap>" for child in children)
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"{entries}</sitemapindex>"
+    )
+    return XmlResponse(response.url, status=200, body=body.encode("utf-8"), request=request, encoding="utf-8")
 
 
 def _header(response: Response, name: bytes) -> str | None:

@@ -15,6 +15,7 @@ from typing import Any
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip
 from twisted.python.failure import Failure
 
@@ -29,15 +30,21 @@ from monitor.discovery import (
     section_links,
     sniff,
 )
-from monitor.faults import attempts, failure_kind, first_url, is_redirect_loop, record_fault
-from monitor.health import error_key, stat_key
+from monitor.faults import RETRY_NEXT_CRAWL, attempts, failure_kind, first_url, is_redirect_loop, record_fault
+from monitor.health import error_key, error_kind, stat_key
 from monitor.items import PageItem
-from monitor.middlewares import CANONICAL
+from monitor.middlewares import ANCESTORS, CANONICAL, IS_INDEX
 from monitor.sources import Source, load_sources, select_sources
 from monitor.urls import canonical_url, host_allowed
 
 HTML_TYPES = (b"text/html", b"application/xhtml+xml")
 MAX_ARTICLES_PER_SOURCE = 1000  # MONITOR_MAX_ARTICLES_PER_SOURCE: the newest article links a crawl requests
+
+
+def _documents(response: Response) -> list[str]:
+    """The first URLs of ``response``'s document and of the sitemap indexes that led to it."""
+    own = first_url(response.request) if response.request is not None else response.url
+    return [*response.meta.get(ANCESTORS, ()), own]
 
 
 class NewsSpider(Spider):
@@ -55,6 +62,9 @@ class NewsSpider(Spider):
         self.requested_urls: set[str] = set()  # article URLs requested in this crawl (canonical)
         self._allowed_hosts: dict[str, tuple[Source, tuple[str, ...]]] = {}
         self.capped: set[str] = set()
+        # discovery documents (their first URL) that linked an article whose download failed for a while (a
+        # timeout, a 5xx): they keep no validator, so that the next crawl reads them again and retries it
+        self.unfinished_documents: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
@@ -130,14 +140,16 @@ class NewsSpider(Spider):
         recent = fresh(links, since)
         self._count("sitemap_too_old", len(links) - len(recent))
         if kind == "index":
+            response.meta[IS_INDEX] = True  # its validator is kept as an index's (``ConditionalRequestMiddleware``)
             depth = int(response.meta.get("depth", 0)) + 1
             if depth > self.max_sitemap_depth:
                 self._fault(response, "sitemap_too_deep", f"{response.url}: sitemap indexes nested too deep")
                 return
+            documents = _documents(response)  # this index and those above it
             for link in newest_first(recent):
                 if link.url == response.url or not self._allowed(response, link.url):
                     continue  # an index that lists itself, or a sitemap elsewhere
-                meta = {"source": response.meta["source"], "kind": "sitemap", "depth": depth}
+                meta = {"source": response.meta["source"], "kind": "sitemap", "depth": depth, ANCESTORS: documents}
                 yield Request(link.url, self.parse_sitemap, errback=self.on_error, meta=meta, priority=1000 - depth)
             return
         if links and not recent:
@@ -197,6 +209,7 @@ class NewsSpider(Spider):
                 "kind": "article",
                 "feed_title": link.title,
                 "feed_published": link.published,
+                "documents": _documents(response),  # what led to it: read again next time if it fails for a while
                 CANONICAL: url,  # ArchivedUrlMiddleware need not canonicalise it again
             }
             yield Request(url, self.parse_article, errback=self.on_error, meta=meta, priority=-rank)
@@ -244,11 +257,25 @@ class NewsSpider(Spider):
         """
         request: Request = failure.request  # type: ignore[attr-defined]
         kind = failure_kind(failure.value, request) if failure.value is not None else None
+        self._retry_next_crawl(request, failure.value, kind)
         source = request.meta.get("source")
         if kind is None or not source:
             self.logger.debug("not a fault of a source: %s: %r", request.url, failure.value)
             return
         record_fault(self.crawler.stats, source, request.meta.get("kind"), first_url(request), kind, attempts(request))
+
+    def _retry_next_crawl(self, request: Request, error: BaseException | None, kind: str | None) -> None:
+        """An article that failed for a while (``RETRY_NEXT_CRAWL``: a timeout, a 5xx once retries are spent)
+        is tried again by the next crawl: the documents that led to it keep no validator, and neither do the
+        indexes above a sitemap that failed so. A 404 is not tried again."""
+        if isinstance(error, HttpError) and error.response is not None:
+            kind = error_kind(status=error.response.status)
+        if kind not in RETRY_NEXT_CRAWL:
+            return
+        if request.meta.get("kind") == "sitemap":  # a sitemap of an index: the index is read again
+            self.unfinished_documents.update(request.meta.get(ANCESTORS, ()))
+        elif request.meta.get("kind") == "article":
+            self.unfinished_documents.update(request.meta.get("documents", ()))
 
     def request_dropped(self, request: Request, spider: Spider | None = None) -> None:
         """The dupefilter dropped a request: a redirect back into its own chain is a redirect loop."""

@@ -27,11 +27,18 @@ class SourceInfo:
     every: timedelta | None = None
 
 
+# the kinds of sitemap a validator is kept for: a sitemap the source lists, an index (the source's or nested),
+# a sitemap an index listed; an index answered 304 is read again from its children's rows (``sitemap_children``)
+SITEMAP_INDEX = "sitemap_index"
+SITEMAP_CHILD = "sitemap_child"
+
+
 @dataclass(frozen=True)
 class Validators:
     etag: str | None
     last_modified: str | None
     content_hash: str | None
+    kind: str | None = None
 
 
 @dataclass(frozen=True)
@@ -94,8 +101,27 @@ class FeedStore:
                 .where(Source.name.in_(list(sources)))
             )
             return {
-                row.url: Validators(row.etag, row.last_modified, row.content_hash) for row in session.scalars(query)
+                row.url: Validators(row.etag, row.last_modified, row.content_hash, row.kind)
+                for row in session.scalars(query)
             }
+
+    def sitemap_children(self, sources: Iterable[str], changed_since: datetime | None) -> dict[str, list[str]]:
+        """By source, the sitemaps that its indexes listed (nested indexes too), changed since
+        ``changed_since`` (None: any): what an index answered 304 still lists, as far as a crawl needs to know
+        (a child unchanged since before the horizon has no entry the crawl would read)."""
+        with self.db.session() as session:
+            query = (
+                select(Source.name, FeedValidator.url)
+                .join(Source, Source.id == FeedValidator.source_id)
+                .where(Source.name.in_(list(sources)), FeedValidator.kind.in_((SITEMAP_CHILD, SITEMAP_INDEX)))
+                .order_by(FeedValidator.url)
+            )
+            if changed_since is not None:
+                query = query.where(FeedValidator.changed_at >= changed_since)
+            children: dict[str, list[str]] = {}
+            for name, url in session.execute(query):
+                children.setdefault(name, []).append(url)
+            return children
 
     def sources_with_validators(self, sources: Iterable[str]) -> set[str]:
         """The sources among these with a stored validator: a crawl of theirs has finished before."""
