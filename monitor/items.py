@@ -24,6 +24,7 @@ class PageItem:
     feed_title: str | None = None
     feed_published: datetime | None = None
     requested_url: str | None = None  # the canonical URL the spider requested (before any redirect)
+    documents: tuple[str, ...] = ()  # the feed, sitemap or section page (and indexes) that led to it
     # filled in by the pipelines
     article: Article | None = field(default=None, repr=False)
     prepared: Prepared | None = field(default=None, repr=False)  # for Archive.add, computed by the worker

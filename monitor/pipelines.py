@@ -20,6 +20,7 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.settings import BaseSettings
+from sqlalchemy.exc import SQLAlchemyError
 
 from monitor.archive import Archive, ArchiveSettings, RawHtml, SourceRef
 from monitor.db import Database
@@ -254,7 +255,17 @@ class StoragePipeline(_Base):
             prepared=item.prepared,
             requested_url=item.requested_url,
         )
-        outcome = await wait_for(added)
+        try:
+            outcome = await wait_for(added)
+        except Exception as exc:  # the database refused or went away: this article is tried again next crawl
+            if not isinstance(exc, SQLAlchemyError):
+                logger.exception("storing %s failed", item.url)
+            unfinished = getattr(self.crawler.spider, "unfinished_documents", None)
+            if isinstance(unfinished, set):
+                unfinished.update(item.documents)  # its feed keeps no validator (``ConditionalRequestMiddleware``)
+            self._inc("storage_failed")
+            record_fault(self.crawler.stats, item.source, "article", item.url, "storage_failed", str(exc)[:300])
+            raise DropItem(f"storage failed: {item.url}", log_level="DEBUG") from exc  # logged once, as a fault
         if outcome.status == "duplicate":
             self._inc("duplicates")
             raise DropItem(f"already archived as article {outcome.article_id}: {item.url}")

@@ -247,6 +247,7 @@ class NewsSpider(Spider):
             feed_title=response.meta.get("feed_title"),
             feed_published=response.meta.get("feed_published"),
             requested_url=response.meta.get(CANONICAL),
+            documents=tuple(response.meta.get("documents", ())),
         )
 
     # failures ------------------------------------------------------------------------------------

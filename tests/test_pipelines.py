@@ -11,6 +11,7 @@ import sys
 import textwrap
 import threading
 import time
+import types
 import zlib
 from datetime import UTC, datetime
 from pathlib import Path
@@ -421,3 +422,42 @@ def test_a_worker_started_for_a_waiting_page_leaves_the_lazy_parsers_to_the_page
         assert result.article is not None and pool.started
     finally:
         pool.shutdown()
+
+
+def test_an_article_the_database_refused_is_tried_again_by_the_next_crawl(db_url: str) -> None:
+    """``Archive.add`` fails (the database is locked past its timeout, or went away): the page is dropped as a
+    fault of its source, and the documents that led to it keep no validator, so that the next crawl finds it
+    again; the crawl goes on with the next article."""
+    from sqlalchemy.exc import OperationalError
+
+    crawler = get_crawler(settings_dict={"MONITOR_DATABASE_URL": db_url})
+    crawler.stats.open_spider()
+    crawler.spider = types.SimpleNamespace(unfinished_documents=set())  # type: ignore[assignment]
+    pipeline = StoragePipeline.from_crawler(crawler)
+    pipeline.open_spider()
+    assert pipeline.archive is not None
+    add = pipeline.archive.add
+    calls = {"n": 0}
+
+    def locked_once(*args: Any, **kwargs: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise OperationalError("INSERT INTO articles", {}, Exception("database is locked"))
+        return add(*args, **kwargs)
+
+    pipeline.archive.add = locked_once  # type: ignore[method-assign]
+    try:
+        first = _item(b"<html>...</html>", f"{URL}?n=1")
+        first.documents = ("https://courier.example/rss.xml",)
+        first.article = Article(url=first.url, text="Article number 1. " * 40, title="Title 1", language="en")
+        with pytest.raises(DropItem, match="storage failed"):
+            asyncio.run(pipeline.process_item(first))
+        second = _item(b"<html>...</html>", f"{URL}?n=2")
+        second.article = Article(url=second.url, text="Article number 2. " * 40, title="Title 2", language="en")
+        assert asyncio.run(pipeline.process_item(second)).article_id is not None
+    finally:
+        pipeline.close_spider()
+    assert crawler.spider.unfinished_documents == {"https://courier.example/rss.xml"}
+    stats = crawler.stats.get_stats()
+    assert stats["monitor/storage_failed"] == 1 and stats["monitor/stored"] == 1
+    assert stats["monitor/source/daily-courier/error/storage_failed"] == 1
