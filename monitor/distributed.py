@@ -264,12 +264,18 @@ class SeenArticleFilter:
     def from_spider(cls, spider: Spider) -> Self:
         from scrapy_redis.dupefilter import RFPDupeFilter
 
-        return cls(RFPDupeFilter.from_spider(spider))
+        dupefilter = cls(RFPDupeFilter.from_spider(spider))
+        spider.seen_filter = dupefilter  # type: ignore[attr-defined]  # the spider forgets what failed for a while
+        return dupefilter
 
     def request_seen(self, request: Request) -> bool:
         if request.meta.get("kind") != "article":
             return False
         return bool(self.inner.request_seen(request))
+
+    def forget(self, request: Request) -> None:
+        """An article whose download failed for a while is scheduled again when a later cycle finds it."""
+        self.inner.server.srem(self.inner.key, self.inner.request_fingerprint(request))
 
     def log(self, request: Request, spider: Spider) -> None:
         self.inner.log(request, spider)

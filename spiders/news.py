@@ -277,6 +277,9 @@ class NewsSpider(Spider):
             self.unfinished_documents.update(request.meta.get(ANCESTORS, ()))
         elif request.meta.get("kind") == "article":
             self.unfinished_documents.update(request.meta.get("documents", ()))
+            seen_filter = getattr(self, "seen_filter", None)  # distributed: the shared filter of article URLs
+            if seen_filter is not None:
+                seen_filter.forget(request.replace(url=first_url(request)))
 
     def request_dropped(self, request: Request, spider: Spider | None = None) -> None:
         """The dupefilter dropped a request: a redirect back into its own chain is a redirect loop."""

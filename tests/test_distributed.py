@@ -370,3 +370,38 @@ def test_components_are_off_unless_distributed() -> None:
     for component in (SourceSyncMiddleware, WorkerExtension):
         with pytest.raises(NotConfigured):
             component.from_crawler(crawler)
+
+
+@needs_redis
+def test_an_article_that_failed_for_a_while_is_forgotten_by_the_shared_filter(redis_config: DistributedConfig) -> None:
+    """The shared filter remembers every article URL scheduled, ever: one whose download failed for a while
+    (a timeout, a 5xx) is forgotten, so that a later cycle schedules it again; a 404 stays remembered."""
+    from scrapy.http import Response
+    from scrapy.spidermiddlewares.httperror import HttpError
+    from scrapy.utils.test import get_crawler
+    from twisted.internet.error import TimeoutError as TwistedTimeout
+    from twisted.python.failure import Failure
+
+    from spiders.news import NewsSpider
+
+    crawler = get_crawler(NewsSpider, settings_dict=distributed_settings(redis_config))
+    crawler.stats.open_spider()
+    spider = NewsSpider.from_crawler(crawler, sources=[SOURCE])
+    seen = SeenArticleFilter.from_spider(spider)
+    feed = "https://courier.example/rss.xml"
+    busy = Request(
+        "https://courier.example/a/busy.html", meta={"kind": "article", "source": "courier", "documents": [feed]}
+    )
+    gone = Request(
+        "https://courier.example/a/gone.html", meta={"kind": "article", "source": "courier", "documents": [feed]}
+    )
+    assert not seen.request_seen(busy) and not seen.request_seen(gone)
+    timeout = Failure(TwistedTimeout("took too long"))
+    timeout.request = busy  # type: ignore[attr-defined]
+    spider.on_error(timeout)
+    not_found = Failure(HttpError(Response(gone.url, status=404, request=gone)))
+    not_found.request = gone  # type: ignore[attr-defined]
+    spider.on_error(not_found)
+    assert not seen.request_seen(busy), "forgotten: a later cycle schedules it again"
+    assert seen.request_seen(gone), "a 404 is not tried again"
+    assert spider.unfinished_documents == {feed}
