@@ -60,6 +60,7 @@ CANONICAL = "canonical_url"  # request meta: the URL as the spider canonicalised
 ANCESTORS = "ancestors"  # request meta: the first URLs of the sitemap indexes that led to this request
 FROM_VALIDATORS = "from_validators"  # request meta: answered 304, its response rebuilt from the stored state
 IS_INDEX = "is_sitemap_index"  # request meta: the spider read a sitemap index
+CHILDREN_WINDOW = timedelta(days=30)  # an index answered 304 lists the sitemaps changed since (or the horizon)
 HEAD_CHARS = 4096  # what Scrapy reads of a page for its <meta http-equiv="refresh"> and <base href>
 HEAD_BYTES = 4 * HEAD_CHARS + 64  # enough bytes for that many characters in any encoding of up to 4 bytes each
 logger = logging.getLogger(__name__)
@@ -151,7 +152,9 @@ class ConditionalRequestMiddleware:
         sources = getattr(spider, "sources", [])
         self.feeds = FeedStore(Database(self.database_url))
         self.known = self.feeds.validators_of([s.name for s in sources])
-        since = datetime.now(UTC) - self.horizon if self.horizon is not None else None
+        # the sitemaps that changed lately: a month's sitemap, full, drops out; a quiet outlet's stays a while
+        window = max(self.horizon, CHILDREN_WINDOW) if self.horizon is not None else None
+        since = datetime.now(UTC) - window if window is not None else None
         self.children = self.feeds.sitemap_children([s.name for s in sources], since)
         self.polling = self.feeds.polling([s.name for s in sources]) if self.due_only else {}
 
@@ -200,8 +203,10 @@ class ConditionalRequestMiddleware:
             _inc(self.crawler, stat_key(source, "not_modified"))
             _inc(self.crawler, "monitor/not_modified")
             known = self.known.get(url)
-            if known is not None:
-                update = ValidatorUpdate(url, source, kind, known.etag, known.last_modified, known.content_hash)
+            if known is not None:  # kept as it was, of the kind found when it was read (an index stays one)
+                update = ValidatorUpdate(
+                    url, source, known.kind or kind, known.etag, known.last_modified, known.content_hash
+                )
                 self.pending[url] = (update, request.meta)
                 if known.kind == SITEMAP_INDEX:  # unchanged, it still lists its sitemaps: they are asked in turn
                     children = [child for child in self.children.get(source, []) if child != url]

@@ -41,10 +41,10 @@ HTML_TYPES = (b"text/html", b"application/xhtml+xml")
 MAX_ARTICLES_PER_SOURCE = 1000  # MONITOR_MAX_ARTICLES_PER_SOURCE: the newest article links a crawl requests
 
 
-def _documents(response: Response) -> list[str]:
+def _documents(response: Response) -> tuple[str, ...]:
     """The first URLs of ``response``'s document and of the sitemap indexes that led to it."""
     own = first_url(response.request) if response.request is not None else response.url
-    return [*response.meta.get(ANCESTORS, ()), own]
+    return (*response.meta.get(ANCESTORS, ()), own)
 
 
 class NewsSpider(Spider):
@@ -180,6 +180,7 @@ class NewsSpider(Spider):
         name = response.meta["source"]
         seen: set[str] = set()
         section = response.meta.get("kind") == "section" or sniff(response.body) == "html"
+        documents = _documents(response)  # what led to these articles: read again if one fails for a while
         for rank, link in enumerate(newest_first(links)):
             url = canonical_url(link.url)
             if url in seen or (section and not looks_like_article(url)):
@@ -209,7 +210,7 @@ class NewsSpider(Spider):
                 "kind": "article",
                 "feed_title": link.title,
                 "feed_published": link.published,
-                "documents": _documents(response),  # what led to it: read again next time if it fails for a while
+                "documents": documents,
                 CANONICAL: url,  # ArchivedUrlMiddleware need not canonicalise it again
             }
             yield Request(url, self.parse_article, errback=self.on_error, meta=meta, priority=-rank)

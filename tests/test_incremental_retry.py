@@ -161,3 +161,71 @@ def test_a_new_article_in_a_sitemap_of_an_unchanged_index_is_found(crawls: dict[
         assert later["/sitemap-index.xml"].status == 304
         assert later["/news-sitemap.xml"].status == 200 and later["/flaky-sitemap.xml"].status == 304
         assert "gamma-two" in _archived(db_url)
+
+
+def test_an_index_answered_304_lists_the_sitemaps_that_changed_lately_and_stays_an_index(tmp_path: Any) -> None:
+    """Unit: the index's children are the source's sitemaps an index listed, changed within 30 days (or the
+    horizon); a month's sitemap, full and unchanged since, is left out; with none left, the 304 ends there
+    and the row is still an index's."""
+    import types
+    from datetime import timedelta
+
+    from scrapy import Request
+    from scrapy.http import Response
+    from scrapy.utils.test import get_crawler
+    from sqlalchemy import update
+
+    from monitor.db.feeds import SITEMAP_CHILD, SITEMAP_INDEX, FeedStore, SourceInfo, ValidatorUpdate, url_hash
+    from monitor.db.models import FeedValidator
+    from monitor.faults import Skipped
+    from monitor.middlewares import ConditionalRequestMiddleware
+
+    db_url = f"sqlite:///{tmp_path / 'archive.db'}"
+    index, current, old = (f"https://gamma.example/{name}.xml" for name in ("index", "news-2024-06", "news-2024-04"))
+    database = Database(db_url)
+    feeds = FeedStore(database)
+    feeds.save_validators(
+        [
+            ValidatorUpdate(index, "gamma", SITEMAP_INDEX, '"i1"', None, "i" * 64),
+            ValidatorUpdate(current, "gamma", SITEMAP_CHILD, '"c1"', None, "c" * 64),
+            ValidatorUpdate(old, "gamma", SITEMAP_CHILD, '"o1"', None, "o" * 64),
+        ],
+        [SourceInfo("gamma")],
+    )
+    with database.session() as session:
+        long_ago = datetime.now(UTC) - timedelta(days=40)
+        session.execute(
+            update(FeedValidator).where(FeedValidator.url_hash == url_hash(old)).values(changed_at=long_ago)
+        )
+
+    def crawl_once(expect_children: list[str]) -> None:
+        crawler = get_crawler(settings_dict={"MONITOR_DATABASE_URL": db_url})
+        crawler.stats.open_spider()
+        middleware = ConditionalRequestMiddleware.from_crawler(crawler)
+        spider = types.SimpleNamespace(sources=[Source("gamma", "Gamma", "en", sitemaps=(index,))])
+        middleware.spider_opened(spider)  # type: ignore[arg-type]
+        request = Request(index, meta={"kind": "sitemap", "source": "gamma", "depth": 0})
+        middleware.process_request(request)
+        assert request.headers[b"If-None-Match"] == b'"i1"'
+        answered = Response(index, status=304, request=request)
+        if expect_children:
+            rebuilt = middleware.process_response(request, answered)
+            assert (
+                rebuilt.status == 200 and [c for c in expect_children if c.encode() in rebuilt.body] == expect_children
+            )
+            assert old.encode() not in rebuilt.body
+        else:
+            with pytest.raises(Skipped):
+                middleware.process_response(request, answered)
+        middleware.spider_closed(spider, "finished")  # type: ignore[arg-type]
+
+    crawl_once([current])
+    with database.session() as session:
+        session.execute(
+            update(FeedValidator).where(FeedValidator.url_hash == url_hash(current)).values(changed_at=long_ago)
+        )
+    crawl_once([])
+    with database.session() as session:
+        kinds = dict(session.execute(select(FeedValidator.url, FeedValidator.kind)).all())
+    assert kinds[index] == SITEMAP_INDEX, "still an index: its sitemaps are asked again once one changes"
+    database.dispose()
