@@ -62,8 +62,12 @@ def record_fault(
     stats.inc_value(error_key(source, kind))
     if document in DISCOVERY_KINDS:
         stats.inc_value(stat_key(source, "failed"))
+    elif document == "article" and kind not in NOT_DOWNLOAD_FAILURES:
+        stats.inc_value(stat_key(source, "articles_failed"))  # a run that could download none of them failed
 
 
+# faults of an article that are no failure to download it: the site's choice, or ours after the download
+NOT_DOWNLOAD_FAILURES = frozenset({ROBOTS, "offsite", "extraction_failed", "storage_failed"})
 # failures of an article request that the next crawl should try again: the server or the network, not the page
 RETRY_NEXT_CRAWL = frozenset(
     {"timeout", "dns", "connection", "5xx", "429", "408", "responsenevereceived", "downloadfailed"}

@@ -15,7 +15,10 @@ from typing import Any
 STAT_PREFIX = "monitor/source/"
 DISCOVERY_KINDS = frozenset({"feed", "sitemap", "section"})
 ROBOTS = "robots"  # the error kind of a request robots.txt disallows
-COUNTERS = ("fetched", "not_modified", "failed", "new_articles", "skipped_articles", "articles_fetched", "not_due")
+COUNTERS = (
+    *("fetched", "not_modified", "failed", "new_articles", "skipped_articles", "articles_fetched", "not_due"),
+    "articles_failed",
+)
 
 
 def stat_key(source: str, key: str) -> str:
@@ -61,6 +64,7 @@ class Tally:
     skipped_articles: int = 0
     articles_fetched: int = 0
     not_due: int = 0
+    articles_failed: int = 0  # article downloads that failed (403, 5xx, timeout…), not skipped or dropped
     errors: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -70,7 +74,10 @@ class Tally:
 
     @property
     def ok(self) -> bool:
-        """At least one feed, sitemap or section page answered (200 or 304)."""
+        """At least one feed, sitemap or section page answered (200 or 304), and the articles asked for did not
+        all fail: a site that lists its articles but refuses them (403 to crawlers, timeouts) is failing."""
+        if self.articles_failed and not self.articles_fetched:
+            return False
         return self.fetched + self.not_modified > 0
 
     @property

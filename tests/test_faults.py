@@ -428,3 +428,28 @@ def test_a_robots_refusal_is_counted_and_logged_as_the_sites_choice(caplog: pyte
     ]
     assert stats.get_value("monitor/source/alpha/error/robots") == 2
     assert stats.get_value("monitor/source/alpha/failed") == 1  # the feed
+
+
+def test_a_source_that_lists_articles_but_refuses_them_all_is_failing() -> None:
+    """Its feeds answer, but every article download fails (403 to crawlers, timeouts): the run is a failure
+    of the source, counted in its failure streak (``monitor sources list`` flags it). Some articles fetched,
+    or articles only left out by robots.txt or dropped after their download, and the run is a success."""
+    from scrapy.statscollectors import MemoryStatsCollector
+    from scrapy.utils.test import get_crawler
+
+    from monitor.faults import record_fault
+    from monitor.health import stat_key, tally
+
+    stats = MemoryStatsCollector(get_crawler())
+    for source in ("blocked", "partly", "polite"):
+        stats.inc_value(stat_key(source, "fetched"))  # the feed answered
+    for n in range(3):
+        record_fault(stats, "blocked", "article", f"https://b.example/{n}.html", "403")
+    record_fault(stats, "partly", "article", "https://p.example/1.html", "timeout")
+    stats.inc_value(stat_key("partly", "articles_fetched"))
+    record_fault(stats, "polite", "article", "https://r.example/1.html", "robots")
+    record_fault(stats, "polite", "article", "https://r.example/2.html", "extraction_failed")
+    result = {name: tally(stats.get_stats(), name) for name in ("blocked", "partly", "polite")}
+    assert result["blocked"].articles_failed == 3 and not result["blocked"].ok
+    assert result["partly"].articles_failed == 1 and result["partly"].ok
+    assert result["polite"].articles_failed == 0 and result["polite"].ok
