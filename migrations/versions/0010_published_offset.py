@@ -56,24 +56,22 @@ _DIALECT = {  # {name: (sqlite, postgresql)}
         "(SELECT string_agg(t.topic, ';' ORDER BY t.topic) FROM article_topics t WHERE t.article_id = a.id)",
     ),
 }
-_DAYS = {  # {new: {name: (sqlite, postgresql)}}: the publisher's days (new) or UTC ones (0009)
-    True: {
-        "day": (f"strftime('%Y-%m-%d', {_LOCAL_SQLITE})", f"to_char({_LOCAL_POSTGRESQL}, 'YYYY-MM-DD')"),
+
+
+def _days(sqlite_time: str, postgresql_time: str) -> dict[str, tuple[str, str]]:
+    """``day``, ``week`` and ``month`` of a time: {name: (sqlite, postgresql)}."""
+    return {
+        "day": (f"strftime('%Y-%m-%d', {sqlite_time})", f"to_char({postgresql_time}, 'YYYY-MM-DD')"),
         "week": (
-            f"date({_LOCAL_SQLITE}, 'weekday 0', '-6 days')",
-            f"to_char(date_trunc('week', {_LOCAL_POSTGRESQL}), 'YYYY-MM-DD')",
+            f"date({sqlite_time}, 'weekday 0', '-6 days')",
+            f"to_char(date_trunc('week', {postgresql_time}), 'YYYY-MM-DD')",
         ),
-        "month": (f"strftime('%Y-%m', {_LOCAL_SQLITE})", f"to_char({_LOCAL_POSTGRESQL}, 'YYYY-MM')"),
-    },
-    False: {
-        "day": (f"strftime('%Y-%m-%d', {_SEEN})", f"to_char({_UTC_POSTGRESQL}, 'YYYY-MM-DD')"),
-        "week": (
-            f"date({_SEEN}, 'weekday 0', '-6 days')",
-            f"to_char(date_trunc('week', {_UTC_POSTGRESQL}), 'YYYY-MM-DD')",
-        ),
-        "month": (f"strftime('%Y-%m', {_SEEN})", f"to_char({_UTC_POSTGRESQL}, 'YYYY-MM')"),
-    },
-}
+        "month": (f"strftime('%Y-%m', {sqlite_time})", f"to_char({postgresql_time}, 'YYYY-MM')"),
+    }
+
+
+# the publisher's days (this revision) or the UTC ones (revision 0009)
+_DAYS = {True: _days(_LOCAL_SQLITE, _LOCAL_POSTGRESQL), False: _days(_SEEN, _UTC_POSTGRESQL)}
 
 
 def _articles_v(dialect: str, new: bool) -> str:
