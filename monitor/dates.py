@@ -139,7 +139,8 @@ def parse_feed_date(value: str | None) -> datetime | None:
     return parsed.replace(tzinfo=named) if named else parsed
 
 
-_WRITTEN_OFFSET = re.compile(r"([+-])(\d{2}):?(\d{2})$")
+# a numeric offset after a time: "18:05:00 +0200", "18:05:00.000-05:00", not the year of "10-06-2020"
+_WRITTEN_OFFSET = re.compile(r"\d:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*([+-])(\d{2}):?(\d{2})$")
 
 
 def on_written_clock(when: datetime, written: str | None) -> datetime:
@@ -149,7 +150,7 @@ def on_written_clock(when: datetime, written: str | None) -> datetime:
     if found is None:
         return when
     minutes = int(found.group(2)) * 60 + int(found.group(3))
-    if minutes >= 24 * 60:
+    if minutes > 14 * 60 or int(found.group(3)) >= 60:  # no zone is further from UTC
         return when
     return when.astimezone(timezone(timedelta(minutes=-minutes if found.group(1) == "-" else minutes)))
 

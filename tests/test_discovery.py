@@ -273,6 +273,15 @@ def test_feed_dates_keep_the_offset_the_feed_wrote(written: str, expected: str) 
         assert link.published is not None and link.published.isoformat() == expected
 
 
+def test_only_an_offset_after_a_time_is_the_publishers_clock() -> None:
+    from monitor.dates import on_written_clock
+
+    instant = datetime(2020, 6, 10, 16, 5, tzinfo=UTC)
+    assert on_written_clock(instant, "2020-06-10T18:05:00.123-0530").isoformat() == "2020-06-10T10:35:00-05:30"
+    for written in ("10-06-2020", "2020-06-10", "2020-06-10T18:05:00+15:00", "2020-06-10T18:05:00Z", None):
+        assert on_written_clock(instant, written) is instant, written  # a year, a date, no zone so far, UTC
+
+
 def test_usual_paths_are_tried_under_the_homepages_folder_first() -> None:
     from monitor.discovery import feed_candidates, sitemap_candidates, under_home
 
