@@ -88,6 +88,10 @@ LIVE_PATH = re.compile(
     re.IGNORECASE,
 )
 SHORT_PAGE_WORDS = 120
+# a main text this long is an article's, whatever an Open Graph type says ("video.other" on IGN's articles),
+# and with an article's address (a number, a date) even among a list of linked headlines
+LONG_TEXT_WORDS = 500
+DATED_PATH = re.compile(r"/(?:19|20)\d{2}/\d{1,2}/")
 MIN_TEASERS = 4
 MIN_CARDS = 6
 CARDS_TEXT_SHARE = 0.5  # of the page's <p> words in its story cards: a tag or topic page
@@ -436,13 +440,17 @@ def _page_type(data: PageData, article: Article, url: str, teasers: Callable[[],
     ):
         return "liveblog"
     article_data = bool(data.structured.types)  # JSON-LD NewsArticle, Article, BlogPosting…
-    if (og_type.startswith("video") and (not article_data or words < SHORT_PAGE_WORDS)) or (
+    long_text = words >= LONG_TEXT_WORDS
+    if (og_type.startswith("video") and (words < SHORT_PAGE_WORDS or not (article_data or long_text))) or (
         ("videoobject" in types or VIDEO_PATH.search(path)) and not article_data and words < SHORT_PAGE_WORDS
     ):
         return "video"
-    short_website = og_type == "website" and (words < SHORT_PAGE_WORDS or teasers() >= MIN_TEASERS)
-    cards_page = not og_type and cards() >= MIN_CARDS
     last = path.rstrip("/").rsplit("/", 1)[-1]
+    article_address = bool(ARTICLE_ID.search(last) or DATED_PATH.search(path))
+    short_website = og_type == "website" and (
+        words < SHORT_PAGE_WORDS or (teasers() >= MIN_TEASERS and not (long_text and article_address))
+    )
+    cards_page = not og_type and cards() >= MIN_CARDS
     index_path = bool(INDEX_PATH.search(path)) and not ARTICLE_ID.search(last)  # "/archives/…/2003825372"
     looks_like_index = path in ("", "/") or index_path or short_website or cards_page
     if not data.structured.types and og_type != "article" and looks_like_index:

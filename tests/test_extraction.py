@@ -945,3 +945,48 @@ def test_a_live_blogs_large_json_ld_is_read_whole() -> None:
     article = extract_article(page, "https://news.example/2024/08/04/carnival-live")
     assert article.published_at == datetime(2024, 8, 4, 13, 23, tzinfo=UTC)
     assert article.provenance["published_at"] == "json-ld" and article.page_type == "liveblog"
+
+
+def _long_text(words: int) -> str:
+    """About ``words`` words in paragraphs that differ (a repeated paragraph is removed as boilerplate)."""
+    paragraph = (
+        "In district {n} the police tested live facial recognition cameras for {n} days, scanning about {k} "
+        "faces an hour, while campaigners from group {n} protested and the council asked for audit number {k}."
+    )
+    per = len(paragraph.split())
+    return "".join(f"<p>{paragraph.format(n=n, k=n * 37 + 11)}</p>" for n in range(1, words // per + 1))
+
+
+def _teasers(count: int) -> str:
+    return "".join(
+        f'<li><h3><a href="/news/other-story-{n}-1234567.html">Other story number {n} about cameras</a></h3></li>'
+        for n in range(count)
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "og_type", "words", "related", "expected"),
+    [
+        # Open Graph says video, no JSON-LD: a long text is an article's (IGN), a short or middling one a video's
+        ("https://www.games.example/articles/2019/11/18/deals", "video.other", 600, 0, "article"),
+        ("https://www.games.example/articles/2019/11/18/deals", "video.other", 300, 0, "video"),
+        ("https://www.tv.example/replay/cameras", "video.other", 40, 0, "video"),
+        # Open Graph says website, with a list of linked headlines: a long text at an article's address is an
+        # article (Moneycontrol: "…-4656421.html"), a topic page stays an index
+        ("https://www.money.example/news/economy-in-stress-4656421.html", "website", 600, 8, "article"),
+        ("https://www.money.example/news/2019/11/20/economy-in-stress", "website", 600, 8, "article"),
+        ("https://www.money.example/topics/facial-recognition/", "website", 600, 8, "index"),
+        ("https://www.money.example/news/economy-in-stress-4656421.html", "website", 300, 8, "index"),
+    ],
+)
+def test_page_type_from_open_graph_gives_way_to_a_long_text_at_an_articles_address(
+    url: str, og_type: str, words: int, related: int, expected: str
+) -> None:
+    page = (
+        f'<html><head><meta property="og:type" content="{og_type}"><title>Cameras</title></head><body>'
+        f"<article><h1>Police cameras scan shoppers</h1>{_long_text(words)}</article>"
+        f"<aside><ul>{_teasers(related)}</ul></aside></body></html>"
+    )
+    article = extract_article(page, url)
+    assert abs(len(article.text.split()) - words) < 40 or words < 100
+    assert article.page_type == expected
