@@ -232,7 +232,8 @@ class Daemon:
 
     def run_once(self) -> int:
         """Run every due source once (a new source is due), move their next runs on, and return the worst
-        exit status of the runs (see ``monitor.crawl``)."""
+        exit status of the runs (see ``monitor.crawl``). The due sources are crawled together, one crawl per
+        lane (``max_crawls``), not one process per source."""
         self._install_signals()
         self.scheduler.start(paused=True)
         try:
@@ -245,8 +246,12 @@ class Daemon:
             ]
             logger.info("%d of %d sources due", len(due), len(self.config.sources))
             statuses: list[int] = []
-            with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, self.config.max_crawls)) as pool:
-                futures = [pool.submit(self._run_due, job) for job in due]
+            lanes = max(1, self.config.max_crawls)
+            with concurrent.futures.ThreadPoolExecutor(max_workers=lanes) as pool:
+                if self.config.coordinator is not None:  # each source's start URLs queued on their own
+                    futures = [pool.submit(self._run_due, [job]) for job in due]
+                else:  # one crawl per lane for all its due sources: one start-up, not one per source
+                    futures = [pool.submit(self._run_due, due[lane::lanes]) for lane in range(min(lanes, len(due)))]
                 self._wait_stopping(futures=futures)
                 for future in futures:
                     try:
@@ -259,13 +264,17 @@ class Daemon:
             self.scheduler.shutdown(wait=False)
             self.database.dispose()
 
-    def _run_due(self, job: Any) -> int:
+    def _run_due(self, jobs: list[Any]) -> int:
+        """One run of these due jobs' sources together (each keeps its own lock and run row), then each job
+        moved on to its next run."""
         if self._stop.is_set():
             return EXIT_INTERRUPTED
-        status = run_scheduled(job.kwargs["job"])
+        scheduled: ScheduledCrawl = jobs[0].kwargs["job"]
+        sources = [source for job in jobs for source in job.kwargs["job"].options.sources]
+        status = run_scheduled(replace(scheduled, options=replace(scheduled.options, sources=sources)))
         after = datetime.now(self.scheduler.timezone) + timedelta(microseconds=1)
-        next_run = job.trigger.get_next_fire_time(job.next_run_time, after)
-        self.scheduler.modify_job(job.id, next_run_time=next_run)
+        for job in jobs:
+            self.scheduler.modify_job(job.id, next_run_time=job.trigger.get_next_fire_time(job.next_run_time, after))
         return status
 
 

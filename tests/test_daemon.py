@@ -122,3 +122,29 @@ def test_once_runs_what_is_due_then_exits(tmp_path: Path) -> None:
     next_run: Any = archive.scalar("SELECT next_run_time FROM apscheduler_jobs WHERE id = 'crawl:wire-tech'")
     assert next_run is not None and next_run > datetime.now().timestamp() + 3000
     archive.dispose()
+
+
+@pytest.mark.parametrize(("lanes", "crawls"), [(1, 1), (2, 2)])
+def test_once_crawls_the_due_sources_together_one_crawl_per_lane(
+    db_url: str, monkeypatch: pytest.MonkeyPatch, lanes: int, crawls: int
+) -> None:
+    """`--once` from cron: the due sources are crawled in one child process (``MONITOR_MAX_CRAWLS`` of them
+    side by side), not one process per source, each start-up costing a second or two of CPU; each source
+    keeps its own lock and run row (``monitor.crawl.run_sources``) and is moved on to its next run."""
+    import monitor.scheduler as scheduler
+
+    calls: list[list[str]] = []
+
+    def fake_crawl(options: CrawlOptions, lock_dir: Any = None, timeout: Any = None) -> Any:
+        calls.append(sorted(s.name for s in options.sources))
+        return type("Outcome", (), {"exit_status": 0})()
+
+    monkeypatch.setattr(scheduler, "run_in_subprocess", fake_crawl)
+    sources = [_source(name, "1h") for name in ("a", "b", "c", "d", "e")]
+    daemon = Daemon(DaemonConfig(database_url=db_url, sources=sources, options=CrawlOptions(), max_crawls=lanes))
+    assert daemon.run_once() == 0
+    assert len(calls) == crawls and sorted(name for call in calls for name in call) == ["a", "b", "c", "d", "e"]
+    assert all(
+        when is not None and when > datetime.now(when.tzinfo) + timedelta(minutes=50)
+        for when in _next_runs(db_url, sources).values()
+    )
