@@ -229,3 +229,32 @@ def test_an_index_answered_304_lists_the_sitemaps_that_changed_lately_and_stays_
         kinds = dict(session.execute(select(FeedValidator.url, FeedValidator.kind)).all())
     assert kinds[index] == SITEMAP_INDEX, "still an index: its sitemaps are asked again once one changes"
     database.dispose()
+
+
+def test_an_archive_index_is_read_from_its_latest_changed_sitemaps_only(tmp_path: Any) -> None:
+    """An index of hundreds of sitemaps (one a day for years) answered 304: the crawl asks the 50 changed
+    last, not all of them at each crawl."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from monitor.db.feeds import MAX_INDEX_CHILDREN, SITEMAP_CHILD, FeedStore, SourceInfo, ValidatorUpdate, url_hash
+    from monitor.db.models import FeedValidator
+
+    database = Database(f"sqlite:///{tmp_path / 'archive.db'}")
+    feeds = FeedStore(database)
+    urls = [f"https://gamma.example/sitemap-day-{n:03d}.xml" for n in range(120)]
+    feeds.save_validators(
+        [ValidatorUpdate(u, "gamma", SITEMAP_CHILD, None, None, "h") for u in urls], [SourceInfo("gamma")]
+    )
+    now = datetime.now(UTC)
+    with database.session() as session:
+        for n, url in enumerate(urls):  # day 119 changed last
+            when = now - timedelta(hours=120 - n)
+            session.execute(
+                update(FeedValidator).where(FeedValidator.url_hash == url_hash(url)).values(changed_at=when)
+            )
+    children = feeds.sitemap_children(["gamma"], now - timedelta(days=30))["gamma"]
+    assert len(children) == MAX_INDEX_CHILDREN == 50
+    assert children == list(reversed(urls))[:50]
+    database.dispose()

@@ -31,6 +31,7 @@ class SourceInfo:
 # a sitemap an index listed; an index answered 304 is read again from its children's rows (``sitemap_children``)
 SITEMAP_INDEX = "sitemap_index"
 SITEMAP_CHILD = "sitemap_child"
+MAX_INDEX_CHILDREN = 50  # the sitemaps an index answered 304 is read from, per source, the latest changed
 
 
 @dataclass(frozen=True)
@@ -105,22 +106,27 @@ class FeedStore:
                 for row in session.scalars(query)
             }
 
-    def sitemap_children(self, sources: Iterable[str], changed_since: datetime | None) -> dict[str, list[str]]:
+    def sitemap_children(
+        self, sources: Iterable[str], changed_since: datetime | None, most: int = MAX_INDEX_CHILDREN
+    ) -> dict[str, list[str]]:
         """By source, the sitemaps that its indexes listed (nested indexes too), changed since
-        ``changed_since`` (None: any): what an index answered 304 still lists, as far as a crawl needs to know
-        (a child unchanged since before the horizon has no entry the crawl would read)."""
+        ``changed_since`` (None: any), at most ``most``, the latest changed first: what an index answered 304
+        still lists, as far as a crawl needs to know (a child unchanged for long has no entry the crawl would
+        read; an archive index of hundreds of sitemaps does not cost hundreds of requests at each crawl)."""
         with self.db.session() as session:
             query = (
                 select(Source.name, FeedValidator.url)
                 .join(Source, Source.id == FeedValidator.source_id)
                 .where(Source.name.in_(list(sources)), FeedValidator.kind.in_((SITEMAP_CHILD, SITEMAP_INDEX)))
-                .order_by(FeedValidator.url)
+                .order_by(FeedValidator.changed_at.desc(), FeedValidator.url)
             )
             if changed_since is not None:
                 query = query.where(FeedValidator.changed_at >= changed_since)
             children: dict[str, list[str]] = {}
             for name, url in session.execute(query):
-                children.setdefault(name, []).append(url)
+                listed = children.setdefault(name, [])
+                if len(listed) < most:
+                    listed.append(url)
             return children
 
     def sources_with_validators(self, sources: Iterable[str]) -> set[str]:
