@@ -41,6 +41,7 @@ from monitor.db.feeds import (
     SourceInfo,
     Validators,
     ValidatorUpdate,
+    sitemap_children,
 )
 from monitor.db.seen import ARCHIVED_AS, SeenRule, seen_reason
 from monitor.db.store import Store
@@ -155,7 +156,7 @@ class ConditionalRequestMiddleware:
         # the sitemaps that changed lately: a month's sitemap, full, drops out; a quiet outlet's stays a while
         window = max(self.horizon, CHILDREN_WINDOW) if self.horizon is not None else None
         since = datetime.now(UTC) - window if window is not None else None
-        self.children = self.feeds.sitemap_children([s.name for s in sources], since)
+        self.children = sitemap_children(self.known, since)  # from the validators just read: no second query
         self.polling = self.feeds.polling([s.name for s in sources]) if self.due_only else {}
 
     def spider_closed(self, spider: Spider, reason: str) -> None:

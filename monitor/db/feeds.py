@@ -40,6 +40,8 @@ class Validators:
     last_modified: str | None
     content_hash: str | None
     kind: str | None = None
+    source: str | None = None  # with ``validators_of``: the source's name and when the body last changed
+    changed_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,30 @@ class Polling:
     interval: timedelta
     next_poll_at: datetime | None
     consecutive_failures: int
+
+
+def sitemap_children(
+    known: dict[str, Validators], changed_since: datetime | None, most: int = MAX_INDEX_CHILDREN
+) -> dict[str, list[str]]:
+    """By source, the sitemaps that its indexes listed (nested indexes too), changed since ``changed_since``
+    (None: any), at most ``most``, the latest changed first: what an index answered 304 still lists, as far
+    as a crawl needs to know (a child unchanged for long has no entry the crawl would read; an archive index
+    of hundreds of sitemaps does not cost hundreds of requests at each crawl). ``known``: ``validators_of``."""
+    listed = [
+        (v.changed_at, url, v.source)
+        for url, v in known.items()
+        if v.kind in (SITEMAP_CHILD, SITEMAP_INDEX)
+        and v.source is not None
+        and v.changed_at is not None
+        and (changed_since is None or v.changed_at >= changed_since)
+    ]
+    listed.sort(key=lambda item: (-item[0].timestamp(), item[1]))  # the latest changed first, then by URL
+    children: dict[str, list[str]] = {}
+    for _changed, url, source in listed:
+        urls = children.setdefault(source, [])
+        if len(urls) < most:
+            urls.append(url)
+    return children
 
 
 def url_hash(url: str) -> str:
@@ -97,37 +123,20 @@ class FeedStore:
         """Every stored validator of these sources, by URL."""
         with self.db.session() as session:
             query = (
-                select(FeedValidator)
+                select(FeedValidator, Source.name)
                 .join(Source, Source.id == FeedValidator.source_id)
                 .where(Source.name.in_(list(sources)))
             )
             return {
-                row.url: Validators(row.etag, row.last_modified, row.content_hash, row.kind)
-                for row in session.scalars(query)
+                row.url: Validators(row.etag, row.last_modified, row.content_hash, row.kind, name, row.changed_at)
+                for row, name in session.execute(query)
             }
 
     def sitemap_children(
         self, sources: Iterable[str], changed_since: datetime | None, most: int = MAX_INDEX_CHILDREN
     ) -> dict[str, list[str]]:
-        """By source, the sitemaps that its indexes listed (nested indexes too), changed since
-        ``changed_since`` (None: any), at most ``most``, the latest changed first: what an index answered 304
-        still lists, as far as a crawl needs to know (a child unchanged for long has no entry the crawl would
-        read; an archive index of hundreds of sitemaps does not cost hundreds of requests at each crawl)."""
-        with self.db.session() as session:
-            query = (
-                select(Source.name, FeedValidator.url)
-                .join(Source, Source.id == FeedValidator.source_id)
-                .where(Source.name.in_(list(sources)), FeedValidator.kind.in_((SITEMAP_CHILD, SITEMAP_INDEX)))
-                .order_by(FeedValidator.changed_at.desc(), FeedValidator.url)
-            )
-            if changed_since is not None:
-                query = query.where(FeedValidator.changed_at >= changed_since)
-            children: dict[str, list[str]] = {}
-            for name, url in session.execute(query):
-                listed = children.setdefault(name, [])
-                if len(listed) < most:
-                    listed.append(url)
-            return children
+        """``sitemap_children`` of these sources' stored validators."""
+        return sitemap_children(self.validators_of(sources), changed_since, most)
 
     def sources_with_validators(self, sources: Iterable[str]) -> set[str]:
         """The sources among these with a stored validator: a crawl of theirs has finished before."""
