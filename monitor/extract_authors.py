@@ -91,9 +91,14 @@ _ROLE = re.compile(  # job titles: dropped
 )
 # job titles printed after the name without a comma: "Steffan Rhys Deputy Content Hub Director"
 _ROLE_AFTER = re.compile(
-    _ROLE.pattern + r"|\b(?:director|directeur|directrice|deputy|adjointe?|manager|presenter|anchor)\b", re.IGNORECASE
+    _ROLE.pattern + r"|\b(?:director|directeur|directrice|deputy|chief|adjointe?|manager|presenter|anchor)\b",
+    re.IGNORECASE,
 )
 MAX_AFTER_ROLE_WORDS = 4  # the rest of the job title ("Deputy Content Hub Director", "Chef du service Politique")
+# words that open a job title: a name printed right before one is whole ("Mary Ann Smith Senior Reporter"),
+# where another title word may stand between a two-word name and the role ("Thabo Mokone Parliamentary Editor")
+_ROLE_OPENING = frozenset({"senior", "deputy", "chief", "chef", "cheffe"})
+MAX_NAME_WORDS_BEFORE_ROLE = 3
 _BY = re.compile(r"\b(?:by|par)\b", re.IGNORECASE)
 # the last word of an outlet's name ("Los Angeles Times", "Washington Post"), never the first of a job title
 PUBLICATION_WORDS = frozenset({"times", "post", "journal", "herald", "tribune", "gazette", "chronicle", "daily"})
@@ -422,14 +427,17 @@ def classify(value: str, site_names: set[str], per_person: bool = False) -> list
 
 def _before_role(name: str) -> str | None:
     """The person's name before the job title that follows it, if it is one: its first two words with their
-    particles ("Jane Doe Senior Reporter", "Thabo Mokone Parliamentary Editor", "Anne van der Berg Editor")."""
+    particles ("Thabo Mokone Parliamentary Editor", "Anne van der Berg Editor"), or three before a word that
+    opens a job title ("Mary Ann Smith Senior Reporter")."""
     role = _ROLE_AFTER.search(name)
     if role is None or role.start() == 0 or len(name[role.end() :].split()) > MAX_AFTER_ROLE_WORDS:
         return None  # more after it: several people with their titles, glued ("A News Reporter B News Reporter")
     words = name[: role.start()].strip(" ,").split()
+    opening = role.group(0).casefold() in _ROLE_OPENING
+    limit = MAX_NAME_WORDS_BEFORE_ROLE if opening and len(words) <= MAX_NAME_WORDS_BEFORE_ROLE else 2
     kept: list[str] = []
     for word in words:
-        if len(kept) >= 2 and kept[-1].lower() not in PARTICLES and word.lower() not in PARTICLES:
+        if len(kept) >= limit and kept[-1].lower() not in PARTICLES and word.lower() not in PARTICLES:
             break
         kept.append(word)
     person = " ".join(kept)

@@ -357,6 +357,10 @@ def test_a_menu_before_the_headline_names_no_author() -> None:
         ("Jane Doe Email Follow", ["Jane Doe"]),
         ("Steffan Rhys Deputy Content Hub Director", ["Steffan Rhys"]),  # a job title after the name
         ("Thabo Mokone Parliamentary Editor", ["Thabo Mokone"]),
+        ("Mary Ann Smith Senior Reporter", ["Mary Ann Smith"]),  # a word that opens a job title: the name is whole
+        ("Mary Ann Smith Chief Correspondent", ["Mary Ann Smith"]),
+        ("Jane Doe Chief Political Correspondent", ["Jane Doe"]),
+        ("Daily Mail Chief Reporter", []),
         ("Par Anne van der Berg Rédactrice en chef", ["Anne van der Berg"]),
         ("Senior Reporter", []),  # a job title alone names no one
         ("Par Jean Dupont Directeur de la rédaction", ["Jean Dupont"]),  # a desk word in the title
