@@ -23,6 +23,7 @@ from scrapy.settings import BaseSettings
 from sqlalchemy.exc import SQLAlchemyError
 
 from monitor.archive import Archive, ArchiveSettings, RawHtml, SourceRef
+from monitor.clocks import on_clock
 from monitor.db import Database
 from monitor.db.seen import NOT_ARTICLE, OFF_TOPIC, SeenRule
 from monitor.db.topics_queries import list_watchlists
@@ -142,6 +143,25 @@ class ExtractionPipeline(_Base):
             item.seen = (NOT_ARTICLE, page_type)
             raise DropItem(f"not an article ({page_type}): {item.url}", log_level="DEBUG")
         item.article, item.prepared = result.article, result.prepared
+        return item
+
+
+class ClockPipeline(_Base):
+    """Date-times the page gave without an offset are read on its source's clock (``Source.zone``: its
+    ``timezone``, else its country's), not as UTC: "Publié le 10 juin 2020 à 18h05" on a French outlet is
+    16:05 UTC, stored with its +02:00 offset. A source without a known clock leaves them as they are."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def process_item(self, item: Any, spider: Spider | None = None) -> Any:
+        if isinstance(item, PageItem) and item.article is not None:
+            source = _sources(self.crawler).get(item.source)
+            zone = source.zone if source is not None else None
+            if zone is not None:
+                item.article.published_at = on_clock(item.article.published_at, zone)
+                item.article.updated_at = on_clock(item.article.updated_at, zone)
         return item
 
 

@@ -16,11 +16,12 @@ from __future__ import annotations
 import asyncio
 from collections import Counter, deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from monitor.article import Article
+from monitor.clocks import on_clock
 from monitor.db.reextract_queries import (
     BATCH_SIZE,
     ArchivedPage,
@@ -82,8 +83,16 @@ def new_values(article: Article, current: dict[str, Any], source_language: str |
 
     Title and date are only replaced by a value, never erased (the feed may have given them); authors
     are replaced, an empty list included (a desk name taken for a person is a mistake to undo), and so is
-    the metadata beside them (``metadata_values``); ``provenance`` is updated field by field.
+    the metadata beside them (``metadata_values``); ``provenance`` is updated field by field. A date-time
+    the page gives without an offset is read on the clock of the stored date (the source's, which the crawl
+    read it on: ``ClockPipeline``), else as UTC.
     """
+    stored_offset = current.get("published_offset")
+    if stored_offset is not None:  # times the page gives without an offset: on the clock the crawl read them on
+        clock = timezone(timedelta(minutes=stored_offset))
+        article = replace(
+            article, published_at=on_clock(article.published_at, clock), updated_at=on_clock(article.updated_at, clock)
+        )
     language = article.language
     if not language or language == UNDETERMINED:
         language = article.declared_language or source_language or UNDETERMINED

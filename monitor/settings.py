@@ -41,6 +41,7 @@ STATS_CLASS = "monitor.extensions.CrawlStatsCollector"  # Scrapy's, without a Py
 
 ITEM_PIPELINES = {
     "monitor.pipelines.ExtractionPipeline": 100,
+    "monitor.pipelines.ClockPipeline": 150,
     "monitor.pipelines.LanguagePipeline": 200,
     "monitor.pipelines.TopicPipeline": 300,
     "monitor.pipelines.StoragePipeline": 400,

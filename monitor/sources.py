@@ -6,12 +6,13 @@ import re
 import tomllib
 from collections import Counter
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import timedelta, tzinfo
 from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from monitor.clocks import source_zone, zone_named
 from monitor.urls import host_of
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
@@ -35,6 +36,12 @@ class Source:
     domains: tuple[str, ...] = ()
     every: str = DEFAULT_EVERY
     country: str | None = None
+    timezone: str | None = None  # IANA name of the clock its pages print times on (``monitor.clocks``)
+
+    @property
+    def zone(self) -> tzinfo | None:
+        """The clock of the times its pages give without an offset: ``timezone``, else the country's."""
+        return source_zone(self.timezone, self.country)
 
     @property
     def allowed_domains(self) -> list[str]:
@@ -55,7 +62,8 @@ def parse_every(value: str) -> timedelta | None:
 
 
 KNOWN_KEYS = frozenset(
-    {"name", "title", "language", "country", "homepage", "feeds", "sitemaps", "sections", "domains", "every"}
+    {"name", "title", "language", "country", "timezone", "homepage", "feeds", "sitemaps", "sections", "domains"}
+    | {"every"}
 )
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*")
 _HOST = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$|^\d+\.\d+\.\d+\.\d+$")
@@ -115,6 +123,9 @@ def _entry(entry: Any, where: str, problems: list[str]) -> Source | None:
     country = entry.get("country")
     if country is not None and (not isinstance(country, str) or not re.fullmatch(r"[A-Z]{2}", country)):
         problems.append(f"{where}: 'country' must be a two-letter code such as FR or GB")
+    timezone = entry.get("timezone")
+    if timezone is not None and (not isinstance(timezone, str) or zone_named(timezone) is None):
+        problems.append(f"{where}: 'timezone' must be an IANA time zone such as Europe/Paris, not {timezone!r}")
     homepage = entry.get("homepage")
     if homepage is not None and (not isinstance(homepage, str) or url_problem(homepage)):
         problems.append(f"{where}: 'homepage': {url_problem(str(homepage)) or 'must be a URL'}")
@@ -129,6 +140,7 @@ def _entry(entry: Any, where: str, problems: list[str]) -> Source | None:
         domains=_strings(entry, "domains", where, problems),
         every=every,
         country=country if isinstance(country, str) else None,
+        timezone=timezone if isinstance(timezone, str) else None,
     )
     for url in (*source.feeds, *source.sitemaps, *source.sections):
         problem = url_problem(url)
