@@ -68,6 +68,10 @@ class _Base:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
 
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
     def _inc(self, key: str) -> None:
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value(f"monitor/{key}")
@@ -151,10 +155,6 @@ class ClockPipeline(_Base):
     ``timezone``, else its country's), not as UTC: "Publié le 10 juin 2020 à 18h05" on a French outlet is
     16:05 UTC, stored with its +02:00 offset. A source without a known clock leaves them as they are."""
 
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler)
-
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:
         if isinstance(item, PageItem) and item.article is not None:
             source = _sources(self.crawler).get(item.source)
@@ -166,9 +166,7 @@ class ClockPipeline(_Base):
 
 
 class LanguagePipeline(_Base):
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler)
+    """The source's language where the page declares none; langdetect where extraction could not tell."""
 
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:
         if isinstance(item, PageItem) and item.article is not None:
