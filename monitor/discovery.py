@@ -74,6 +74,7 @@ _ENTRY_BODY = re.compile(
 )
 
 Kind = Literal["feed", "sitemap", "html", "unknown"]
+_REGION = re.compile(r"^[A-Za-z]{2,3}[-_]([A-Za-z]{2})$")  # "fr-FR", "en_GB": a language and a country
 
 
 @dataclass(frozen=True)
@@ -487,6 +488,22 @@ def html_language(body: bytes | str) -> str | None:
         return None
     root = tree.getroottree().getroot()
     return _lang(root.get("lang") or root.get("xml:lang"))
+
+
+def html_country(body: bytes | str) -> str | None:
+    """The country of the page's locale: the region of ``<html lang="fr-FR">``, else of ``og:locale``
+    ("en_GB"), as an upper-case two-letter code; None when neither names one ("fr", "zh-Hant")."""
+    tree = _html_tree(body)
+    if tree is None:
+        return None
+    root = tree.getroottree().getroot()
+    locales = [root.get("lang"), root.get("xml:lang")]
+    locales += [m.get("content") for m in tree.iter("meta") if m.get("property") == "og:locale"]
+    for locale in locales:
+        found = _REGION.match((locale or "").strip())
+        if found:
+            return found.group(1).upper()
+    return None
 
 
 def html_title(body: bytes | str) -> str | None:

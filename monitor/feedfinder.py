@@ -25,6 +25,7 @@ from scrapy.http import Response
 from monitor.discovery import (
     DiscoveryError,
     feed_candidates,
+    html_country,
     html_language,
     html_title,
     parse_feed,
@@ -49,6 +50,7 @@ class Found:
     homepage: str
     title: str | None = None
     language: str | None = None
+    country: str | None = None  # of the homepage's locale ("fr-FR"): the source's clock (monitor.clocks)
     feeds: list[str] = field(default_factory=list)
     ranks: dict[str, int] = field(default_factory=dict)  # candidate order: answers arrive in any order
     sitemaps: list[str] = field(default_factory=list)
@@ -84,6 +86,7 @@ class FeedFinderSpider(Spider):
             return
         self.found.title = html_title(response.body)
         self.found.language = html_language(response.body)
+        self.found.country = html_country(response.body)
         self.found.homepage_url = response.url
         for rank, url in enumerate(feed_candidates(response.body, response.url)[:MAX_CANDIDATES]):
             yield Request(url, self.check, errback=self.ignored, meta={"candidate": "feed", "rank": rank})

@@ -19,6 +19,7 @@ from monitor.crawl import CrawlOptions, crawl_in_subprocess
 from monitor.db import Database
 from monitor.db.models import Article as ArticleRow
 from monitor.db.queries import ArticleFilter, iter_articles
+from monitor.discovery import html_country
 from monitor.reextract import new_values
 from monitor.sources import Source, SourcesError, load_sources
 from tests.discovery_server import Route, serve
@@ -69,6 +70,22 @@ def test_sources_check_names_a_bad_timezone(tmp_path: Path) -> None:
 def test_the_shipped_sources_all_have_a_clock_or_a_country_of_several() -> None:
     for source in load_sources():
         assert source.zone is not None or source.country in ("US", "CA", "AU"), source.name
+
+
+@pytest.mark.parametrize(
+    ("head", "country"),
+    [
+        ('<html lang="fr-FR">', "FR"),
+        ('<html lang="en_gb">', "GB"),
+        ('<html lang="fr"><head><meta property="og:locale" content="fr_BE">', "BE"),
+        ('<html lang="fr">', None),
+        ('<html lang="zh-Hant">', None),  # a script, not a region
+        ("<html>", None),
+    ],
+)
+def test_sources_add_reads_the_country_from_the_homepages_locale(head: str, country: str | None) -> None:
+    page = f"{head}<title>Accueil</title><body><p>Les dernières nouvelles</p></body></html>"
+    assert html_country(page.encode()) == country
 
 
 def test_reextraction_reads_a_naive_time_on_the_clock_it_was_stored_with() -> None:

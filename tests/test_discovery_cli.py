@@ -68,7 +68,7 @@ def test_shipped_sources_pass_the_check() -> None:
 
 
 def test_add_discovers_the_feeds_of_a_homepage(tmp_path: Path) -> None:
-    home = (FIXTURES / "section.html").read_bytes()
+    home = (FIXTURES / "section.html").read_bytes().replace(b'<html lang="en"', b'<html lang="en-GB"', 1)
     routes = {
         "/": Route(home),
         "/robots.txt": Route(b"User-agent: *\nDisallow: /private/\nSitemap: {A}/news-sitemap.xml\n", "text/plain"),
@@ -86,6 +86,7 @@ def test_add_discovers_the_feeds_of_a_homepage(tmp_path: Path) -> None:
     assert "INFO" not in done.stderr and "Spider closed" not in done.stderr  # Scrapy's INFO lines stay quiet
     entry = tomllib.loads(target.read_text("utf-8"))["source"][0]
     assert entry["name"] == "alpha" and entry["language"] == "en" and entry["title"] == "Tech"
+    assert entry["country"] == "GB" and "timezone" not in entry  # the locale's region: the clock is the country's
     assert entry["feeds"] == [server.base + "/rss.xml", server.base + "/atom.xml"]
     assert entry["sitemaps"] == [server.base + "/news-sitemap.xml"]
     again = CliRunner().invoke(main, ["sources", "check", str(target)])

@@ -173,7 +173,18 @@ def source_toml(entry: dict[str, Any], notes: dict[str, str] | None = None) -> s
     """The ``[[source]]`` table of ``entry``; sections one a line, each with its note (the link text) as a
     comment, for the user who edits the file."""
     lines = ["[[source]]"]
-    for key in ("name", "title", "language", "homepage", "feeds", "sitemaps", "sections", "every"):
+    for key in (
+        "name",
+        "title",
+        "language",
+        "country",
+        "timezone",
+        "homepage",
+        "feeds",
+        "sitemaps",
+        "sections",
+        "every",
+    ):
         if entry.get(key) in (None, [], ""):
             continue
         if key != "sections":
@@ -219,6 +230,14 @@ def _report_sections(found: Found, max_sections: int, target: Path | None) -> No
 )
 @click.option("--name", default=None, help="Identifier of the source (default: from the host name).")
 @click.option("--language", default=None, help="Two-letter language (default: the page's <html lang>).")
+@click.option(
+    "--country", default=None, help="Two-letter country, e.g. FR (default: the region of the page's locale, fr-FR)."
+)
+@click.option(
+    "--timezone",
+    default=None,
+    help="IANA time zone of the times its pages print without an offset (default: the country's, if one).",
+)
 @click.option("--every", default="1h", show_default=True, help="Crawl cadence: 30m, 2h, 1d or a cron expression.")
 @click.option("--dry-run", is_flag=True, help="Print the entry, do not write it.")
 @click.option(
@@ -237,6 +256,8 @@ def add(
     sources_file: str,
     name: str | None,
     language: str | None,
+    country: str | None,
+    timezone: str | None,
     every: str,
     dry_run: bool,
     max_sections: int,
@@ -251,13 +272,16 @@ def add(
     homepage's section pages closest to facial-recognition coverage (technology, sciences, civil
     liberties, privacy, police, justice, politics, society, France, world...; French and English), from
     its navigation first, and keeps those that answer with a page listing articles; each is written
-    with its link text as a comment, for you to edit.
+    with its link text as a comment, for you to edit. Language and country come from the homepage's
+    locale (<html lang="fr-FR">, og:locale); the country gives the clock of the times its pages print
+    without an offset (--timezone for a country with several).
 
     \b
     Example:
         monitor sources add https://www.numerama.com/ --sources my-outlets.toml --language fr
         monitor sources add https://www.theregister.com/ --dry-run --max-sections 3
         monitor sources add https://www.example.fr/ --no-sections
+        monitor sources add https://www.ledevoir.com/ --country CA --timezone America/Toronto
     """
     from monitor.cli.common import parse_settings
     from monitor.feedfinder import find_feeds
@@ -283,6 +307,8 @@ def add(
         "name": name or _slug(url),
         "title": found.title or name or _slug(url),
         "language": language or found.language,
+        "country": country.upper() if country else found.country,
+        "timezone": timezone,
         "homepage": url,
         "feeds": found.feeds,
         "sitemaps": found.sitemaps[:2],
