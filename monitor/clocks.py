@@ -12,7 +12,7 @@ from datetime import datetime, tzinfo
 from types import MappingProxyType
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-# countries whose whole territory (mainland, for France) keeps one clock, among those whose media print in
+# countries whose whole territory (mainland, for France and Spain) keeps one clock, among those whose media print in
 # French or English; others must name their zone (``timezone = "America/Toronto"``)
 COUNTRY_ZONES = MappingProxyType(
     {

@@ -1,9 +1,10 @@
 """Scrapy item pipelines: thin glue over the pure modules and the archive.
 
-``ExtractionPipeline`` (html -> Article, in worker processes: ``monitor.workers``) -> ``LanguagePipeline``
--> ``TopicPipeline`` (drops what no watchlist matches, unless ``MONITOR_ALL_TOPICS``) ->
-``StoragePipeline`` (dedup, copies, stories). Only extraction goes to other processes: topic matching
-costs well under a millisecond per article, less than sending the article back and forth.
+``ExtractionPipeline`` (html -> Article, in worker processes: ``monitor.workers``) -> ``ClockPipeline``
+(times printed without an offset, on the source's clock) -> ``LanguagePipeline`` -> ``TopicPipeline``
+(drops what no watchlist matches, unless ``MONITOR_ALL_TOPICS``) -> ``StoragePipeline`` (dedup, copies,
+stories). Only extraction goes to other processes: topic matching costs well under a millisecond per
+article, less than sending the article back and forth.
 """
 
 from __future__ import annotations
