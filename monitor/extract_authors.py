@@ -521,8 +521,19 @@ def looks_like_person(name: str, single_ok: bool = False) -> bool:
 
 
 def _title_case(name: str) -> str:
-    """ "STEVE PEOPLES" -> "Steve Peoples"; names already in mixed case are kept as written."""
-    return name.title() if name.isupper() and len(name) > 3 else name
+    """ "STEVE PEOPLES" -> "Steve Peoples", and a surname printed in capitals after the first name, as French
+    bylines do: "Jean DUPONT" -> "Jean Dupont", "Pierre LE HIR" -> "Pierre Le Hir" (one first name, hyphenated
+    if composed); other names are kept as written ("AJ Smith", "Sarah McDonald", "Jane Doe CNN")."""
+    if name.isupper():
+        return name.title() if len(name) > 3 else name
+    words = name.split()
+    first_capitals = len(words)
+    while first_capitals > 1 and words[first_capitals - 1].isupper():
+        first_capitals -= 1
+    surname = words[first_capitals:]
+    if first_capitals != 1 or not surname or not any(sum(ch.isalpha() for ch in word) >= 3 for word in surname):
+        return name  # "Jane Doe CNN": a credit glued after a full name, not a surname
+    return " ".join(words[:first_capitals] + [word.title() for word in surname])
 
 
 def _compact(value: str) -> str:

@@ -357,6 +357,9 @@ def test_a_menu_before_the_headline_names_no_author() -> None:
         ("Jane Doe Email Follow", ["Jane Doe"]),
         ("Steffan Rhys Deputy Content Hub Director", ["Steffan Rhys"]),  # a job title after the name
         ("Thabo Mokone Parliamentary Editor", ["Thabo Mokone"]),
+        ("Par Jean DUPONT et Pierre LE HIR", ["Jean Dupont", "Pierre Le Hir"]),  # French capitals: one spelling
+        ("Par Jean-Marc DE LA ROCHE", ["Jean-Marc De La Roche"]),
+        ("By AJ Smith", ["AJ Smith"]),  # initials stay
         ("Mary Ann Smith Senior Reporter", ["Mary Ann Smith"]),  # a word that opens a job title: the name is whole
         ("Mary Ann Smith Chief Correspondent", ["Mary Ann Smith"]),
         ("Jane Doe Chief Political Correspondent", ["Jane Doe"]),
