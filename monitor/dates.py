@@ -49,7 +49,7 @@ ENGLISH_MONTHS = {
 }
 _FR_TEXT = re.compile(
     r"\b(\d{1,2})(?:er)?\s+(" + "|".join(FRENCH_MONTHS) + r")\.?\s+(\d{4})"
-    r"(?:\s*(?:à|a|,)?\s*(\d{1,2})\s*[h:]\s*(\d{2}))?",
+    r"(?:\s*(?:à|a|,|-|–|—|\|)?\s*(\d{1,2})\s*[h:]\s*(\d{2}))?",
     re.IGNORECASE,
 )
 # A time-zone abbreviation printed after the time ("2:15 pm CET", "6:05pm (BST)"): a fixed offset, or for
@@ -66,6 +66,18 @@ _EN_TEXT = re.compile(
     r"(?:\D{0,6}?(\d{1,2}):(\d{2})\s*([ap]\.?m\.?)?" + _ZONE + r")?",
     re.IGNORECASE,
 )
+# the time before the date: "Updated 10:12 AM EDT, Wed June 10, 2020" (CNN), "6:05pm, 10 June 2020"
+_EN_TIME_FIRST = re.compile(
+    r"\b(\d{1,2}):(\d{2})\s*([ap]\.?m\.?)?"
+    + _ZONE
+    + r",?\s+(?:(?:on\s+)?(?:mon|tue|wed|thu|fri|sat|sun)[a-z]{0,6}\.?,?\s+)?"
+    r"(?:("
+    + "|".join(ENGLISH_MONTHS)
+    + r")\.?\s+(\d{1,2})(?:st|nd|rd|th)?|(\d{1,2})(?:st|nd|rd|th)?\s+("
+    + "|".join(ENGLISH_MONTHS)
+    + r")\.?),?\s+(\d{4})\b",
+    re.IGNORECASE,
+)
 # "10 June 2020", "10th June, 2020 at 6:05pm" (British order)
 _EN_DAY_FIRST = re.compile(
     r"\b(\d{1,2})(?:st|nd|rd|th)?\s+(" + "|".join(ENGLISH_MONTHS) + r")\.?,?\s+(\d{4})"
@@ -78,6 +90,8 @@ _LABELLED_NUMERIC = re.compile(
     r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})(?:\s*(?:à|a|at|,|-)?\s*(\d{1,2})\s*[h:]\s*(\d{2}))?",
     re.IGNORECASE,
 )
+# an update printed with its time alone, on the day of publication: "mis à jour à 19h30", "updated at 7:30"
+_TIME_ONLY = re.compile(r"\s*(?:le\s+même\s+jour\s+)?(?:à|a|at)\s+(\d{1,2})\s*[h:]\s*(\d{2})\b", re.IGNORECASE)
 # the zone after a feed's time: an abbreviation ("CEST") or a numeric offset ("+0200", "+02:00")
 _TRAILING_ZONE = re.compile(r"\s(?:\(?(" + "|".join(FIXED_ZONES) + r")\)?|([+-])(\d{2}):?(\d{2}))$")
 _FEEDPARSER_ZONES = {"UTC", "GMT", "EST", "EDT", "CST", "CDT", "MST", "MDT", "PST", "PDT"}  # it reads these right
@@ -180,7 +194,13 @@ def labelled_dates(text: str) -> tuple[datetime | None, datetime | None]:
         if published:
             break
     for label in _UPDATED_LABEL.finditer(text):
-        updated = parse_text_date(text[label.end() : label.end() + 60])
+        after = text[label.end() : label.end() + 60]
+        updated = parse_text_date(after)
+        same_day = _TIME_ONLY.match(after) if updated is None and published is not None else None
+        if same_day and published is not None:  # "Publié le 10 juin 2020 à 18h05, mis à jour à 19h30"
+            hour, minute = int(same_day.group(1)), int(same_day.group(2))
+            if hour < 24 and minute < 60 and (hour, minute) >= (published.hour, published.minute):
+                updated = published.replace(hour=hour, minute=minute)
         if updated:
             break
     return published, updated
@@ -189,7 +209,12 @@ def labelled_dates(text: str) -> tuple[datetime | None, datetime | None]:
 def _match_date(pattern: re.Pattern[str], text: str) -> tuple[int, datetime] | None:
     for found in pattern.finditer(text):
         groups = found.groups()
-        if pattern is _EN_TEXT:
+        if pattern is _EN_TIME_FIRST:
+            hour, minute, meridiem_text, zone_text, month_first, day_after, day_first, month_after, year_text = groups
+            month = ENGLISH_MONTHS[(month_first or month_after).lower()]
+            day, year = int(day_after or day_first), int(year_text)
+            groups = (str(day), str(month), year_text, hour, minute, meridiem_text, zone_text)
+        elif pattern is _EN_TEXT:
             month, day, year = ENGLISH_MONTHS[groups[0].lower()], int(groups[1]), int(groups[2])
         elif pattern is _LABELLED_NUMERIC:
             day, month, year = int(groups[0]), int(groups[1]), int(groups[2])
@@ -221,7 +246,7 @@ def _zone(abbreviation: str) -> tzinfo | None:
     return None
 
 
-_PATTERNS = (_FR_TEXT, _EN_TEXT, _EN_DAY_FIRST, _LABELLED_NUMERIC)
+_PATTERNS = (_FR_TEXT, _EN_TIME_FIRST, _EN_TEXT, _EN_DAY_FIRST, _LABELLED_NUMERIC)
 
 
 def _build(year: int, month: int, day: int, hour: int, minute: int) -> datetime | None:

@@ -110,6 +110,16 @@ def test_french_and_english_text_dates() -> None:
     published, updated = labelled_dates("Publié le 10 juin 2020 à 18h05, mis à jour le 11 juin 2020 à 08h00")
     assert (published, updated) == (datetime(2020, 6, 10, 18, 5), datetime(2020, 6, 11, 8, 0))
     assert labelled_dates("Published June 24, 2020 Updated June 25, 2020")[1] == datetime(2020, 6, 25)
+    # the time after a dash or a bar; the time before the date (CNN); an update at a time of the same day
+    assert parse_text_date("10 juin 2020 - 18:05") == datetime(2020, 6, 10, 18, 5)
+    assert parse_text_date("10 juin 2020 | 18h05") == datetime(2020, 6, 10, 18, 5)
+    assert parse_text_date("Published 6:05pm, 10 June 2020") == datetime(2020, 6, 10, 18, 5)
+    cnn = parse_text_date("Updated 10:12 AM EDT, Wed June 10, 2020")
+    assert cnn == datetime(2020, 6, 10, 10, 12, tzinfo=timezone(timedelta(hours=-4)))
+    assert parse_text_date("won 2:10 the final, June 10, 2020") == datetime(2020, 6, 10)  # no weekday: no time
+    published, updated = labelled_dates("Publié le 10 juin 2020 à 18h05, mis à jour à 19h30")
+    assert (published, updated) == (datetime(2020, 6, 10, 18, 5), datetime(2020, 6, 10, 19, 30))
+    assert labelled_dates("Publié le 10 juin 2020 à 18h05, mis à jour à 08h30")[1] is None  # before: not that day
 
 
 def test_a_time_zone_printed_after_the_time_is_read() -> None:
