@@ -76,6 +76,7 @@ _BOILERPLATE = re.compile(
     r"you must confirm your public display name|please log ?out and then log ?in again|swipe (?:left|right)\b|"
     # photo credits and captions
     r"\(?(?:photo|image|picture)s? by\b|\(?(?:ap|afp|reuters|epa|pa) photo\b|image (?:source|caption), |"
+    r"photos? (?:afp|ap|reuters|epa|maxppp|sipa|abaca|getty images)\b|vous souhaitez recevoir\b|"
     # share, print and listen tools, reading times
     r"(?:partager|share|copy link|copier le lien)\W*$|(?:temps de )?lecture\s*:?\s*\d+\s*min|"
     r"\d+\s*min(?:utes?)?\s*(?:read|de lecture)\b|listen to this article|[ée]couter (?:cet |l['’])article|"
@@ -124,7 +125,8 @@ _PAYWALL = re.compile(
     r"la suite est réservée aux abonnés|pour lire la suite|réservé aux abonnés|contenu réservé|"
     r"subscribe to (?:continue|read)|subscribers only|for subscribers|this article is for subscribers|"
     r"to continue reading|already a subscriber|you have reached your (?:free )?article limit|"
-    r"this content is (?:only )?available to subscribers|premium content|unlock this article|"
+    r"this (?:content|article|story) is (?:only )?available (?:only )?to (?:our )?subscribers|premium content|"
+    r"unlock this article|"
     r"il vous reste \d+ ?% (?:à|a) (?:découvrir|lire)|vous souhaitez lire la suite|"
     r"(?:you['’]ve|you have) reached your (?:limit|monthly limit|free article)|subscribe now to keep reading|"
     r"to read the full (?:story|article), subscribe",

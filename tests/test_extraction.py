@@ -268,6 +268,13 @@ def test_boilerplate_lines_and_paywall_notice_are_removed() -> None:
     assert cleaned == "Le texte de l'article commence ici.\nLa suite du texte."
     assert notice is True
     assert remove_boilerplate("Une phrase ordinaire sur la newsletter de la CNIL, au milieu.")[1] is False
+    for line in ("(Photo AFP)", "Photo AFP / Ludovic Marin", "Vous souhaitez recevoir notre newsletter ?"):
+        assert remove_boilerplate(f"Le texte.\n{line}") == ("Le texte.", False), line
+    assert remove_boilerplate("Le texte.\nThis article is only available to subscribers") == ("Le texte.", True)
+    assert (
+        remove_boilerplate("Photo de famille à Nice : les élus réunis.")[0]
+        == "Photo de famille à Nice : les élus réunis."
+    )
 
 
 def test_page_tool_and_error_lines_are_removed_but_sentences_about_them_kept() -> None:
