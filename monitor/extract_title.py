@@ -31,6 +31,7 @@ SECTION_WORDS = frozenset(
         *("sciences", "science", "sante", "health", "culture", "sport", "sports", "opinion", "opinions"),
     )
 )
+MIN_HOST_SUFFIX_CHARS = 8  # a site name may end with its host's name: "MIT Technology Review"
 MIN_H1_CHARS = 10
 # what may stand around a headline inside a longer title: a kicker ("Laos: …"), a section ("… - National")
 _PART_SEPARATOR = re.compile(r"(\s+[|\-–—·•»/]\s+|:\s+)")
@@ -76,9 +77,16 @@ def _is_site(part: str, names: set[str]) -> bool:
         rest = folded[len(prefix) :]
         if rest in names or any(rest.endswith(s) and rest[: -len(s)] in names for s in SITE_SUFFIXES):
             return True
-    if len(folded) < 3 or len(part.split()) > MAX_SITE_WORDS:  # "The Guardian view on …" is a headline
+    words = part.split()
+    if len(folded) < 3 or len(words) > MAX_SITE_WORDS:  # "The Guardian view on …" is a headline
         return False
-    return any(len(n) >= 4 and (folded.startswith(n) or n.startswith(folded)) for n in names)
+    if len(words) >= 3 and compact("".join(word[0] for word in words)) in names:
+        return True  # the host is its initials: "Electronic Frontier Foundation" on eff.org
+    return any(
+        (len(n) >= 4 and (folded.startswith(n) or n.startswith(folded)))
+        or (len(n) >= MIN_HOST_SUFFIX_CHARS and folded.endswith(n))  # "MIT Technology Review"
+        for n in names
+    )
 
 
 def clean_title(title: str, site_name: str | None, url: str, canonical: str | None = None) -> str:

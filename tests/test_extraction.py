@@ -173,6 +173,16 @@ def test_title_cleaning_against_site_name_and_host() -> None:
     assert clean_title("Le Monde.fr : Amazon suspend Rekognition", None, "https://www.lemonde.fr/a") == (
         "Amazon suspend Rekognition"
     )
+    # a site name that ends with the host's name, or whose initials are the host's, without og:site_name
+    police = "Police to expand facial recognition"
+    assert clean_title(f"{police} | MIT Technology Review", None, "https://www.technologyreview.com/x") == police
+    assert clean_title(f"{police} | Electronic Frontier Foundation", None, "https://www.eff.org/x") == police
+    assert clean_title(f"{police} | Electronic Frontier Foundation", None, "https://example.org/x") == (
+        f"{police} | Electronic Frontier Foundation"
+    )
+    assert clean_title("Why We Fight - Frontier Foundation Review", None, "https://www.review.com/x") == (
+        "Why We Fight - Frontier Foundation Review"  # a short host's name is no suffix of a site name
+    )
 
 
 def test_title_site_name_from_the_canonical_host_of_a_page_served_elsewhere() -> None:
