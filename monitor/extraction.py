@@ -87,6 +87,10 @@ LIVE_PATH = re.compile(
     r"/(?:en-direct|live-updates|live-news|liveblog|live-blog)-",
     re.IGNORECASE,
 )
+# a live blog's headline: "EN DIRECT - …", "DIRECT. …", "Live: …", "UK riots LIVE: …" (capitals after a topic)
+LIVE_HEADLINE = re.compile(
+    r"^(?:EN DIRECT|En direct|DIRECT|Direct|LIVE|Live|LIVE UPDATES|Live updates)\s*[-–—:.|]\s|\bLIVE\s*[:|–—-]\s"
+)
 SHORT_PAGE_WORDS = 120
 # a main text this long is an article's, whatever an Open Graph type says ("video.other" on IGN's articles),
 # and with an article's address (a number, a date) even among a list of linked headlines
@@ -424,9 +428,10 @@ def _story_cards(tree: Any) -> int:
 def _page_type(data: PageData, article: Article, url: str, teasers: Callable[[], int], cards: Callable[[], int]) -> str:
     """``article``, or ``liveblog``, ``video`` or ``index`` (tag, section and home pages): not articles.
 
-    A live blog is JSON-LD ``LiveBlogPosting``, or a long text at a live path (``LIVE_PATH``) without
-    article structured data. A video is an Open Graph ``video`` page, unless its JSON-LD is an article with
-    a long text, or a ``VideoObject`` or video path with a short text and no article data. An index has no
+    A live blog is JSON-LD ``LiveBlogPosting``, or a long text at a live path (``LIVE_PATH``) or under a live
+    headline (``LIVE_HEADLINE``) without article structured data. A video is an Open Graph ``video`` page,
+    unless its JSON-LD is an article with a long text, or a ``VideoObject`` or video path with a short text
+    and no article data. An index has no
     article structured data and either an index-like path (``/tag/…``, ``/``), or is an Open Graph
     ``website`` with a short text or a list of linked headlines (``teasers``), or, with no Open Graph type
     either, holds ``MIN_CARDS`` ``<article>`` cards with a linked headline each (a tag or topic page at a
@@ -435,8 +440,9 @@ def _page_type(data: PageData, article: Article, url: str, teasers: Callable[[],
     og_type = (data.first("og:type") or "").lower()
     path = urlsplit(url).path
     words = len(article.text.split())
+    live_signs = LIVE_PATH.search(path) or LIVE_HEADLINE.search(article.title or "")
     if "liveblogposting" in types or (
-        LIVE_PATH.search(path) and words > SHORT_PAGE_WORDS and not data.structured.types  # JSON-LD says article
+        live_signs and words > SHORT_PAGE_WORDS and not data.structured.types  # JSON-LD says article
     ):
         return "liveblog"
     article_data = bool(data.structured.types)  # JSON-LD NewsArticle, Article, BlogPosting…

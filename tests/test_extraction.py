@@ -531,6 +531,26 @@ def test_page_type_trusts_article_data_over_a_live_or_video_hint(url: str, head:
     assert extract_article(page, url).page_type == expected
 
 
+@pytest.mark.parametrize(
+    ("headline", "expected"),
+    [
+        ("EN DIRECT - Reconnaissance faciale : suivez le débat à l'Assemblée", "liveblog"),
+        ("DIRECT. Reconnaissance faciale : suivez le débat", "liveblog"),
+        ("UK riots LIVE: police deploy facial recognition vans", "liveblog"),
+        ("Live facial recognition: Met Police expands its use", "article"),  # the technology, not a live blog
+        ("LIVE FACIAL RECOGNITION IN CROYDON", "article"),
+        ("Direct Line profits rise as claims fall", "article"),
+    ],
+)
+def test_a_live_headline_makes_a_live_blog_of_a_page_without_article_data(headline: str, expected: str) -> None:
+    paragraphs = "".join(
+        f"<p>Paragraph {n}: the police tested live facial recognition in town {n} as campaigners protested.</p>"
+        for n in range(12)
+    )
+    page = f"<html><head><title>{headline}</title></head><body><article><h1>{headline}</h1>{paragraphs}</article>"
+    assert extract_article(page, "https://news.example/uk/cameras-123456").page_type == expected
+
+
 def test_photo_credits_tools_teasers_and_reading_times_are_removed_but_sentences_about_them_kept() -> None:
     from monitor.extract_body import remove_boilerplate
 
