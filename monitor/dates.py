@@ -68,7 +68,7 @@ _EN_TEXT = re.compile(
 )
 # the time before the date: "Updated 10:12 AM EDT, Wed June 10, 2020" (CNN), "6:05pm, 10 June 2020"
 _EN_TIME_FIRST = re.compile(
-    r"\b(\d{1,2}):(\d{2})\s*([ap]\.?m\.?)?"
+    r"(?<![\d:])(\d{1,2}):(\d{2})\s*([ap]\.?m\.?)?"
     + _ZONE
     + r",?\s+(?:(?:on\s+)?(?:mon|tue|wed|thu|fri|sat|sun)[a-z]{0,6}\.?,?\s+)?"
     r"(?:("
