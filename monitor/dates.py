@@ -84,10 +84,11 @@ _EN_DAY_FIRST = re.compile(
     r"(?:\D{0,6}?(\d{1,2})[:.](\d{2})\s*([ap]\.?m\.?)?" + _ZONE + r")?",
     re.IGNORECASE,
 )
-# "Publié le 10/06/2020 à 18h05", "Published 10.06.2020": numbers only after such a label (day first)
+# "Publié le 10/06/2020 à 18h05", "Published 10.06.2020", "Publié le 10/06/20 à 18h05": numbers only after
+# such a label (day first; a two-digit year is this century's)
 _LABELLED_NUMERIC = re.compile(
     r"(?:publié|mis en ligne|mis à jour|modifié|actualisé|published|posted|updated|le)\s*(?:le|on|:)?\s*"
-    r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})(?:\s*(?:à|a|at|,|-)?\s*(\d{1,2})\s*[h:]\s*(\d{2}))?",
+    r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})\b(?:\s*(?:à|a|at|,|-)?\s*(\d{1,2})\s*[h:]\s*(\d{2}))?",
     re.IGNORECASE,
 )
 # an update printed with its time alone, on the day of publication: "mis à jour à 19h30", "updated at 7:30"
@@ -216,8 +217,10 @@ def _match_date(pattern: re.Pattern[str], text: str) -> tuple[int, datetime] | N
             groups = (str(day), str(month), year_text, hour, minute, meridiem_text, zone_text)
         elif pattern is _EN_TEXT:
             month, day, year = ENGLISH_MONTHS[groups[0].lower()], int(groups[1]), int(groups[2])
-        elif pattern is _LABELLED_NUMERIC:
-            day, month, year = int(groups[0]), int(groups[1]), int(groups[2])
+        elif pattern is _LABELLED_NUMERIC:  # "10/06/2020", "10.06.2020", "10-06-2020"; "10/06/20" (20 Minutes)
+            day, month, year = int(groups[0]), int(groups[2]), int(groups[3])
+            year += 2000 if year < 100 else 0
+            groups = (str(day), str(month), str(year), groups[4], groups[5])  # the separator's group left out
         else:
             months = FRENCH_MONTHS if pattern is _FR_TEXT else ENGLISH_MONTHS
             day, month, year = int(groups[0]), months[groups[1].lower()], int(groups[2])

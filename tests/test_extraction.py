@@ -118,6 +118,11 @@ def test_french_and_english_text_dates() -> None:
     assert cnn == datetime(2020, 6, 10, 10, 12, tzinfo=timezone(timedelta(hours=-4)))
     assert parse_text_date("won 2:10 the final, June 10, 2020") == datetime(2020, 6, 10)  # no weekday: no time
     assert parse_text_date("at 18:05:00 on June 10, 2020") == datetime(2020, 6, 10)  # not 05:00
+    # 20 Minutes' short year and other separators, after a label only
+    published, updated = labelled_dates("Publié le 10/06/20 à 18h05 — Mis à jour le 10/06/20 à 19h30")
+    assert (published, updated) == (datetime(2020, 6, 10, 18, 5), datetime(2020, 6, 10, 19, 30))
+    assert parse_text_date("publié le 10-06-2020 à 18h05") == datetime(2020, 6, 10, 18, 5)
+    assert parse_text_date("le 3/4 des élus") is None and parse_text_date("Publié le 10/06.2020") is None
     published, updated = labelled_dates("Publié le 10 juin 2020 à 18h05, mis à jour à 19h30")
     assert (published, updated) == (datetime(2020, 6, 10, 18, 5), datetime(2020, 6, 10, 19, 30))
     assert labelled_dates("Publié le 10 juin 2020 à 18h05, mis à jour à 08h30")[1] is None  # before: not that day
