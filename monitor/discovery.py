@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 from urllib.parse import urljoin, urlsplit
 
 import feedparser
@@ -74,6 +74,8 @@ _ENTRY_BODY = re.compile(
 )
 
 Kind = Literal["feed", "sitemap", "html", "unknown"]
+# an HTML page: bytes or text as fetched, or an lxml element parsed by ``html_document`` (lxml is untyped)
+Page: TypeAlias = Any
 _REGION = re.compile(r"^[A-Za-z]{2,3}[-_]([A-Za-z]{2})$")  # "fr-FR", "en_GB": a language and a country
 
 
@@ -378,9 +380,9 @@ def looks_like_article(url: str, section_url: str | None = None) -> bool:
     return len(words) >= 3 or (has_id and path.count("/") >= 2) or bool(_ARTICLE_ID_PATH.search(path))
 
 
-def section_links(body: bytes | str, base_url: str, allowed_hosts: list[str] | tuple[str, ...]) -> list[Link]:
+def section_links(body: Page, base_url: str, allowed_hosts: list[str] | tuple[str, ...]) -> list[Link]:
     """Links of a section page that look like articles on the source's own hosts, in page order."""
-    tree = _html_tree(body)
+    tree = html_document(body)
     if tree is None:
         return []
     base = _base_href(tree, base_url)
@@ -412,7 +414,11 @@ def _in_page_chrome(anchor: Any) -> bool:
     return in_header
 
 
-def _html_tree(body: bytes | str) -> Any:
+def html_document(body: Page) -> Any:
+    """The parsed page (None when it does not parse); a page parsed already is returned as it is, so that
+    the homepage's readers (title, locale, feeds, links) share one parse."""
+    if isinstance(body, lxml_html.HtmlElement):
+        return body
     if not body or not body.strip():
         return None
     try:
@@ -429,10 +435,10 @@ def _base_href(tree: Any, url: str) -> str:
 
 
 # homepages --------------------------------------------------------------------------------------------
-def feed_candidates(body: bytes | str, base_url: str) -> list[str]:
+def feed_candidates(body: Page, base_url: str) -> list[str]:
     """Feeds a homepage announces (``<link rel="alternate">`` first, then links to feeds), then usual paths."""
     announced: list[str] = []
-    tree = _html_tree(body)
+    tree = html_document(body)
     if tree is not None:
         base = _base_href(tree, base_url)
         for link in tree.iter("link"):
@@ -481,19 +487,19 @@ def _roots(url: str) -> list[str]:
     return [origin + folder, origin] if folder else [origin]
 
 
-def html_language(body: bytes | str) -> str | None:
+def html_language(body: Page) -> str | None:
     """The ``<html lang>`` of a page, as a two-letter code."""
-    tree = _html_tree(body)
+    tree = html_document(body)
     if tree is None:
         return None
     root = tree.getroottree().getroot()
     return _lang(root.get("lang") or root.get("xml:lang"))
 
 
-def html_country(body: bytes | str) -> str | None:
+def html_country(body: Page) -> str | None:
     """The country of the page's locale: the region of ``<html lang="fr-FR">``, else of ``og:locale``
     ("en_GB"), as an upper-case two-letter code; None when neither names one ("fr", "zh-Hant")."""
-    tree = _html_tree(body)
+    tree = html_document(body)
     if tree is None:
         return None
     root = tree.getroottree().getroot()
@@ -506,8 +512,8 @@ def html_country(body: bytes | str) -> str | None:
     return None
 
 
-def html_title(body: bytes | str) -> str | None:
-    tree = _html_tree(body)
+def html_title(body: Page) -> str | None:
+    tree = html_document(body)
     if tree is None:
         return None
     found = tree.find(".//title")

@@ -26,6 +26,7 @@ from monitor.discovery import (
     DiscoveryError,
     feed_candidates,
     html_country,
+    html_document,
     html_language,
     html_title,
     parse_feed,
@@ -84,16 +85,17 @@ class FeedFinderSpider(Spider):
         if response.status >= 400:
             self.found.errors.append(f"{response.url}: HTTP {response.status}")
             return
-        self.found.title = html_title(response.body)
-        self.found.language = html_language(response.body)
-        self.found.country = html_country(response.body)
+        home = html_document(response.body) or response.body  # parsed once for its title, locale, feeds, links
+        self.found.title = html_title(home)
+        self.found.language = html_language(home)
+        self.found.country = html_country(home)
         self.found.homepage_url = response.url
-        for rank, url in enumerate(feed_candidates(response.body, response.url)[:MAX_CANDIDATES]):
+        for rank, url in enumerate(feed_candidates(home, response.url)[:MAX_CANDIDATES]):
             yield Request(url, self.check, errback=self.ignored, meta={"candidate": "feed", "rank": rank})
         robots = response.urljoin("/robots.txt")
         yield Request(robots, self.parse_robots, errback=self.ignored, dont_filter=True)
         if self.found.max_sections > 0:
-            if len(section_links(response.body, response.url, [host_of(response.url)])) >= MIN_SECTION_ARTICLES:
+            if len(section_links(home, response.url, [host_of(response.url)])) >= MIN_SECTION_ARTICLES:
                 self.found.home_lists_articles = True
             candidates = section_candidates(response.body, response.url)
             self.found.section_candidates = candidates[: self.found.max_sections * SECTION_CHECK_FACTOR]
