@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from functools import partial
 from typing import Any, Literal, TypeAlias
 from urllib.parse import urljoin, urlsplit
@@ -147,17 +147,18 @@ def _join(base: str | None, href: str) -> str | None:
 
 
 # feeds ------------------------------------------------------------------------------------------------
-def parse_feed(body: bytes, base_url: str) -> list[Link]:
-    """Entries of an RSS 0.9x/2.0, RDF or Atom feed, relative links resolved against ``base_url``.
+def parse_feed(body: bytes, base_url: str, zone: tzinfo | None = None) -> list[Link]:
+    """Entries of an RSS 0.9x/2.0, RDF or Atom feed, relative links resolved against ``base_url``; a date
+    written without an offset is read on ``zone``'s clock (the source's), UTC without one.
 
     Raises ``DiscoveryError`` when nothing can be read; an empty list is a well-formed empty feed.
     """
     if body[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
-        return _read_json_feed(body, base_url)
-    return _read_feed(_without_entry_bodies(_without_entity_declarations(body)), base_url)
+        return _read_json_feed(body, base_url, zone or UTC)
+    return _read_feed(_without_entry_bodies(_without_entity_declarations(body)), base_url, zone or UTC)
 
 
-def _read_json_feed(body: bytes, base_url: str) -> list[Link]:
+def _read_json_feed(body: bytes, base_url: str, zone: tzinfo) -> list[Link]:
     """The items of a JSON Feed (https://jsonfeed.org, 1.0 and 1.1): ``url`` (else ``external_url``, else an
     ``id`` that is a URL), ``title``, ``date_published`` (else ``date_modified``), the feed's ``language``."""
     try:
@@ -184,7 +185,7 @@ def _read_json_feed(body: bytes, base_url: str) -> list[Link]:
         dates = (item.get("date_published"), item.get("date_modified"))
         published = next((d for d in (parse_iso(v) for v in dates if isinstance(v, str)) if d), None)
         if published is not None and published.tzinfo is None:
-            published = published.replace(tzinfo=UTC)
+            published = published.replace(tzinfo=zone)
         links.append(Link(url, _clean(item.get("title")), published, _lang(item.get("language")) or language))
     return links
 
@@ -196,7 +197,7 @@ def _without_entry_bodies(body: bytes) -> bytes:
     return _ENTRY_BODY.sub(b"", body) if b"CDATA" in body or b"&lt;" in body else body
 
 
-def _read_feed(body: bytes, base_url: str) -> list[Link]:
+def _read_feed(body: bytes, base_url: str, zone: tzinfo) -> list[Link]:
     try:
         parsed = feedparser.parse(body, sanitize_html=False, resolve_relative_uris=False)
     except ValueError as exc:  # feedparser on a hostile XML declaration (a non-ASCII encoding name)
@@ -212,7 +213,7 @@ def _read_feed(body: bytes, base_url: str) -> list[Link]:
             continue
         url = _join(_join(base_url, base or ""), href.strip())
         if url and _usable(url):
-            links.append(Link(url, _clean(entry.get("title")), _entry_date(entry), _lang(entry.get("language"))))
+            links.append(Link(url, _clean(entry.get("title")), _entry_date(entry, zone), _lang(entry.get("language"))))
     if not links and parsed.get("bozo"):
         links = _recover_feed(body, base_url)
     if not links and parsed.get("bozo") and not parsed.get("version"):
@@ -264,16 +265,18 @@ def _entry_href(entry: Any) -> str | None:
     return guid if isinstance(guid, str) and guid.startswith(("http://", "https://")) else None
 
 
-def _entry_date(entry: Any) -> datetime | None:
+def _entry_date(entry: Any, zone: tzinfo) -> datetime | None:
     # the stored values only: feedparser's own lookup answers a missing "updated_parsed" with
     # "published_parsed" and a DeprecationWarning (a fallback it says it will remove)
     stored = partial(dict.get, entry) if isinstance(entry, dict) else entry.get
     for key in ("published", "updated", "created"):
         written, value = stored(key), stored(f"{key}_parsed")
-        if written and (not value or feedparser_misreads(written)):
-            ours = parse_feed_date(written)  # French names, CEST: what feedparser reads wrong or not at all
-            if ours is not None:
-                return ours if ours.tzinfo else ours.replace(tzinfo=UTC)
+        misread = bool(written) and (not value or feedparser_misreads(written))  # French names, CEST…
+        ours = parse_feed_date(written) if written and (misread or zone is not UTC) else None
+        if ours is not None and ours.tzinfo is None:
+            return ours.replace(tzinfo=zone)  # written without an offset (feedparser says UTC): the source's clock
+        if ours is not None and misread:
+            return ours
         if value:
             try:
                 year, month, day, hour, minute, second = (int(v) for v in value[:6])
@@ -295,8 +298,11 @@ def _lang(value: Any) -> str | None:
 
 
 # sitemaps ---------------------------------------------------------------------------------------------
-def parse_sitemap(body: bytes, base_url: str | None = None) -> tuple[Literal["index", "urlset"], list[Link]]:
-    """``("index", sitemaps)`` or ``("urlset", pages)``; Google News fields read when present.
+def parse_sitemap(
+    body: bytes, base_url: str | None = None, zone: tzinfo | None = None
+) -> tuple[Literal["index", "urlset"], list[Link]]:
+    """``("index", sitemaps)`` or ``("urlset", pages)``; Google News fields read when present; a date written
+    without an offset is read on ``zone``'s clock (the source's), UTC without one.
 
     Malformed XML is recovered as far as it parses; entities are never resolved and nothing is fetched.
     """
@@ -332,16 +338,16 @@ def parse_sitemap(body: bytes, base_url: str | None = None) -> tuple[Literal["in
             Link(
                 url,
                 _clean(fields.get("title")),
-                _aware(parse_iso(date) if date else None),
+                _aware(parse_iso(date) if date else None, zone or UTC),
                 _lang(fields.get("language")),
             )
         )
     return ("index" if kind == "sitemapindex" else "urlset"), links
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    """Dates without a zone are read as UTC, so that they compare with the horizon."""
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+def _aware(value: datetime | None, zone: tzinfo) -> datetime | None:
+    """A date without an offset read on ``zone``'s clock, so that it compares with the horizon."""
+    return value.replace(tzinfo=zone) if value is not None and value.tzinfo is None else value
 
 
 def _text_sitemap(body: bytes) -> list[Link]:

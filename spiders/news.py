@@ -9,7 +9,7 @@ and so does its errback with every request that fails (``monitor/faults.py``): o
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from scrapy import Request, Spider, signals
@@ -111,7 +111,7 @@ class NewsSpider(Spider):
             yield from self.parse_section(response)
             return
         try:
-            links = parse_feed(response.body, response.url)
+            links = parse_feed(response.body, response.url, self._zone(response))
         except DiscoveryError as exc:
             self._fault(response, "parse_error", f"{response.url}: {exc}", failed=True, total="feed_errors")
             return
@@ -132,7 +132,7 @@ class NewsSpider(Spider):
                 )
                 return
         try:
-            kind, links = parse_sitemap(body, response.url)
+            kind, links = parse_sitemap(body, response.url, self._zone(response))
         except DiscoveryError as exc:
             self._fault(response, "parse_error", f"{response.url}: {exc}", failed=True, total="sitemap_errors")
             return
@@ -223,6 +223,11 @@ class NewsSpider(Spider):
         if cached is None or cached[0] is not source:
             cached = self._allowed_hosts[name] = (source, tuple(source.allowed_domains))
         return cached[1]
+
+    def _zone(self, response: Response) -> tzinfo | None:
+        """The clock of the dates a feed or sitemap of the response's source writes without an offset."""
+        source = self.sources_by_name.get(response.meta["source"])
+        return source.zone if source is not None else None
 
     def _allowed(self, response: Response, url: str) -> bool:
         name = response.meta["source"]

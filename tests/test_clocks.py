@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -114,16 +113,29 @@ def _french_page() -> bytes:
     return FRENCH_PAGE.format(paragraphs=paragraphs).encode("utf-8")
 
 
+def _undated_page() -> bytes:
+    paragraphs = "".join(
+        f"<p>Paragraphe {i} : la SNCF teste dans ses gares des caméras qui analysent les comportements des "
+        f"voyageurs, une expérimentation que des associations jugent contraire au droit, cas {i * 7}.</p>"
+        for i in range(1, 7)
+    )
+    page = '<html lang="fr"><head><title>Des caméras dans les gares</title></head><body><article>'
+    return (page + f"<h1>Des caméras dans les gares</h1>{paragraphs}</article></body></html>").encode()
+
+
 @pytest.fixture(scope="module")
 def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     feed = (
         '<?xml version="1.0"?><rss version="2.0"><channel><title>Q</title>'
-        "<item><title>CNIL</title><link>{A}/actu/cnil-mairie</link></item></channel></rss>"
+        "<item><title>CNIL</title><link>{A}/actu/cnil-mairie</link></item>"
+        "<item><title>Gares</title><link>{A}/actu/gares-cameras</link>"
+        "<pubDate>Wed, 10 Jun 2020 20:30:00</pubDate></item></channel></rss>"  # no offset: the outlet's clock
     )
     routes = {
         "/robots.txt": Route(b"User-agent: *\nAllow: /\n", "text/plain"),
         "/rss.xml": Route(feed.encode(), "application/rss+xml"),
         "/actu/cnil-mairie": Route(_french_page()),
+        "/actu/gares-cameras": Route(_undated_page()),
     }
     with serve(routes) as (server, _other):
         db_url = f"sqlite:///{tmp_path_factory.mktemp('clock') / 'archive.db'}"
@@ -131,7 +143,7 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         overrides = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "MONITOR_EXTRACT_WORKERS": 0}
         options = CrawlOptions(db_url, sources=sources, all_topics=True, log_level="WARNING", overrides=overrides)
         report = crawl_in_subprocess(options, timeout=120)
-        assert report.stats.get("monitor/stored") == 1, report.stats
+        assert report.stats.get("monitor/stored") == 2, report.stats
         yield db_url
 
 
@@ -139,9 +151,16 @@ def test_a_crawl_reads_a_printed_time_on_the_outlets_clock(crawled: str) -> None
     database = Database(crawled)
     try:
         with database.session() as session:
-            row = session.scalars(select(ArticleRow)).one()
-            assert (row.published_at, row.published_offset) == (datetime(2020, 6, 10, 16, 5, tzinfo=UTC), 120)
-        exported: list[dict[str, Any]] = list(iter_articles(database, ArticleFilter()))
-        assert exported[0]["published_at"] == "2020-06-10T18:05:00+02:00"
+            rows = {row.url.rsplit("/", 1)[1]: row for row in session.scalars(select(ArticleRow))}
+            printed, from_feed = rows["cnil-mairie"], rows["gares-cameras"]
+            assert (printed.published_at, printed.published_offset) == (datetime(2020, 6, 10, 16, 5, tzinfo=UTC), 120)
+            # the page prints no date: the feed's, written without an offset, on the outlet's clock too
+            assert (from_feed.published_at, from_feed.published_offset) == (
+                datetime(2020, 6, 10, 18, 30, tzinfo=UTC),
+                120,
+            )
+        exported = {row["url"].rsplit("/", 1)[1]: row for row in iter_articles(database, ArticleFilter())}
+        assert exported["cnil-mairie"]["published_at"] == "2020-06-10T18:05:00+02:00"
+        assert exported["gares-cameras"]["published_at"] == "2020-06-10T20:30:00+02:00"
     finally:
         database.dispose()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -271,6 +272,64 @@ def test_feed_dates_keep_the_offset_the_feed_wrote(written: str, expected: str) 
     for feed in (rss, atom):
         [link] = parse_feed(feed, "https://a.example/feed")
         assert link.published is not None and link.published.isoformat() == expected
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("Wed, 10 Jun 2020 18:05:00", "2020-06-10T18:05:00+02:00"),  # feedparser: 18:05 UTC
+        ("2020-06-10T18:05:00", "2020-06-10T18:05:00+02:00"),
+        ("2020-06-10 18:05", "2020-06-10T18:05:00+02:00"),
+        ("mer., 10 juin 2020 18:05:00", "2020-06-10T18:05:00+02:00"),
+        ("10 Dec 2020 18:05:00", "2020-12-10T18:05:00+01:00"),  # winter time
+        ("Wed, 10 Jun 2020 18:05:00 +0000", "2020-06-10T18:05:00+00:00"),  # an offset stays the feed's
+        ("Wed, 10 Jun 2020 18:05:00 GMT", "2020-06-10T18:05:00+00:00"),
+        ("2020-06-10T18:05:00Z", "2020-06-10T18:05:00+00:00"),
+        ("Wed, 10 Jun 2020 18:05:00 CEST", "2020-06-10T18:05:00+02:00"),
+        ("sometime soon", None),
+    ],
+)
+def test_feed_dates_without_an_offset_are_on_the_sources_clock(written: str, expected: str | None) -> None:
+    """A feed that writes its times without an offset writes them on its outlet's clock: 18:05 in a French
+    outlet's feed is 16:05 UTC in June, not 18:05 UTC as feedparser reads it (the date is the article's
+    when its page gives none). Without the source's clock, UTC, as before."""
+    paris = ZoneInfo("Europe/Paris")
+    rss = (
+        '<rss version="2.0"><channel><item><title>a</title><link>https://a.example/x</link>'
+        f"<pubDate>{written}</pubDate></item></channel></rss>"
+    ).encode()
+    atom = (
+        '<feed xmlns="http://www.w3.org/2005/Atom"><entry><title>u</title><link href="https://a.example/z"/>'
+        f"<updated>{written}</updated></entry></feed>"
+    ).encode()
+    for feed in (rss, atom):
+        [link] = parse_feed(feed, "https://a.example/feed", paris)
+        assert (link.published.isoformat() if link.published else None) == expected, feed
+    [utc] = parse_feed(rss, "https://a.example/feed")
+    if expected is not None and expected.endswith("+02:00") and "CEST" not in written:
+        assert utc.published is not None and utc.published.isoformat() == expected[:-6] + "+00:00"
+
+
+def test_sitemap_and_json_feed_dates_without_an_offset_are_on_the_sources_clock() -> None:
+    paris = ZoneInfo("Europe/Paris")
+    sitemap = (
+        b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+        b'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">'
+        b"<url><loc>https://a.example/one</loc><news:news><news:publication_date>2020-06-10T18:05:00"
+        b"</news:publication_date></news:news></url>"
+        b"<url><loc>https://a.example/two</loc><lastmod>2020-06-10</lastmod></url>"
+        b"<url><loc>https://a.example/three</loc><lastmod>2020-06-10T18:05:00+00:00</lastmod></url></urlset>"
+    )
+    _, (one, two, three) = parse_sitemap(sitemap, "https://a.example/sitemap.xml", paris)
+    assert one.published is not None and one.published.isoformat() == "2020-06-10T18:05:00+02:00"
+    assert two.published is not None and two.published.isoformat() == "2020-06-10T00:00:00+02:00"  # that day
+    assert three.published is not None and three.published.isoformat() == "2020-06-10T18:05:00+00:00"
+    _, (utc, _, _) = parse_sitemap(sitemap, "https://a.example/sitemap.xml")
+    assert utc.published is not None and utc.published.isoformat() == "2020-06-10T18:05:00+00:00"
+    feed = b'{"version": "https://jsonfeed.org/version/1.1", "items": [{"url": "https://a.example/j", '
+    feed += b'"date_published": "2020-06-10T18:05:00"}]}'
+    [item] = parse_feed(feed, "https://a.example/feed.json", paris)
+    assert item.published is not None and item.published.isoformat() == "2020-06-10T18:05:00+02:00"
 
 
 def test_only_an_offset_after_a_time_is_the_publishers_clock() -> None:
