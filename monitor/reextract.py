@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter, deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Any
 
 from monitor.article import Article
@@ -78,18 +78,21 @@ def _as_utc(value: datetime | None) -> datetime | None:
     return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
 
 
-def new_values(article: Article, current: dict[str, Any], source_language: str | None) -> dict[str, Any]:
+def new_values(
+    article: Article, current: dict[str, Any], source_language: str | None, zone: tzinfo | None = None
+) -> dict[str, Any]:
     """The fields of the stored row that the new extraction changes (pure).
 
     Title and date are only replaced by a value, never erased (the feed may have given them); authors
     are replaced, an empty list included (a desk name taken for a person is a mistake to undo), and so is
     the metadata beside them (``metadata_values``); ``provenance`` is updated field by field. A date-time
-    the page gives without an offset is read on the clock of the stored date (the source's, which the crawl
-    read it on: ``ClockPipeline``), else as UTC.
+    the page gives without an offset is read on the source's clock ``zone`` (as the crawl reads it:
+    ``ClockPipeline``), else on the clock of the stored date, else as UTC: a page archived before its
+    source had a clock gets its date right.
     """
     stored_offset = current.get("published_offset")
-    if stored_offset is not None:  # times the page gives without an offset: on the clock the crawl read them on
-        clock = timezone(timedelta(minutes=stored_offset))
+    clock = zone if zone is not None else None if stored_offset is None else timezone(timedelta(minutes=stored_offset))
+    if clock is not None:  # times the page gives without an offset
         article = replace(
             article, published_at=on_clock(article.published_at, clock), updated_at=on_clock(article.updated_at, clock)
         )
@@ -141,14 +144,16 @@ def reextract(
     progress: Progress | None = None,
     batch_size: int = BATCH_SIZE,
     workers: int = 0,
+    zones: Mapping[str, tzinfo] | None = None,
 ) -> ReextractReport:
     """Re-extract the archived pages (fetched since ``since``, of source ``source``) and store what changed;
-    ``workers`` processes extract them (0: this process)."""
+    ``workers`` processes extract them (0: this process); ``zones``: the clock of each source, by name
+    (``Source.zone``), for the times its pages give without an offset."""
     report = ReextractReport(total=count_archived_pages(database, since, source))
     pool = ExtractionPool(workers if report.total >= MIN_PAGES_FOR_WORKERS else 0)
     try:
         pages = iter_archived_pages(database, since, source, batch_size)
-        asyncio.run(_reextract_all(database, pool, pages, report, dry_run, progress, batch_size))
+        asyncio.run(_reextract_all(database, pool, pages, report, dry_run, progress, batch_size, zones or {}))
     finally:
         pool.shutdown()
     if progress is not None:
@@ -164,6 +169,7 @@ async def _reextract_all(
     dry_run: bool,
     progress: Progress | None,
     batch_size: int,
+    zones: Mapping[str, tzinfo],
 ) -> None:
     """Extract ``pages`` in the pool, a few per worker in flight while the next ones are read, and store
     what changed, a batch at a time, in the order of ``pages``."""
@@ -173,7 +179,7 @@ async def _reextract_all(
     async def settle_oldest() -> None:
         page, extracted = in_flight.popleft()
         report.examined += 1
-        change = _reextract_page(page, await extracted, report)
+        change = _reextract_page(page, await extracted, report, zones.get(page.source_name))
         if change is not None:
             pending.append(change)
         if len(pending) >= batch_size:
@@ -194,7 +200,9 @@ async def _extract(pool: ExtractionPool, page: ArchivedPage) -> PageResult | Non
     return None if page.html is None else await pool.extract(PageJob(page.url, page.html, page.encoding))
 
 
-def _reextract_page(page: ArchivedPage, result: PageResult | None, report: ReextractReport) -> FieldUpdate | None:
+def _reextract_page(
+    page: ArchivedPage, result: PageResult | None, report: ReextractReport, zone: tzinfo | None = None
+) -> FieldUpdate | None:
     if result is None:  # no readable raw page
         report.failed += 1
         report.note(f"article {page.article_id} ({page.url}): {page.error}")
@@ -207,7 +215,7 @@ def _reextract_page(page: ArchivedPage, result: PageResult | None, report: Reext
     if article.page_type != "article":
         report.not_articles += 1
         report.note(f"article {page.article_id} ({page.url}): now read as a {article.page_type} page; kept")
-    values = new_values(article, page.current, page.source_language)
+    values = new_values(article, page.current, page.source_language, zone)
     if not values:
         report.unchanged += 1
         return None

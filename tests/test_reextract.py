@@ -256,3 +256,44 @@ def test_progress_tells_the_rate_and_the_time_left(capsys: pytest.CaptureFixture
     assert lines[0] == "reextract: 1000/5000 pages (20%), 300 changed, 2 failed, 100 pages/s, about 40 s left"
     assert lines[1] == "reextract: 5000/5000 pages (100%), 900 changed, 3 failed"  # done: no estimate
     assert (_duration(42), _duration(420), _duration(7500)) == ("42 s", "7 min", "2 h 05 min")
+
+
+PRINTED_TIME_PAGE = (
+    '<html lang="fr"><head><title>La CNIL met en demeure une mairie</title></head><body><article>'
+    '<h1>La CNIL met en demeure une mairie</h1><p class="date">Publié le 10 juin 2020 à 18h05</p>'
+    + "".join(
+        f"<p>Paragraphe {i} : la Commission nationale de l'informatique et des libertés a mis en demeure la "
+        f"mairie de cesser l'usage de la reconnaissance faciale par sa police municipale, numéro {i * 11}.</p>"
+        for i in range(1, 7)
+    )
+    + "</article></body></html>"
+)
+
+
+def test_cli_reextract_reads_printed_times_on_the_sources_clock(database: Database, tmp_path: Path) -> None:
+    """A page archived before its source had a clock kept "18h05" as 18:05 UTC: re-extraction with the
+    sources file (``--sources``) reads it on the source's clock, as a crawl now does."""
+    article_id = _store_stale(database, "quotidien", "https://quotidien.example/cnil", PRINTED_TIME_PAGE.encode())
+    with database.session() as session:
+        session.execute(
+            update(Article)
+            .where(Article.id == article_id)
+            .values(published_at=datetime(2020, 6, 10, 18, 5, tzinfo=UTC), published_offset=0)
+        )
+    sources = tmp_path / "sources.toml"
+    sources.write_text(
+        '[[source]]\nname = "quotidien"\nlanguage = "fr"\ncountry = "FR"\n'
+        'feeds = ["https://quotidien.example/rss.xml"]\n',
+        encoding="utf-8",
+    )
+    runner = CliRunner()
+    result = runner.invoke(main, ["reextract", "--db", database.url, "--sources", str(tmp_path / "missing.toml")])
+    assert result.exit_code == 1 and "cannot read the sources file" in result.output
+    result = runner.invoke(main, ["reextract", "--db", database.url, "-q"])  # the shipped list: no such source
+    assert result.exit_code == 0, result.output
+    row = _row(database, article_id)
+    assert (row.published_at, row.published_offset) == (datetime(2020, 6, 10, 18, 5, tzinfo=UTC), 0)
+    result = runner.invoke(main, ["reextract", "--db", database.url, "--sources", str(sources), "-q"])
+    assert result.exit_code == 0, result.output
+    row = _row(database, article_id)
+    assert (row.published_at, row.published_offset) == (datetime(2020, 6, 10, 16, 5, tzinfo=UTC), 120)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable
+from datetime import tzinfo
 from typing import TYPE_CHECKING
 
 import click
 
-from monitor.cli.common import db_option, open_db
+from monitor.cli.common import db_option, open_db, sources_option
 from monitor.timeparse import parse_when
 
 if TYPE_CHECKING:
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
 
 @click.command()
 @db_option
+@sources_option
 @click.option("--since", default=None, metavar="WHEN", help="Only pages fetched since: 30d, 24h, 2020-06-01.")
 @click.option("--source", "source", default=None, metavar="NAME", help="Only the articles of this source.")
 @click.option("--dry-run", is_flag=True, help="Report what would change, write nothing.")
@@ -30,7 +32,13 @@ if TYPE_CHECKING:
     help="Extraction processes (default: $MONITOR_EXTRACT_WORKERS, else one per CPU; 0: in this process).",
 )
 def reextract(
-    db_url: str | None, since: str | None, source: str | None, dry_run: bool, quiet: bool, workers: int | None
+    db_url: str | None,
+    sources_file: str | None,
+    since: str | None,
+    source: str | None,
+    dry_run: bool,
+    quiet: bool,
+    workers: int | None,
 ) -> None:
     """Re-extract archived articles from their stored raw HTML, after an improvement of the extractor.
 
@@ -39,6 +47,9 @@ def reextract(
     new text identical to another article of the same source, leave the row unchanged and are reported.
     Topics, wire copies and stories are not recomputed: run `monitor regroup` afterwards if texts changed.
     Pages are extracted by worker processes, one per CPU (a run of fewer than 50 pages, in process).
+    Times a page prints without an offset are read on its source's clock, as a crawl reads them: the
+    `timezone` or `country` of the source of that name in the sources file (`--sources`, else the shipped
+    list), else the clock its date was stored with.
 
     \b
     Example:
@@ -52,6 +63,7 @@ def reextract(
     from monitor.workers import default_workers
 
     start = parse_when(since)
+    zones = _zones(sources_file)
     database = open_db(db_url)
     try:
         if source is not None and not source_exists(database, source):
@@ -64,6 +76,7 @@ def reextract(
             dry_run=dry_run,
             progress=progress,
             workers=default_workers() if workers is None else workers,
+            zones=zones,
         )
     finally:
         database.dispose()
@@ -75,6 +88,17 @@ def reextract(
     if report.failed + report.collisions + report.not_articles > listed:
         click.echo(f"  ... and {report.failed + report.collisions + report.not_articles - listed} more", err=True)
     click.echo(report.summary(dry_run=dry_run))
+
+
+def _zones(sources_file: str | None) -> dict[str, tzinfo]:
+    """The clock of each source of the sources file, by name; a file that does not load is an error."""
+    from monitor.sources import SourcesError, load_sources
+
+    try:
+        sources = load_sources(sources_file)
+    except (SourcesError, OSError) as exc:
+        raise click.ClickException(f"cannot read the sources file: {exc}") from exc
+    return {source.name: zone for source in sources if (zone := source.zone) is not None}
 
 
 def _progress_printer(clock: Callable[[], float] = time.monotonic) -> Callable[[ReextractReport], None]:

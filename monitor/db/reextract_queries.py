@@ -42,6 +42,7 @@ class ArchivedPage:
     html: bytes | None
     error: str | None
     current: dict[str, Any]
+    source_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,7 @@ def iter_archived_pages(
                 Article.url,
                 RawPage.encoding,
                 RawPage.html_zlib,
+                Source.name,
                 *(getattr(Article, name) for name in READ_FIELDS),
             )
             .join(RawPage, RawPage.article_id == Article.id)
@@ -115,8 +117,8 @@ def iter_archived_pages(
             return
         for row in rows:
             html, error = _decompress(row[5])
-            current = dict(zip(READ_FIELDS, row[6:], strict=True))
-            yield ArchivedPage(row[0], row[1], row[2], row[3], row[4], html, error, current)
+            current = dict(zip(READ_FIELDS, row[7:], strict=True))
+            yield ArchivedPage(row[0], row[1], row[2], row[3], row[4], html, error, current, row[6])
         last_id = rows[-1][0]
 
 
