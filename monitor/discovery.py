@@ -197,7 +197,7 @@ def _without_entry_bodies(body: bytes) -> bytes:
     return _ENTRY_BODY.sub(b"", body) if b"CDATA" in body or b"&lt;" in body else body
 
 
-def _read_feed(body: bytes, base_url: str, zone: tzinfo) -> list[Link]:
+def _read_feed(body: bytes, base_url: str, zone: tzinfo = UTC) -> list[Link]:
     try:
         parsed = feedparser.parse(body, sanitize_html=False, resolve_relative_uris=False)
     except ValueError as exc:  # feedparser on a hostile XML declaration (a non-ASCII encoding name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -105,6 +106,8 @@ def _atom(draw: st.DrawFn) -> bytes:
 def _same_reading(feed: bytes) -> None:
     stripped = _without_entry_bodies(feed)
     assert _read_feed(stripped, BASE) == _read_feed(feed, BASE)
+    paris = ZoneInfo("Europe/Paris")  # dates written without an offset read on a source's clock
+    assert _read_feed(stripped, BASE, paris) == _read_feed(feed, BASE, paris)
 
 
 @settings(max_examples=150, deadline=None)
