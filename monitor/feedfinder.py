@@ -85,7 +85,9 @@ class FeedFinderSpider(Spider):
         if response.status >= 400:
             self.found.errors.append(f"{response.url}: HTTP {response.status}")
             return
-        home = html_document(response.body) or response.body  # parsed once for its title, locale, feeds, links
+        home = html_document(response.body)  # parsed once for its title, locale, feeds, links
+        if home is None:  # (not ``or``: lxml warns that an element's truth will no longer be its children)
+            home = response.body
         self.found.title = html_title(home)
         self.found.language = html_language(home)
         self.found.country = html_country(home)
