@@ -248,6 +248,19 @@ def test_feed_dates_in_french_and_with_european_zones(written: str, expected: st
     assert (link.published.astimezone(UTC).isoformat() if link.published else None) == expected
 
 
+def _feeds_dated(written: str) -> tuple[bytes, bytes]:
+    """An RSS feed and an Atom feed of one entry dated ``written``."""
+    rss = (
+        '<rss version="2.0"><channel><item><title>a</title><link>https://a.example/x</link>'
+        f"<pubDate>{written}</pubDate></item></channel></rss>"
+    ).encode()
+    atom = (
+        '<feed xmlns="http://www.w3.org/2005/Atom"><entry><title>u</title><link href="https://a.example/z"/>'
+        f"<updated>{written}</updated></entry></feed>"
+    ).encode()
+    return rss, atom
+
+
 @pytest.mark.parametrize(
     ("written", "expected"),
     [
@@ -261,14 +274,7 @@ def test_feed_dates_in_french_and_with_european_zones(written: str, expected: st
 def test_feed_dates_keep_the_offset_the_feed_wrote(written: str, expected: str) -> None:
     """The date of a feed entry is on the publisher's clock, as the archive keeps a page's (it is the
     article's date when the page gives none)."""
-    rss = (
-        '<rss version="2.0"><channel><item><title>a</title><link>https://a.example/x</link>'
-        f"<pubDate>{written}</pubDate></item></channel></rss>"
-    ).encode()
-    atom = (
-        '<feed xmlns="http://www.w3.org/2005/Atom"><entry><title>u</title><link href="https://a.example/z"/>'
-        f"<updated>{written}</updated></entry></feed>"
-    ).encode()
+    rss, atom = _feeds_dated(written)
     for feed in (rss, atom):
         [link] = parse_feed(feed, "https://a.example/feed")
         assert link.published is not None and link.published.isoformat() == expected
@@ -294,14 +300,7 @@ def test_feed_dates_without_an_offset_are_on_the_sources_clock(written: str, exp
     outlet's feed is 16:05 UTC in June, not 18:05 UTC as feedparser reads it (the date is the article's
     when its page gives none). Without the source's clock, UTC, as before."""
     paris = ZoneInfo("Europe/Paris")
-    rss = (
-        '<rss version="2.0"><channel><item><title>a</title><link>https://a.example/x</link>'
-        f"<pubDate>{written}</pubDate></item></channel></rss>"
-    ).encode()
-    atom = (
-        '<feed xmlns="http://www.w3.org/2005/Atom"><entry><title>u</title><link href="https://a.example/z"/>'
-        f"<updated>{written}</updated></entry></feed>"
-    ).encode()
+    rss, atom = _feeds_dated(written)
     for feed in (rss, atom):
         [link] = parse_feed(feed, "https://a.example/feed", paris)
         assert (link.published.isoformat() if link.published else None) == expected, feed
