@@ -170,6 +170,20 @@ def on_written_clock(when: datetime, written: str | None) -> datetime:
     return when.astimezone(timezone(timedelta(minutes=-minutes if found.group(1) == "-" else minutes)))
 
 
+# a zone written with a date: an offset after the time ("18:05:00+02:00", "18:05:00 -0500", "18:05:00Z"), or a
+# zone's name or abbreviation ("GMT", "UT", "CEST", "ET")
+_WRITTEN_ZONE = re.compile(
+    r"\d:\d{2}(?::\d{2})?(?:[.,]\d+)?\s*(?:Z\b|[+-]\d{2}(?::?\d{2})?\b)|\b(?:"
+    + "|".join(["UT", "Z", *FIXED_ZONES, *NAMED_ZONES])
+    + r")\b"
+)
+
+
+def writes_zone(value: str) -> bool:
+    """Whether a date as written names its zone or offset; without one it is on the writer's clock."""
+    return _WRITTEN_ZONE.search(value) is not None
+
+
 def feedparser_misreads(value: str | None) -> bool:
     """Whether feedparser reads this date with a wrong offset: it takes the zone abbreviations it does not
     know (CET, CEST, BST, AEST…) for UTC."""

@@ -27,7 +27,7 @@ from courlan.filters import is_navigation_page, is_not_crawlable, type_filter
 from lxml import etree
 from lxml import html as lxml_html
 
-from monitor.dates import feedparser_misreads, on_written_clock, parse_feed_date, parse_iso
+from monitor.dates import feedparser_misreads, on_written_clock, parse_feed_date, parse_iso, writes_zone
 from monitor.urls import host_allowed
 
 NON_ARTICLE = re.compile(
@@ -271,19 +271,27 @@ def _entry_date(entry: Any, zone: tzinfo) -> datetime | None:
     stored = partial(dict.get, entry) if isinstance(entry, dict) else entry.get
     for key in ("published", "updated", "created"):
         written, value = stored(key), stored(f"{key}_parsed")
-        misread = bool(written) and (not value or feedparser_misreads(written))  # French names, CEST…
-        ours = parse_feed_date(written) if written and (misread or zone is not UTC) else None
-        if ours is not None and ours.tzinfo is None:
-            return ours.replace(tzinfo=zone)  # written without an offset (feedparser says UTC): the source's clock
-        if ours is not None and misread:
-            return ours
-        if value:
-            try:
-                year, month, day, hour, minute, second = (int(v) for v in value[:6])
-                return on_written_clock(datetime(year, month, day, hour, minute, second, tzinfo=UTC), written)
-            except (TypeError, ValueError):
-                continue
+        if written and zone is not UTC and not writes_zone(written):  # feedparser reads it as UTC
+            wall = _wall_time(value) or parse_feed_date(written)  # the time as written, on the source's clock
+            if wall is not None:
+                return wall if wall.tzinfo else wall.replace(tzinfo=zone)
+        if written and (not value or feedparser_misreads(written)):
+            ours = parse_feed_date(written)  # French names, CEST: what feedparser reads wrong or not at all
+            if ours is not None:
+                return ours if ours.tzinfo else ours.replace(tzinfo=UTC)
+        read = _wall_time(value)
+        if read is not None:
+            return on_written_clock(read.replace(tzinfo=UTC), written)
     return None
+
+
+def _wall_time(value: Any) -> datetime | None:
+    """feedparser's reading of a date (a time tuple, in UTC) as a naive date-time, or None."""
+    try:
+        year, month, day, hour, minute, second = (int(v) for v in value[:6])
+        return datetime(year, month, day, hour, minute, second)
+    except (TypeError, ValueError):
+        return None
 
 
 def _clean(value: Any) -> str | None:

@@ -8,6 +8,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from monitor.discovery import (
     DiscoveryError,
@@ -393,3 +395,35 @@ def test_json_feed() -> None:
         with pytest.raises(DiscoveryError):
             parse_feed(broken, "https://www.site.fr/feed.json")
     assert parse_feed(b'{"version": "https://jsonfeed.org/version/1", "items": []}', "https://www.site.fr/f") == []
+
+
+_DATE_PARTS = st.lists(
+    st.sampled_from(
+        [
+            *("Wed,", "mer.,", "Wednesday,", "10", "1er", "31", "2020", "24", "juin", "Jun", "June", "déc.", "Dec"),
+            *("18:05:00", "18:05", "18h05", "00:30:00", "T", "-", "/", "+0200", "-0500", "+02:00", "GMT", "CEST"),
+            *("EDT", "Z", "UT", "IST", "XYZ", "2020-06-10T18:05:00", "2020-12-10", "10/06/2020", "à"),
+        ]
+    ),
+    min_size=1,
+    max_size=7,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_DATE_PARTS)
+def test_a_feed_date_read_on_a_sources_clock_is_the_same_instant_or_the_same_wall_time(parts: list[str]) -> None:
+    """Whatever a feed writes as a date, reading it on a source's clock raises nothing and gives an aware
+    date-time (or none); the instant is the one read without a clock, or, for a time written without an
+    offset, the same wall time on the source's clock."""
+    written = " ".join(parts)
+    rss, _ = _feeds_dated(written.replace("&", "&amp;").replace("<", "&lt;"))
+    paris = ZoneInfo("Europe/Paris")
+    [on_clock] = parse_feed(rss, "https://a.example/feed", paris)
+    [on_utc] = parse_feed(rss, "https://a.example/feed")
+    assert (on_clock.published is None) == (on_utc.published is None), written
+    if on_clock.published is None or on_utc.published is None:
+        return
+    assert on_clock.published.tzinfo is not None and on_utc.published.tzinfo is not None
+    same_wall_time = on_clock.published.replace(tzinfo=None) == on_utc.published.replace(tzinfo=None)
+    assert on_clock.published == on_utc.published or (same_wall_time and on_clock.published.tzinfo is paris), written
