@@ -25,6 +25,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 from lxml import etree
@@ -65,6 +66,7 @@ _AUTHOR_LINKS = etree.XPath(
 )
 MAX_BYLINE_ELEMENTS = 12
 MAX_BYLINE_GAP = 15  # elements, in document order, between two pieces of one byline (avatars, job titles)
+QUOTE_ATTRIBUTION_DEPTH = 2  # an "author" element this many levels inside the attribution of a quotation
 MAX_BYLINE_CHARS = 200
 MAX_AROUND_AUTHOR_LINK = 80  # characters beside the names in a byline of links (more: a sentence)
 PARTICLES = frozenset(
@@ -297,13 +299,33 @@ def _add_credit(found: Byline, value: str) -> None:
 
 def _byline_texts(tree: Any) -> list[str]:
     """The texts of the page's byline elements, those of its first byline block only (see ``_first_block``)."""
-    elements = [e for e in _BYLINES(tree) if e.tag not in ("body", "article", "main", "html", "script", "style")]
+    elements = [
+        e
+        for e in _BYLINES(tree)
+        if e.tag not in ("body", "article", "main", "html", "script", "style") and not _attributes_a_quote(e)
+    ]
     texts = {id(e): squash(_text_head(e)[0][: 4 * MAX_BYLINE_CHARS]) for e in elements}  # "Jane Doe<br>Updated …"
     elements = [e for e in elements if 2 < len(texts[id(e)]) <= MAX_BYLINE_CHARS]
     naming = {id(e) for e in elements if _names_a_person(texts[id(e)])}
     block = _first_block(tree, elements, lambda e: id(e) in naming)
     # a wrapper whose own byline elements name the persons: their texts, not its glued one ("Lisa Kubota Ben …")
     return [texts[id(e)] for e in block if not any(id(d) in naming for d in e.iterdescendants())]
+
+
+def _attributes_a_quote(element: Any) -> bool:
+    """Whether an "author" element names who said a quotation or made a picture, not who wrote the article:
+    one inside a ``<blockquote>``, ``<q>`` or ``<figure>``, or right after a ``<blockquote>`` (Euronews'
+    ``<blockquote>…</blockquote><cite class="widget__author"><div class="widget__authorText">``), or in an
+    element that is, ``QUOTE_ATTRIBUTION_DEPTH`` levels up at most."""
+    if next(element.iterancestors("blockquote", "q", "figure"), None) is not None:
+        return True
+    for node in (element, *islice(element.iterancestors(), QUOTE_ATTRIBUTION_DEPTH)):
+        previous = node.getprevious()
+        while previous is not None and not isinstance(previous.tag, str):  # a comment between them
+            previous = previous.getprevious()
+        if previous is not None and previous.tag == "blockquote":
+            return True
+    return False
 
 
 def _itemprop_authors(tree: Any) -> list[str]:

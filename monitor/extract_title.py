@@ -34,6 +34,10 @@ SECTION_WORDS = frozenset(
 MIN_HOST_SUFFIX_CHARS = 8  # a site name may end with its host's name: "MIT Technology Review"
 MIN_H1_CHARS = 10
 # what may stand around a headline inside a longer title: a kicker ("Laos: …"), a section ("… - National")
+_COPYRIGHT_WORDS = re.compile(
+    r"copyright|\(c\)|©|\b(?:19|20)\d{2}\b(?:\s*[-–]\s*(?:19|20)\d{2}\b)?|all rights reserved|tous droits réservés",
+    re.IGNORECASE,
+)
 _PART_SEPARATOR = re.compile(r"(\s+[|\-–—·•»/]\s+|:\s+)")
 MIN_HELD_WORDS = 5  # a headline another title holds between separators has this many words or more …
 MAX_AROUND_SHARE = 0.4  # … and what stands around it is at most this share of the longer title
@@ -65,6 +69,17 @@ def site_name_forms(site_name: str | None, url: str, canonical: str | None = Non
         names.add(compact(site_name))
     names.discard("")
     return names
+
+
+def copyright_holder(notice: str | None) -> str | None:
+    """Who a ``<meta name="copyright">`` notice names ("Copyright (c) Condé Nast 2024" gives "Condé Nast"):
+    the publisher, a name of the site that is no author (Condé Nast's titles give it as ``<meta name="author">``).
+    None when the notice is no short name."""
+    if not notice:
+        return None
+    holder = _COPYRIGHT_WORDS.sub(" ", notice)
+    holder = " ".join(holder.strip(" .,;:-–—|").split())
+    return holder if holder and len(holder.split()) <= 5 and not holder.isdigit() else None
 
 
 def _is_site(part: str, names: set[str]) -> bool:

@@ -40,6 +40,7 @@ from monitor.extract_title import (
     choose_title,
     clean_title,
     compact,
+    copyright_holder,
     heading_text,
     headline_candidates,
     normalise,
@@ -142,7 +143,7 @@ def _extract(markup: str, url: str) -> Article:
     regions = HeaderRegions(tree)
     _set_dates(article, tree, data, markup, regions)
     site_names = site_name_forms(site_name, url, article.canonical_url) | {
-        compact(n) for n in (structured.publisher,) if n
+        compact(n) for n in (structured.publisher, copyright_holder(data.first("copyright"))) if n
     }
     byline = read_byline(tree, data, site_names)
     printed, line = text_byline(tree, article.text, site_names)

@@ -379,3 +379,49 @@ def test_what_follows_a_name_in_a_byline_is_not_part_of_it(byline: str, expected
     from monitor.extract_authors import split_authors
 
     assert split_authors(byline) == expected
+
+
+QUOTE = (
+    '<blockquote><p>"If we act wisely, we can be sure that the fish will come back."</p></blockquote>'
+    '<cite class="widget__author"><div class="widget__authorText">Javier López</div>'
+    '<div class="widget__author_descriptionText">Oceana</div></cite>'
+)
+
+
+@pytest.mark.parametrize(
+    ("byline", "expected"),
+    [
+        ("", []),  # the quotation's author is no byline (Euronews' quote widget)
+        ('<p class="byline">By Denis Loctier</p>', ["Denis Loctier"]),
+        ('<figure><img src="a.jpg"><figcaption><span class="author">Jane Roe</span></figcaption></figure>', []),
+        ('<blockquote><p>"Never."</p><footer class="quote-author">Jane Roe</footer></blockquote>', []),
+    ],
+)
+def test_the_author_of_a_quotation_or_a_picture_is_not_the_articles(byline: str, expected: list[str]) -> None:
+    page = _page(byline=byline).replace(PARAGRAPHS, PARAGRAPHS[: len(PARAGRAPHS) // 2] + QUOTE + PARAGRAPHS)
+    article = extract_article(page, "https://www.news.example/2024/04/30/hake")
+    assert article.authors == expected
+
+
+def test_the_copyright_holder_named_as_the_pages_author_is_the_publisher() -> None:
+    """Condé Nast's titles (Wired, The New Yorker) give ``<meta name="author" content="Condé Nast">`` beside
+    the writers; the copyright notice names the publisher."""
+    head = (
+        '<meta name="author" content="Condé Nast"><meta name="copyright" content="Copyright (c) Condé Nast 2024">'
+        '<meta property="article:author" content="Scott Gilbertson">'
+    )
+    article = extract_article(_page(head=head), "https://www.wired.example/gallery/best-sleeping-bags/")
+    assert article.authors == ["Scott Gilbertson"]
+    alone = head.replace('<meta property="article:author" content="Scott Gilbertson">', "")
+    article = extract_article(_page(head=alone), "https://www.wired.example/gallery/x/")
+    assert article.authors == ["Condé Nast"] and article.provenance["authors"].endswith(":organisation")
+
+
+def test_copyright_holders() -> None:
+    from monitor.extract_title import copyright_holder
+
+    assert copyright_holder("Copyright (c) Condé Nast 2024") == "Condé Nast"
+    assert copyright_holder("© 2024 Le Monde. Tous droits réservés.") == "Le Monde"
+    assert copyright_holder("Copyright 2019-2024 NYP Holdings. All rights reserved.") == "NYP Holdings"
+    assert copyright_holder("Copyright (c) 2017 ") is None
+    assert copyright_holder("This material may not be published, broadcast, rewritten or redistributed") is None
