@@ -132,6 +132,8 @@ _TRAILING_MONTH = re.compile(  # left before the cut digits: "By Associated Pres
 )
 _AGENCY = re.compile(r"^(?:[Tt]he\s+)?(?:" + "|".join(AGENCIES.values()) + r")$")
 _AGENCY_NAMES = tuple((name, re.compile(rf"(?:[Tt]he\s+)?(?:{forms})")) for name, forms in AGENCIES.items())
+# an agency's desk or job title ("AP Auto Writer", "AP National Political Writer", "AFP correspondent"): no person
+_AGENCY_LED = re.compile(r"^(?:[Tt]he\s+)?(?:" + "|".join(AGENCIES.values()) + r")\s+\w")
 _TRAILING_AGENCY = re.compile(r"^(\S+(?:\s+\S+)+?)\s+((?:[Tt]he\s+)?(?:" + "|".join(AGENCIES.values()) + r"))$")
 _DOMAIN = re.compile(  # "Cleveland.com", "news.sky.com": a site credited beside a person
     r"^[\w-]+(?:\.[\w-]+)*\.(?:com|net|org|info|news|fr|be|ch|ca|de|ie|in|nz|au|uk|us|io)$", re.IGNORECASE
@@ -430,7 +432,8 @@ def classify(value: str, site_names: set[str], per_person: bool = False) -> list
     for name in _names(_cleaned(value, per_person)):
         names += _split_site_suffix(name, site_names)
     for name in names:
-        if _AGENCY.match(name) or _compact(name) in site_names or _DOMAIN.match(name) or _site_led(name, site_names):
+        credit = _AGENCY.match(name) or _AGENCY_LED.match(name) or _DOMAIN.match(name)
+        if credit or _compact(name) in site_names or _site_led(name, site_names):
             pieces.append((name, False))
         elif (person := _before_role(name)) and not _DESK.search(person) and not _AGENCY.match(person):
             pieces.append((_title_case(person), True))  # "Jane Doe Staff Writer", not "Associated Press Writer"

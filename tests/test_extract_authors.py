@@ -425,3 +425,18 @@ def test_copyright_holders() -> None:
     assert copyright_holder("Copyright 2019-2024 NYP Holdings. All rights reserved.") == "NYP Holdings"
     assert copyright_holder("Copyright (c) 2017 ") is None
     assert copyright_holder("This material may not be published, broadcast, rewritten or redistributed") is None
+
+
+@pytest.mark.parametrize(
+    ("name", "authors", "agency"),
+    [
+        ("By TOM KRISHER, AP Auto Writer", ["Tom Krisher"], "AP"),  # Hearst's papers, an AP story (JSON-LD)
+        ("By STEVE PEOPLES, AP National Political Writer", ["Steve Peoples"], "AP"),
+        ("Jean Dupont, AFP correspondent", ["Jean Dupont"], "AFP"),
+        ("Efe Kerem Sözeri", ["Efe Kerem Sözeri"], None),  # a first name, not the agency EFE
+    ],
+)
+def test_an_agency_desk_or_job_title_is_a_credit(name: str, authors: list[str], agency: str | None) -> None:
+    article = extract_article(_page(jsonld_authors=[{"@type": "Person", "name": name}]), "https://www.ctpost.example/a")
+    assert article.authors == authors
+    assert article.agency == agency
