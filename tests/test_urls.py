@@ -24,6 +24,14 @@ SAME = [
     ("https://www.bbc.co.uk/news/technology-52978191", "https://www.bbc.co.uk/news/technology-52978191.amp"),
     ("https://www.example.com/2020/06/10/x.html", "https://mobile.example.com/2020/06/10/x.html?smid=tw-share"),
     ("https://news.example.com/a/x.html", "https://news.example.com/a/x.html?ncid=rss&guccounter=1"),
+    # feeds' own campaign parameters: The New York Times' (emc=rss), Reuters' (feedType, feedName)
+    ("https://www.example.com/2020/06/10/x.html", "https://www.example.com/2020/06/10/x.html?partner=rss&emc=rss"),
+    ("https://www.example.com/article/x-idUS1", "https://www.example.com/article/x-idUS1?feedType=RSS&feedName=tech"),
+    # "action" may address a CMS's page (index.php?action=view&id=5): kept; the page type and WebTrends' go
+    (
+        "https://www.example.com/x.html?action=click",
+        "https://www.example.com/x.html?action=click&pgtype=Home&WT.mc_id=a",
+    ),
 ]
 
 
