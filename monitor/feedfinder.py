@@ -25,6 +25,7 @@ from scrapy.http import Response
 from monitor.discovery import (
     DiscoveryError,
     feed_candidates,
+    host_country,
     html_country,
     html_document,
     html_language,
@@ -51,7 +52,7 @@ class Found:
     homepage: str
     title: str | None = None
     language: str | None = None
-    country: str | None = None  # of the homepage's locale ("fr-FR"): the source's clock (monitor.clocks)
+    country: str | None = None  # of the homepage's locale ("fr-FR"), else its domain (".fr"): the source's clock
     feeds: list[str] = field(default_factory=list)
     ranks: dict[str, int] = field(default_factory=dict)  # candidate order: answers arrive in any order
     sitemaps: list[str] = field(default_factory=list)
@@ -90,7 +91,7 @@ class FeedFinderSpider(Spider):
             home = response.body
         self.found.title = html_title(home)
         self.found.language = html_language(home)
-        self.found.country = html_country(home)
+        self.found.country = html_country(home) or host_country(response.url)
         self.found.homepage_url = response.url
         for rank, url in enumerate(feed_candidates(home, response.url)[:MAX_CANDIDATES]):
             yield Request(url, self.check, errback=self.ignored, meta={"candidate": "feed", "rank": rank})

@@ -18,7 +18,7 @@ from monitor.crawl import CrawlOptions, crawl_in_subprocess
 from monitor.db import Database
 from monitor.db.models import Article as ArticleRow
 from monitor.db.queries import ArticleFilter, iter_articles
-from monitor.discovery import html_country
+from monitor.discovery import host_country, html_country
 from monitor.reextract import new_values
 from monitor.sources import Source, SourcesError, load_sources
 from tests.discovery_server import Route, serve
@@ -85,6 +85,40 @@ def test_the_shipped_sources_all_have_a_clock_or_a_country_of_several() -> None:
 def test_sources_add_reads_the_country_from_the_homepages_locale(head: str, country: str | None) -> None:
     page = f"{head}<title>Accueil</title><body><p>Les dernières nouvelles</p></body></html>"
     assert html_country(page.encode()) == country
+
+
+@pytest.mark.parametrize(
+    ("url", "country"),
+    [
+        ("https://www.lemonde.fr/", "FR"),  # Le Monde's <html lang="fr"> names no region
+        ("https://www.rtbf.be/info", "BE"),
+        ("https://www.bbc.co.uk/news", "GB"),
+        ("https://www.smh.com.au/", "AU"),
+        ("https://WWW.LETEMPS.CH./", "CH"),
+        ("https://www.theguardian.com/", None),  # generic
+        ("https://www.numerama.io/", None),  # a country code sold as a generic domain
+        ("http://127.0.0.1:8080/", None),
+        ("http://localhost/", None),
+    ],
+)
+def test_sources_add_reads_the_country_from_the_domain_without_a_locale(url: str, country: str | None) -> None:
+    assert host_country(url) == country
+
+
+def test_the_feed_finder_takes_the_country_of_the_locale_then_of_the_domain() -> None:
+    from scrapy.http import HtmlResponse
+
+    from monitor.feedfinder import FeedFinderSpider, Found
+
+    for url, lang, country in [
+        ("https://www.quotidien.fr/", "fr", "FR"),
+        ("https://www.quotidien.fr/", "fr-BE", "BE"),  # the locale first
+        ("https://www.daily.example/", "en", None),
+    ]:
+        found = Found(url)
+        home = HtmlResponse(url, body=f'<html lang="{lang}"><title>Accueil</title><body></body></html>'.encode())
+        list(FeedFinderSpider(found).parse_home(home))
+        assert found.country == country, url
 
 
 def test_reextraction_reads_a_naive_time_on_the_clock_it_was_stored_with() -> None:

@@ -231,7 +231,9 @@ def _report_sections(found: Found, max_sections: int, target: Path | None) -> No
 @click.option("--name", default=None, help="Identifier of the source (default: from the host name).")
 @click.option("--language", default=None, help="Two-letter language (default: the page's <html lang>).")
 @click.option(
-    "--country", default=None, help="Two-letter country, e.g. FR (default: the region of the page's locale, fr-FR)."
+    "--country",
+    default=None,
+    help="Two-letter country, e.g. FR (default: the region of the page's locale, fr-FR, else the domain's, .fr).",
 )
 @click.option(
     "--timezone",
@@ -273,8 +275,9 @@ def add(
     liberties, privacy, police, justice, politics, society, France, world...; French and English), from
     its navigation first, and keeps those that answer with a page listing articles; each is written
     with its link text as a comment, for you to edit. Language and country come from the homepage's
-    locale (<html lang="fr-FR">, og:locale); the country gives the clock of the times its pages print
-    without an offset (--timezone for a country with several).
+    locale (<html lang="fr-FR">, og:locale), the country else from its domain (.fr, .be, .co.uk); the
+    country gives the clock of the times its pages print without an offset (--timezone for a country
+    with several).
 
     \b
     Example:
