@@ -317,8 +317,8 @@ def _byline_texts(tree: Any) -> list[str]:
 def _attributes_a_quote(element: Any) -> bool:
     """Whether an "author" element names who said a quotation or made a picture, not who wrote the article:
     one inside a ``<blockquote>``, ``<q>`` or ``<figure>``, or right after a ``<blockquote>`` (Euronews'
-    ``<blockquote>…</blockquote><cite class="widget__author"><div class="widget__authorText">``), or in an
-    element that is, ``QUOTE_ATTRIBUTION_DEPTH`` levels up at most."""
+    ``<blockquote>…</blockquote><cite class="widget__author"><div class="widget__authorText">``), or inside
+    such an element, ``QUOTE_ATTRIBUTION_DEPTH`` levels down at most."""
     if next(element.iterancestors("blockquote", "q", "figure"), None) is not None:
         return True
     for node in (element, *islice(element.iterancestors(), QUOTE_ATTRIBUTION_DEPTH)):

@@ -33,11 +33,12 @@ SECTION_WORDS = frozenset(
 )
 MIN_HOST_SUFFIX_CHARS = 8  # a site name may end with its host's name: "MIT Technology Review"
 MIN_H1_CHARS = 10
-# what may stand around a headline inside a longer title: a kicker ("Laos: …"), a section ("… - National")
+# what a copyright notice says around its holder's name: "Copyright (c) Condé Nast 2024. All rights reserved."
 _COPYRIGHT_WORDS = re.compile(
     r"copyright|\(c\)|©|\b(?:19|20)\d{2}\b(?:\s*[-–]\s*(?:19|20)\d{2}\b)?|all rights reserved|tous droits réservés",
     re.IGNORECASE,
 )
+# what may stand around a headline inside a longer title: a kicker ("Laos: …"), a section ("… - National")
 _PART_SEPARATOR = re.compile(r"(\s+[|\-–—·•»/]\s+|:\s+)")
 MIN_HELD_WORDS = 5  # a headline another title holds between separators has this many words or more …
 MAX_AROUND_SHARE = 0.4  # … and what stands around it is at most this share of the longer title
