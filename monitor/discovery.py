@@ -80,6 +80,7 @@ Page: TypeAlias = Any
 _VANITY_TLDS = frozenset(
     {"io", "co", "tv", "me", "ly", "fm", "ai", "gg", "to", "ws", "cc", "nu", "sh", "am", "im", "la"}
 )
+_MEDIA_EXTENSION = re.compile(r"\{[^}]*/sitemap-(?:image|video)/")  # Google's image and video sitemap namespaces
 _REGION = re.compile(r"^[A-Za-z]{2,3}[-_]([A-Za-z]{2})$")  # "fr-FR", "en_GB": a language and a country
 
 
@@ -335,10 +336,7 @@ def parse_sitemap(
     for node in root:
         if not isinstance(node.tag, str):
             continue
-        fields: dict[str, str] = {}
-        for child in node.iter():
-            if isinstance(child.tag, str) and child.text and child.text.strip():
-                fields.setdefault(_local(child.tag).lower(), child.text.strip())
+        fields = _entry_fields(node)
         loc = fields.get("loc")
         if not loc:
             continue
@@ -355,6 +353,20 @@ def parse_sitemap(
             )
         )
     return ("index" if kind == "sitemapindex" else "urlset"), links
+
+
+def _entry_fields(node: Any) -> dict[str, str]:
+    """The texts of a sitemap entry by local name, the first of each in document order (``loc``, ``lastmod``,
+    Google News' ``publication_date``, ``title``, ``language``), leaving out what an image's or a video's
+    extension says of itself: its own ``loc``, ``title`` and ``publication_date`` are not the article's."""
+    fields: dict[str, str] = {}
+    for part in node:  # <loc>, <lastmod>, <news:news>, <image:image>…
+        if not isinstance(part.tag, str) or _MEDIA_EXTENSION.match(part.tag):
+            continue
+        for child in part.iter():
+            if isinstance(child.tag, str) and child.text and child.text.strip():
+                fields.setdefault(_local(child.tag).lower(), child.text.strip())
+    return fields
 
 
 def _aware(value: datetime | None, zone: tzinfo) -> datetime | None:

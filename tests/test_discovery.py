@@ -427,3 +427,26 @@ def test_a_feed_date_read_on_a_sources_clock_is_the_same_instant_or_the_same_wal
     assert on_clock.published.tzinfo is not None and on_utc.published.tzinfo is not None
     same_wall_time = on_clock.published.replace(tzinfo=None) == on_utc.published.replace(tzinfo=None)
     assert on_clock.published == on_utc.published or (same_wall_time and on_clock.published.tzinfo is paris), written
+
+
+def test_a_sitemap_entrys_image_and_video_say_nothing_of_the_article() -> None:
+    """Google's image and video extensions carry their own ``loc``, ``title`` and ``publication_date``:
+    before the entry's ``<loc>`` or ``<news:news>`` they were taken for the article's address, title, date."""
+    sitemap = (
+        b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+        b'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9" '
+        b'xmlns:image="http://www.google.com/schemas/sitemap-image/1.1" '
+        b'xmlns:video="http://www.google.com/schemas/sitemap-video/1.1"><url>'
+        b"<image:image><image:loc>https://cdn.example.fr/photo.jpg</image:loc>"
+        b"<image:title>Une photo</image:title></image:image>"
+        b"<loc>https://www.example.fr/a/article-1.html</loc>"
+        b"<video:video><video:title>Une video</video:title>"
+        b"<video:publication_date>2019-01-01T00:00:00+00:00</video:publication_date></video:video>"
+        b"<news:news><news:publication><news:name>Exemple</news:name><news:language>fr</news:language>"
+        b"</news:publication><news:publication_date>2024-06-10T18:05:00+02:00</news:publication_date>"
+        b"<news:title>Le vrai titre</news:title></news:news></url></urlset>"
+    )
+    _, [link] = parse_sitemap(sitemap, "https://www.example.fr/sitemap.xml")
+    assert link.url == "https://www.example.fr/a/article-1.html" and link.title == "Le vrai titre"
+    assert link.published is not None and link.published.isoformat() == "2024-06-10T18:05:00+02:00"
+    assert link.language == "fr"
