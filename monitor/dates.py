@@ -100,12 +100,15 @@ _PUBLISHED_LABEL = re.compile(r"publié|mis en ligne|published|posted|first publ
 _UPDATED_LABEL = re.compile(r"mis à jour|modifié|actualisé|updated|last modified|dernière mise à jour", re.I)
 
 
+_ZONE_SUFFIX = re.compile(r"\[[^\]]{1,64}\]$")
+
+
 def parse_iso(value: str | None) -> datetime | None:
     """An ISO 8601 date or date-time (``Z`` accepted), else an RFC 822 date or Unix time (``_other_machine_date``);
     None when it does not parse or is implausible."""
     if not value or not isinstance(value, str):
         return None
-    text = value.strip().replace("Z", "+00:00")
+    text = _ZONE_SUFFIX.sub("", value.strip()).replace("Z", "+00:00")  # "…-04:00[America/New_York]" (RFC 9557)
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{4}", text):
         text = text[:-2] + ":" + text[-2:]
     parsed: datetime | None

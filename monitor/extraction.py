@@ -101,6 +101,7 @@ MIN_TEASERS = 4
 MIN_CARDS = 6
 CARDS_TEXT_SHARE = 0.5  # of the page's <p> words in its story cards: a tag or topic page
 LANGUAGE_SLICE_CHARS = 300
+MAX_DATE_VALUE_CHARS = 120  # of a structured value read for a date written in words
 TEASER_CHARS = 4_000  # longer texts are not paywall teasers: the page-wide search for a notice is skipped
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 
@@ -347,7 +348,7 @@ def _set_dates(article: Article, tree: Any, data: PageData, markup: str, regions
     text_published, text_updated = _labelled_dates(regions)
     header = regions.first()
     options: list[tuple[str, Any]] = [
-        ("json-ld", lambda: parse_iso(structured.published)),
+        ("json-ld", lambda: _first_date([structured.published] if structured.published else [])),
         ("meta", lambda: _first_date(data.all(*PUBLISHED_META))),
         ("itemprop", lambda: _first_date(data.all("itemprop:datepublished", "itemprop:datecreated"))),
         ("time", lambda: _first_date(time_elements)),
@@ -366,7 +367,7 @@ def _set_dates(article: Article, tree: Any, data: PageData, markup: str, regions
         if printed is not None and printed.date() == article.published_at.date() and printed.time() != time():
             article.published_at, article.provenance["published_at"] = printed, "text"
     updates: list[tuple[str, datetime | None]] = [
-        ("json-ld", parse_iso(structured.modified)),
+        ("json-ld", _first_date([structured.modified] if structured.modified else [])),
         ("meta", _first_date(data.all(*MODIFIED_META))),
         ("itemprop", _first_date(data.all("itemprop:datemodified"))),
         ("text", text_updated),
@@ -392,8 +393,10 @@ def _htmldate(markup: str, url: str) -> str | None:
 
 
 def _first_date(values: list[str]) -> datetime | None:
+    """The first of ``values`` that reads as a date: in a machine form (ISO 8601, RFC 822, Unix time), else in
+    words ("June 10, 2020 6:05 PM", "10 juin 2020 à 18h05": some JSON-LD and itemprop values are written so)."""
     for value in values:
-        parsed = parse_iso(value)
+        parsed = parse_iso(value) or (parse_text_date(value[:MAX_DATE_VALUE_CHARS]) if isinstance(value, str) else None)
         if parsed:
             return parsed
     return None

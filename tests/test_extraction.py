@@ -640,6 +640,7 @@ def test_a_heading_split_by_elements_or_a_line_break_keeps_its_words_apart(h1: s
         ("Wed, 99 Jun 2020 18:05:00 +0200", None),
         ("Mon, 10 Jun 1850 10:00:00 GMT", None),  # implausible
         ("12345", None),
+        ("2020-06-10T18:05:00-04:00[America/New_York]", "2020-06-10T18:05:00-04:00"),  # RFC 9557's zone name
     ],
 )
 def test_machine_dates_in_meta_and_json_ld(value: str, expected: str | None) -> None:
@@ -1043,3 +1044,21 @@ def test_page_type_from_open_graph_gives_way_to_a_long_text_at_an_articles_addre
     article = extract_article(page, url)
     assert abs(len(article.text.split()) - words) < 40 or words < 100
     assert article.page_type == expected
+
+
+@pytest.mark.parametrize(
+    ("structured", "expected"),
+    [
+        ('<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": "June 10, 2020 6:05 PM"}'
+         "</script>", "2020-06-10T18:05:00"),
+        ('<meta property="article:published_time" content="10 juin 2020 à 18h05">', "2020-06-10T18:05:00"),
+        ('<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": "not a date"}</script>', None),
+    ],
+)  # fmt: skip
+def test_a_structured_date_written_in_words_is_read(structured: str, expected: str | None) -> None:
+    """Some JSON-LD and meta values give the date in words: read as such, not skipped for a weaker source."""
+    paragraphs = "".join(f"<p>Paragraph {i} of an article about facial recognition in a city.</p>" for i in range(12))
+    page = f"<html><head><title>Cameras</title>{structured}</head><body><article><h1>Cameras</h1>{paragraphs}"
+    page += "</article></body></html>"
+    article = extract_article(page, "https://www.news.example/cameras")
+    assert (article.published_at.isoformat() if article.published_at else None) == expected
