@@ -1062,3 +1062,41 @@ def test_a_structured_date_written_in_words_is_read(structured: str, expected: s
     page += "</article></body></html>"
     article = extract_article(page, "https://www.news.example/cameras")
     assert (article.published_at.isoformat() if article.published_at else None) == expected
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Ce contenu est bloqué car vous n'avez pas accepté les cookies et autres traceurs.",  # a blocked embed
+        'Vous avez choisi de ne pas accepter le dépôt de "cookies" sur votre navigateur.',
+        "Ajouter à vos sélections",
+        "Pour ajouter l’article à vos sélections identifiez-vous",
+        "Vous pouvez lire Le Monde sur un seul appareil à la fois",
+        "Découvrez l'offre",
+        "Télécharger l'application",
+        "Continue reading the main story",
+        "Skip Advertisement",
+        "This content is not available due to your privacy preferences.",
+        "Listen · 4:32 min",
+        "Download our app",
+    ],
+)
+def test_embed_placeholders_and_reading_tools_are_removed(line: str) -> None:
+    from monitor.extract_body import remove_boilerplate
+
+    assert remove_boilerplate(f"Le texte.\n{line}\nLa suite.") == ("Le texte.\nLa suite.", False)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Découvrez l'offre de la police municipale de Nice, qui a déployé 2 000 caméras.",
+        "Continue reading to learn how the police used the system for the first time in 2019.",
+        "Listen to the recording, which the ACLU published on Tuesday.",
+        "La CNIL reproche à Google d'avoir déposé des cookies sans que vous n'ayez rien accepté.",
+    ],
+)
+def test_sentences_that_open_like_those_tools_are_kept(sentence: str) -> None:
+    from monitor.extract_body import remove_boilerplate
+
+    assert remove_boilerplate(f"Le texte.\n{sentence}")[0] == f"Le texte.\n{sentence}"
