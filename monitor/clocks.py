@@ -53,3 +53,15 @@ def on_clock(value: datetime | None, zone: tzinfo | None) -> datetime | None:
     if value is None or zone is None or value.tzinfo is not None:
         return value
     return value.replace(tzinfo=zone)
+
+
+def clock_note(name: str, timezone: str | None, country: str | None) -> str | None:
+    """What ``sources check`` and ``sources add`` say of a source without a clock (None when it has one):
+    the times its pages print without an offset will be read as UTC."""
+    if source_zone(timezone, country) is not None or timezone:
+        return None  # a clock, or a bad timezone (a problem reported on its own)
+    why = f"country {country} keeps several clocks" if country else "no country or timezone"  # US, CA, AU…
+    return (
+        f"note: source {name}: {why}; times its pages print without an offset will be read as UTC "
+        "(set 'timezone', e.g. America/New_York)"
+    )

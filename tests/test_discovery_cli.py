@@ -31,6 +31,25 @@ def test_check_reports_every_problem(tmp_path: Path) -> None:
     assert "1 valid source(s)" in result.output
 
 
+def test_check_notes_a_source_without_a_clock(tmp_path: Path) -> None:
+    """A source whose country keeps several clocks (or that names none) and has no ``timezone`` is valid, with
+    a note: the times its pages print without an offset will be read as UTC."""
+    file = tmp_path / "sources.toml"
+    file.write_text(
+        '[[source]]\nname = "us"\ncountry = "US"\nfeeds = ["https://us.example/rss"]\n'
+        '[[source]]\nname = "ny"\ncountry = "US"\ntimezone = "America/New_York"\nfeeds = ["https://ny.example/rss"]\n'
+        '[[source]]\nname = "fr"\ncountry = "FR"\nfeeds = ["https://fr.example/rss"]\n'
+        '[[source]]\nname = "nowhere"\nfeeds = ["https://nowhere.example/rss"]\n',
+        "utf-8",
+    )
+    result = CliRunner().invoke(main, ["sources", "check", str(file)])
+    assert result.exit_code == 0, result.output
+    notes = [line for line in result.output.splitlines() if line.startswith("note:")]
+    assert len(notes) == 2 and "source us: country US keeps several clocks" in notes[0], notes
+    assert "source nowhere: no country or timezone" in notes[1] and "read as UTC" in notes[1]
+    assert "4 valid source(s)" in result.output
+
+
 def test_check_lists_the_problems_of_a_duplicate_and_of_a_nameless_source_too(tmp_path: Path) -> None:
     file = tmp_path / "sources.toml"
     file.write_text(

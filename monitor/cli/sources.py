@@ -126,6 +126,7 @@ def check(file: str | None) -> None:
     import tomllib
     from importlib import resources
 
+    from monitor.clocks import clock_note
     from monitor.sources import SourcesError, check_sources, read_sources_file
 
     try:
@@ -140,6 +141,10 @@ def check(file: str | None) -> None:
     found, problems = check_sources(data, origin)
     for problem in problems:
         click.echo(problem, err=True)
+    for source in found:
+        note = clock_note(source.name, source.timezone, source.country)
+        if note:
+            click.echo(note, err=True)
     languages: dict[str, int] = {}
     for source in found:
         languages[source.language or "?"] = languages.get(source.language or "?", 0) + 1
@@ -287,6 +292,7 @@ def add(
         monitor sources add https://www.ledevoir.com/ --country CA --timezone America/Toronto
     """
     from monitor.cli.common import parse_settings
+    from monitor.clocks import clock_note
     from monitor.feedfinder import find_feeds
     from monitor.sources import SourcesError, check_sources, read_sources_file, url_problem
 
@@ -335,3 +341,6 @@ def add(
     counts = f"{len(found.feeds)} feed(s), {len(entry['sitemaps'])} sitemap(s)"
     counts += f", {len(found.sections)} section(s)" if max_sections else ""
     click.echo(f"added to {target}: {counts}", err=True)
+    note = clock_note(entry["name"], entry["timezone"], entry["country"])
+    if note:
+        click.echo(note, err=True)
