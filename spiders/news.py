@@ -8,6 +8,7 @@ and so does its errback with every request that fails (``monitor/faults.py``): o
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
@@ -102,7 +103,10 @@ class NewsSpider(Spider):
 
     # discovery ----------------------------------------------------------------------------------
     def parse_feed(self, response: Response) -> Iterator[Request]:
-        kind = sniff(response.body)
+        body = self._gunzipped(response, "feed_errors")  # a feed served as a .gz file, without Content-Encoding
+        if body is None:
+            return
+        kind = sniff(body)
         if kind == "sitemap":
             yield from self.parse_sitemap(response)
             return
@@ -111,7 +115,7 @@ class NewsSpider(Spider):
             yield from self.parse_section(response)
             return
         try:
-            links = parse_feed(response.body, response.url, self._zone(response))
+            links = parse_feed(body, response.url, self._zone(response))
         except DiscoveryError as exc:
             self._fault(response, "parse_error", f"{response.url}: {exc}", failed=True, total="feed_errors")
             return
@@ -122,15 +126,9 @@ class NewsSpider(Spider):
         yield from self._article_requests(response, links)
 
     def parse_sitemap(self, response: Response) -> Iterator[Request]:
-        body = response.body
-        if body[:2] == b"\x1f\x8b":
-            try:
-                body = gunzip(body, max_size=self.crawler.settings.getint("DOWNLOAD_MAXSIZE"))
-            except (OSError, ValueError) as exc:
-                self._fault(
-                    response, "parse_error", f"{response.url}: bad gzip: {exc}", failed=True, total="sitemap_errors"
-                )
-                return
+        body = self._gunzipped(response, "sitemap_errors")
+        if body is None:
+            return
         try:
             kind, links = parse_sitemap(body, response.url, self._zone(response))
         except DiscoveryError as exc:
@@ -159,6 +157,18 @@ class NewsSpider(Spider):
             return
         self._count("sitemap_links", len(recent))
         yield from self._article_requests(response, recent)
+
+    def _gunzipped(self, response: Response, total: str) -> bytes | None:
+        """The body, gunzipped when it is a gzip file (``sitemap.xml.gz``, which no Content-Encoding announced:
+        Scrapy left it as it came), at most ``DOWNLOAD_MAXSIZE`` bytes; None, with a fault, when it is bad."""
+        body = response.body
+        if body[:2] != b"\x1f\x8b":
+            return body
+        try:
+            return gunzip(body, max_size=self.crawler.settings.getint("DOWNLOAD_MAXSIZE"))
+        except (OSError, ValueError, zlib.error) as exc:  # a bad header, a corrupt stream, over the size limit
+            self._fault(response, "parse_error", f"{response.url}: bad gzip: {exc}", failed=True, total=total)
+            return None
 
     def parse_section(self, response: Response) -> Iterator[Request]:
         if not isinstance(response, TextResponse):
