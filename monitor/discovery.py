@@ -76,9 +76,10 @@ _ENTRY_BODY = re.compile(
 Kind = Literal["feed", "sitemap", "html", "unknown"]
 # an HTML page: bytes or text as fetched, or an lxml element parsed by ``html_document`` (lxml is untyped)
 Page: TypeAlias = Any
-# country codes mostly sold as generic domains: they say nothing of where an outlet is
-_VANITY_TLDS = frozenset(
-    {"io", "co", "tv", "me", "ly", "fm", "ai", "gg", "to", "ws", "cc", "nu", "sh", "am", "im", "la"}
+# two-letter domains that say nothing of where an outlet is: country codes mostly sold as generic ones, and
+# the European Union's (politico.eu)
+_NO_COUNTRY_TLDS = frozenset(
+    {"io", "co", "tv", "me", "ly", "fm", "ai", "gg", "to", "ws", "cc", "nu", "sh", "am", "im", "la", "eu"}
 )
 _MEDIA_EXTENSION = re.compile(r"\{[^}]*/sitemap-(?:image|video)/")  # Google's image and video sitemap namespaces
 _REGION = re.compile(r"^[A-Za-z]{2,3}[-_]([A-Za-z]{2})$")  # "fr-FR", "en_GB": a language and a country
@@ -544,11 +545,11 @@ def html_country(body: Page) -> str | None:
 
 def host_country(url: str) -> str | None:
     """The country of the address's country-code top-level domain ("lemonde.fr": FR, "bbc.co.uk": GB), for a
-    homepage whose locale names none (``<html lang="fr">``); None for generic domains, addresses, and the
+    homepage whose locale names none (``<html lang="fr">``); None for generic domains, addresses, .eu and the
     country codes sold as generic ones (.io, .co, .tv, .me…)."""
     host = (urlsplit(url).hostname or "").rstrip(".").lower()
     label = host.rsplit(".", 1)[-1] if "." in host else ""
-    if len(label) != 2 or not label.isalpha() or label in _VANITY_TLDS:
+    if len(label) != 2 or not label.isalpha() or label in _NO_COUNTRY_TLDS:
         return None
     return "GB" if label == "uk" else label.upper()
 

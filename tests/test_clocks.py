@@ -97,6 +97,7 @@ def test_sources_add_reads_the_country_from_the_homepages_locale(head: str, coun
         ("https://WWW.LETEMPS.CH./", "CH"),
         ("https://www.theguardian.com/", None),  # generic
         ("https://www.numerama.io/", None),  # a country code sold as a generic domain
+        ("https://www.politico.eu/", None),  # no country
         ("http://127.0.0.1:8080/", None),
         ("http://localhost/", None),
     ],
