@@ -60,8 +60,8 @@ def clock_note(name: str, timezone: str | None, country: str | None) -> str | No
     the times its pages print without an offset will be read as UTC."""
     if source_zone(timezone, country) is not None or timezone:
         return None  # a clock, or a bad timezone (a problem reported on its own)
-    why = f"country {country} keeps several clocks" if country else "no country or timezone"  # US, CA, AU…
-    return (
-        f"note: source {name}: {why}; times its pages print without an offset will be read as UTC "
-        "(set 'timezone', e.g. America/New_York)"
-    )
+    if country:  # US, CA, AU…
+        why, fix = f"country {country} keeps several clocks", "set 'timezone', e.g. America/New_York"
+    else:
+        why, fix = "no country or timezone", "set 'country', e.g. FR, or 'timezone'"
+    return f"note: source {name}: {why}; times its pages print without an offset will be read as UTC ({fix})"
