@@ -247,7 +247,8 @@ def test_add_with_no_sections_keeps_the_old_entry(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     entry = tomllib.loads(target.read_text("utf-8"))["source"][0]
     assert "sections" not in entry and entry["feeds"] == [server.base + "/rss/une.xml"]
-    assert "section page" not in done.stderr and done.stderr.rstrip().endswith("1 feed(s), 0 sitemap(s)")
+    [added] = [line for line in done.stderr.splitlines() if line.startswith("added to ")]
+    assert "section page" not in done.stderr and added.endswith("1 feed(s), 0 sitemap(s)")
     assert not any(path in server.paths() for path in ("/politique/", "/societe/", "/sciences-et-techno/"))
 
 
