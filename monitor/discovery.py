@@ -279,8 +279,9 @@ def _entry_date(entry: Any, zone: tzinfo) -> datetime | None:
         written, value = stored(key), stored(f"{key}_parsed")
         if written and zone is not UTC and not writes_zone(written):  # feedparser reads it as UTC
             wall = _wall_time(value) or parse_feed_date(written)  # the time as written, on the source's clock
-            if wall is not None:
-                return wall if wall.tzinfo else wall.replace(tzinfo=zone)
+            if wall is None:
+                continue  # neither feedparser nor our parser reads it
+            return wall if wall.tzinfo else wall.replace(tzinfo=zone)
         if written and (not value or feedparser_misreads(written)):
             ours = parse_feed_date(written)  # French names, CEST: what feedparser reads wrong or not at all
             if ours is not None:

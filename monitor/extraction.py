@@ -22,7 +22,7 @@ gives an ``Article`` or raises ``ExtractionError``; the work is bounded by ``MAX
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, time
 from typing import Any
 from urllib.parse import urlsplit
@@ -348,7 +348,7 @@ def _set_dates(article: Article, tree: Any, data: PageData, markup: str, regions
     text_published, text_updated = _labelled_dates(regions)
     header = regions.first()
     options: list[tuple[str, Any]] = [
-        ("json-ld", lambda: _first_date([structured.published] if structured.published else [])),
+        ("json-ld", lambda: _first_date([structured.published])),
         ("meta", lambda: _first_date(data.all(*PUBLISHED_META))),
         ("itemprop", lambda: _first_date(data.all("itemprop:datepublished", "itemprop:datecreated"))),
         ("time", lambda: _first_date(time_elements)),
@@ -367,7 +367,7 @@ def _set_dates(article: Article, tree: Any, data: PageData, markup: str, regions
         if printed is not None and printed.date() == article.published_at.date() and printed.time() != time():
             article.published_at, article.provenance["published_at"] = printed, "text"
     updates: list[tuple[str, datetime | None]] = [
-        ("json-ld", _first_date([structured.modified] if structured.modified else [])),
+        ("json-ld", _first_date([structured.modified])),
         ("meta", _first_date(data.all(*MODIFIED_META))),
         ("itemprop", _first_date(data.all("itemprop:datemodified"))),
         ("text", text_updated),
@@ -392,7 +392,7 @@ def _htmldate(markup: str, url: str) -> str | None:
     return str(found) if found else None
 
 
-def _first_date(values: list[str]) -> datetime | None:
+def _first_date(values: Sequence[str | None]) -> datetime | None:
     """The first of ``values`` that reads as a date: in a machine form (ISO 8601, RFC 822, Unix time), else in
     words ("June 10, 2020 6:05 PM", "10 juin 2020 à 18h05": some JSON-LD and itemprop values are written so)."""
     for value in values:

@@ -90,8 +90,9 @@ def new_values(
     ``ClockPipeline``), else on the clock of the stored date, else as UTC: a page archived before its
     source had a clock gets its date right.
     """
-    stored_offset = current.get("published_offset")
-    clock = zone if zone is not None else None if stored_offset is None else timezone(timedelta(minutes=stored_offset))
+    clock = zone
+    if clock is None and current.get("published_offset") is not None:
+        clock = timezone(timedelta(minutes=current["published_offset"]))
     if clock is not None:  # times the page gives without an offset
         article = replace(
             article, published_at=on_clock(article.published_at, clock), updated_at=on_clock(article.updated_at, clock)
