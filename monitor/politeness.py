@@ -64,9 +64,10 @@ def backoff_seconds(retry_times: int, base: float, maximum: float) -> float:
     return float(min(maximum, base * 2 ** max(0, retry_times - 1)))
 
 
-def crawl_delay(robots_txt: str, agent: str) -> float | None:
-    """The ``Crawl-delay`` (or ``Request-rate``) robots.txt sets for ``agent``."""
-    parser = Protego.parse(robots_txt)
+def crawl_delay(robots_txt: str | Any, agent: str) -> float | None:
+    """The ``Crawl-delay`` (or ``Request-rate``) robots.txt sets for ``agent``; ``robots_txt`` is its text, or
+    rules already parsed that answer ``crawl_delay`` and ``request_rate`` (Protego, ``urllib.robotparser``)."""
+    parser = Protego.parse(robots_txt) if isinstance(robots_txt, str) else robots_txt
     delay = parser.crawl_delay(agent)
     rate = parser.request_rate(agent)
     if rate is not None and rate.requests:
@@ -187,10 +188,13 @@ class RetryAfterMiddleware(RetryMiddleware):
 
 
 class CrawlDelayExtension:
-    """Reads ``Crawl-delay`` from each robots.txt fetched and keeps that host's delay at least that long.
+    """Reads ``Crawl-delay`` from each robots.txt parsed (downloaded or kept, ``monitor.robots``) and keeps
+    that host's delay at least that long.
 
-    Connected after AutoThrottle (higher ``EXTENSIONS`` order), so that AutoThrottle's adjustment
-    never brings a host under its Crawl-delay. ``MONITOR_CRAWL_DELAY_MAX`` caps absurd values.
+    The floor is set on the host's downloader slot when a request reaches it, before that request waits, and
+    again after each response, since AutoThrottle lowers the delay there: connected after AutoThrottle
+    (higher ``EXTENSIONS`` order), so that AutoThrottle's adjustment never brings a host under its
+    Crawl-delay. ``MONITOR_CRAWL_DELAY_MAX`` caps absurd values.
     """
 
     def __init__(self, crawler: Crawler, agent: str, maximum: float) -> None:
@@ -206,19 +210,37 @@ class CrawlDelayExtension:
             raise NotConfigured("robots.txt not obeyed")
         agent = settings.get("ROBOTSTXT_USER_AGENT") or settings.get("USER_AGENT") or "*"
         extension = cls(crawler, agent, settings.getfloat("MONITOR_CRAWL_DELAY_MAX", 60.0))
+        crawler.signals.connect(extension.robots_parsed, signal=signals.robots_parsed)
+        crawler.signals.connect(extension.request_reached_downloader, signal=signals.request_reached_downloader)
         crawler.signals.connect(extension.response_downloaded, signal=signals.response_downloaded)
         return extension
 
-    def response_downloaded(self, response: Response, request: Request, spider: Spider) -> None:
-        key = request.meta.get("download_slot")
-        if key is None:
+    def robots_parsed(self, robotparser: Any, request: Request) -> None:
+        rules = getattr(robotparser, "rp", None)  # Scrapy's parsers keep Protego's or urllib's rules there
+        delay = crawl_delay(rules, self.agent) if rules is not None else None
+        if not delay:
             return
-        if urlsplit(request.url).path == "/robots.txt" and response.status == 200:
-            delay = crawl_delay(response.body.decode("utf-8", "replace"), self.agent)
-            if delay:
-                self.floors[key] = min(delay, self.maximum)
-                if self.crawler.stats is not None:
-                    self.crawler.stats.set_value(f"monitor/crawl_delay/{key}", self.floors[key])
+        key = self._slot_key(request)
+        self.floors[key] = min(delay, self.maximum)
+        if self.crawler.stats is not None:
+            self.crawler.stats.set_value(f"monitor/crawl_delay/{key}", self.floors[key])
+
+    def request_reached_downloader(self, request: Request, spider: Spider) -> None:
+        self._apply(request)
+
+    def response_downloaded(self, response: Response, request: Request, spider: Spider) -> None:
+        self._apply(request)
+
+    def _slot_key(self, request: Request) -> str:
+        engine = self.crawler.engine
+        if engine is not None:
+            return str(engine.downloader.get_slot_key(request))
+        return str(request.meta.get("download_slot") or urlsplit(request.url).hostname or "")
+
+    def _apply(self, request: Request) -> None:
+        if not self.floors:
+            return
+        key = self._slot_key(request)
         floor = self.floors.get(key)
         engine = self.crawler.engine
         slot = engine.downloader.slots.get(key) if floor and engine is not None else None

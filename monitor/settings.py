@@ -58,6 +58,8 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,  # SourceDomainsMiddleware: per source, counted
     "monitor.middlewares.SourceStatsMiddleware": 45,
     "monitor.middlewares.ConditionalRequestMiddleware": 60,
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "monitor.robots.CachedRobotsTxtMiddleware": 100,  # Scrapy's place: robots.txt kept between crawls
     "scrapy.downloadermiddlewares.useragent.UserAgentMiddleware": None,
     "monitor.politeness.ContactUserAgentMiddleware": 500,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
@@ -100,6 +102,8 @@ MONITOR_RETRY_AFTER_MAX = 120  # seconds: a longer Retry-After is not waited for
 MONITOR_RETRY_BACKOFF_BASE = 1.0  # seconds before the first retry without Retry-After, doubled each time
 MONITOR_RETRY_BACKOFF_MAX = 30.0
 MONITOR_CRAWL_DELAY_MAX = 60.0  # seconds: a larger robots.txt Crawl-delay is capped
+MONITOR_ROBOTS_CACHE = True  # keep each host's robots.txt in the archive between crawls (monitor/robots.py)
+MONITOR_ROBOTS_MAX_AGE = 3600.0  # seconds a kept robots.txt is used without asking; then revalidated (304)
 
 # Distributed crawling (monitor/distributed.py, docs/distributed.md) ------------------------------------
 MONITOR_DISTRIBUTED = False  # True: share the request queue and seen-URL filter in Redis (scrapy-redis)

@@ -237,6 +237,25 @@ class FeedValidator(Base):
     changed_at: Mapped[datetime | None]
 
 
+class RobotsTxt(Base):
+    """The last robots.txt of an origin (``scheme://host[:port]``), kept between crawls (revision 0011).
+
+    A crawl uses it without a request while it is fresh (``MONITOR_ROBOTS_MAX_AGE``), then revalidates it
+    with ``If-None-Match`` / ``If-Modified-Since``, and falls back on it while the origin's robots.txt is
+    unreachable (RFC 9309, section 2.4). ``monitor.robots``.
+    """
+
+    __tablename__ = "robots_txt"
+
+    origin: Mapped[str] = mapped_column(String(300), primary_key=True)
+    status: Mapped[int] = mapped_column(Integer)  # of the last full answer: 200, or a 4xx (no rules: all allowed)
+    body: Mapped[bytes] = mapped_column(LargeBinary)  # the rules as served (the first 500 KiB), empty for a 4xx
+    etag: Mapped[str | None] = mapped_column(String(500))
+    last_modified: Mapped[str | None] = mapped_column(String(100))  # the HTTP-date as the server sent it
+    checked_at: Mapped[timestamp]  # the last answer that confirmed the rules (200, 304 or 4xx)
+    changed_at: Mapped[timestamp]  # when the body last changed
+
+
 class SeenPage(Base):
     """A page fetched and not archived under this URL: off topic, not an article (a live blog, a video, an
     index page), or another URL of an archived article. The next crawls do not fetch it again while the

@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError
 
 from monitor.db.session import NO_BEGIN
 
-HEAD_REVISION = "0010"  # migrations/versions/0010_published_offset.py
+HEAD_REVISION = "0011"  # migrations/versions/0011_robots_txt.py
 
 
 def at_head(engine: Engine) -> bool:

@@ -1,0 +1,197 @@
+"""robots.txt kept between crawls, as RFC 9309 lets a crawler keep it (section 2.4), as a Scrapy component.
+
+``CachedRobotsTxtMiddleware`` replaces Scrapy's ``RobotsTxtMiddleware`` (same settings, same
+``robots_parsed`` signal, same parser): each origin's robots.txt is kept in the archive (``robots_txt``).
+
+- A copy checked less than ``MONITOR_ROBOTS_MAX_AGE`` seconds ago (default an hour; RFC 9309 asks for no
+  more than a day) is used without a request: a daemon polling every quarter of an hour asks each host for
+  its robots.txt once an hour, not at every poll.
+- An older copy is revalidated with ``If-None-Match`` / ``If-Modified-Since``; a 304 confirms it.
+- 2xx: the rules (the first 500 KiB, as the RFC reads them). A 4xx other than 429: no rules, all allowed
+  (RFC 9309, "unavailable"), kept like rules.
+- Unreachable (5xx or 429 after the retries, or no answer at all): the kept copy applies, however old. With
+  no copy, a server that answers 5xx gets nothing requested for this crawl (the RFC's "complete disallow":
+  its pages are counted as refused by robots.txt); a host that does not answer at all is left to fail on its
+  own requests, so that its sources' health names the real fault (timeout, DNS, connection).
+
+``MONITOR_REFRESH`` downloads every robots.txt again (the answer is kept). With ``MONITOR_STORAGE_DISABLED``
+or ``MONITOR_ROBOTS_CACHE = False`` nothing is kept: Scrapy's behaviour, but for the 5xx rule above.
+Copies are written when the spider closes, whatever the reason.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Self
+
+from scrapy import Request, Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
+from scrapy.http.request import NO_CALLBACK
+from scrapy.robotstxt import RobotParser
+from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.httpobj import urlparse_cached
+from scrapy.utils.misc import build_from_crawler
+from twisted.internet.defer import Deferred
+
+from monitor.db.robots import RobotsStore, StoredRobots
+from monitor.db.session import Database
+
+logger = logging.getLogger(__name__)
+
+MAX_ROBOTS_BYTES = 500 * 1024  # RFC 9309, 2.5: a crawler parses at least the first 500 KiB
+NO_RULES = b""
+DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
+
+
+def is_unavailable(status: int) -> bool:
+    """A 4xx other than 429: the site has no robots.txt for us, so no rule (RFC 9309, 2.3.1.3)."""
+    return 400 <= status < 500 and status != 429
+
+
+class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
+    """Scrapy's ``RobotsTxtMiddleware`` with each origin's robots.txt kept in the archive between crawls."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)  # NotConfigured unless ROBOTSTXT_OBEY
+        settings = crawler.settings
+        self.max_age = timedelta(seconds=max(0.0, settings.getfloat("MONITOR_ROBOTS_MAX_AGE", 3600.0)))
+        self.refresh = settings.getbool("MONITOR_REFRESH")
+        self.keep = settings.getbool("MONITOR_ROBOTS_CACHE", True) and not settings.getbool("MONITOR_STORAGE_DISABLED")
+        self.database_url: str | None = settings.get("MONITOR_DATABASE_URL")
+        self.store: RobotsStore | None = None
+        self.updates: dict[str, StoredRobots] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        middleware = cls(crawler)
+        if middleware.keep:
+            crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
+            crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        return middleware
+
+    def spider_opened(self, spider: Spider) -> None:
+        self.store = RobotsStore(Database(self.database_url))
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self.store is None:
+            return
+        try:
+            self.store.save(self.updates.values())
+        except Exception:  # the crawl's results matter more than a copy of robots.txt: it is fetched next time
+            logger.exception("could not keep the robots.txt of %d host(s)", len(self.updates))
+        finally:
+            self.store.db.dispose()
+            self.store = None
+
+    async def robot_parser(self, request: Request) -> RobotParser | None:
+        url = urlparse_cached(request)
+        netloc = url.netloc
+        if netloc not in self._parsers:
+            self._parsers[netloc] = Deferred()
+            rules = await self._rules(f"{url.scheme}://{netloc}")
+            parser = None if rules is None else build_from_crawler(self._parserimpl, self.crawler, rules)
+            if parser is not None:
+                await self.crawler.signals.send_catch_log_async(
+                    signal=signals.robots_parsed, robotparser=parser, request=request
+                )
+            waiting = self._parsers[netloc]
+            self._parsers[netloc] = parser
+            if isinstance(waiting, Deferred):
+                waiting.callback(parser)
+        parser_or_deferred = self._parsers[netloc]
+        if isinstance(parser_or_deferred, Deferred):
+            return await maybe_deferred_to_future(parser_or_deferred)
+        return parser_or_deferred
+
+    async def _rules(self, origin: str) -> bytes | None:
+        """The robots.txt rules that apply to ``origin`` in this crawl; None: no robots.txt check at all."""
+        kept = self._kept(origin)
+        now = datetime.now(UTC)
+        if kept is not None and not self.refresh and now - kept.checked_at < self.max_age:
+            self._stats.inc_value("robotstxt/kept/fresh")
+            return kept.body
+        request = Request(
+            f"{origin}/robots.txt",
+            priority=self.DOWNLOAD_PRIORITY,
+            meta={"dont_obey_robotstxt": True},
+            callback=NO_CALLBACK,
+        )
+        if kept is not None and not self.refresh:
+            if kept.etag:
+                request.headers[b"If-None-Match"] = kept.etag
+            if kept.last_modified:
+                request.headers[b"If-Modified-Since"] = kept.last_modified
+        self._stats.inc_value("robotstxt/request_count")
+        try:
+            response = await self.crawler.engine.download_async(request)
+        except IgnoreRequest:  # refused by another middleware (size, host): checked no further, as Scrapy does
+            return None
+        except Exception as exc:
+            self._stats.inc_value(f"robotstxt/exception_count/{type(exc)}")
+            return self._unreachable(origin, kept, f"{type(exc).__name__}: {exc}", answered=False)
+        return self._answered(origin, kept, response, now)
+
+    def _answered(self, origin: str, kept: StoredRobots | None, response: Response, now: datetime) -> bytes | None:
+        status = response.status
+        self._stats.inc_value("robotstxt/response_count")
+        self._stats.inc_value(f"robotstxt/response_status_count/{status}")
+        if status == 304 and kept is not None:
+            self._stats.inc_value("robotstxt/kept/revalidated")
+            self._keep(StoredRobots(**{**kept.__dict__, "checked_at": now}))
+            return kept.body
+        if 200 <= status < 300 or is_unavailable(status):
+            body = bytes(response.body[:MAX_ROBOTS_BYTES]) if status < 300 else NO_RULES
+            changed = kept.changed_at if kept is not None and kept.body == body and kept.status == status else now
+            etag, modified = response.headers.get(b"ETag"), response.headers.get(b"Last-Modified")
+            self._keep(
+                StoredRobots(
+                    origin=origin,
+                    status=status,
+                    body=body,
+                    etag=etag.decode("latin-1") if etag else None,
+                    last_modified=modified.decode("latin-1") if modified else None,
+                    checked_at=now,
+                    changed_at=changed,
+                )
+            )
+            return body
+        if status == 429 or status >= 500:
+            return self._unreachable(origin, kept, f"HTTP {status}", answered=True)
+        return NO_RULES  # a redirect not followed to its end, a 304 to no condition: no rules, nothing kept
+
+    def _unreachable(self, origin: str, kept: StoredRobots | None, why: str, answered: bool) -> bytes | None:
+        if kept is not None:
+            self._stats.inc_value("robotstxt/kept/fallback")
+            logger.warning(
+                "robots.txt of %s unreachable (%s): the copy checked %s applies",
+                origin,
+                why,
+                kept.checked_at.strftime("%Y-%m-%d %H:%M UTC"),
+            )
+            return kept.body
+        if not answered:
+            return None  # the host's own requests fail the same way, with their own error kinds
+        logger.warning(
+            "robots.txt of %s unreachable (%s) and never read before: nothing is requested from %s in this crawl",
+            origin,
+            why,
+            origin,
+        )
+        return DISALLOW_ALL
+
+    def _kept(self, origin: str) -> StoredRobots | None:
+        if self.store is None:
+            return self.updates.get(origin)
+        try:
+            return self.updates.get(origin) or self.store.get(origin)
+        except Exception:
+            logger.exception("could not read the kept robots.txt of %s", origin)
+            return None
+
+    def _keep(self, copy: StoredRobots) -> None:
+        if self.keep:
+            self.updates[copy.origin] = copy
