@@ -46,7 +46,7 @@ from monitor.db.feeds import (
 from monitor.db.seen import ARCHIVED_AS, SeenRule, seen_reason
 from monitor.db.store import Store
 from monitor.faults import CUT_AT_MAXSIZE, OffSource, Skipped, attempts, first_url, record_fault
-from monitor.health import DISCOVERY_KINDS, error_kind, stat_key
+from monitor.health import DISCOVERY_KINDS, error_key, error_kind, stat_key
 from monitor.urls import canonical_url
 
 __all__ = [
@@ -64,7 +64,17 @@ IS_INDEX = "is_sitemap_index"  # request meta: the spider read a sitemap index
 CHILDREN_WINDOW = timedelta(days=30)  # an index answered 304 lists the sitemaps changed since (or the horizon)
 HEAD_CHARS = 4096  # what Scrapy reads of a page for its <meta http-equiv="refresh"> and <base href>
 HEAD_BYTES = 4 * HEAD_CHARS + 64  # enough bytes for that many characters in any encoding of up to 4 bytes each
+PERMANENT_REDIRECTS = frozenset({301, 308})
+MOVED = "moved"  # the error kind of a feed, sitemap or section page reached through permanent redirects
 logger = logging.getLogger(__name__)
+
+
+def moved_permanently(request: Request) -> bool:
+    """Whether ``request`` was reached only through permanent redirects (301, 308) from another address."""
+    reasons = request.meta.get("redirect_reasons") or []
+    if not reasons or first_url(request) == request.url:
+        return False
+    return all(reason in PERMANENT_REDIRECTS for reason in reasons)
 
 
 def _inc(crawler: Crawler, key: str, value: int = 1) -> None:
@@ -105,6 +115,16 @@ class SourceStatsMiddleware:
         self.received.pop(request, None)
         if not source:
             return response
+        if kind in DISCOVERY_KINDS and response.status < 400 and moved_permanently(request):
+            # the feed still answers, through a redirect at each crawl: its new address belongs in the sources file
+            _inc(self.crawler, error_key(source, MOVED))
+            logger.warning(
+                "source %s: %s %s moved permanently to %s: write the new address in the sources file",
+                source,
+                kind,
+                first_url(request),
+                request.url,
+            )
         if response.status < 300 and not request.meta.get(FROM_VALIDATORS):
             _inc(self.crawler, stat_key(source, "fetched" if kind in DISCOVERY_KINDS else "articles_fetched"))
         elif response.status >= 400:
