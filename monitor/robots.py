@@ -22,6 +22,7 @@ Copies are written when the spider closes, whatever the reason.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Self
 
@@ -92,8 +93,12 @@ class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
         netloc = url.netloc
         if netloc not in self._parsers:
             self._parsers[netloc] = Deferred()
-            rules = await self._rules(f"{url.scheme}://{netloc}")
-            parser = None if rules is None else build_from_crawler(self._parserimpl, self.crawler, rules)
+            parser: RobotParser | None = None
+            try:  # whatever happens, the requests waiting for this host's rules are released
+                rules = await self._rules(f"{url.scheme}://{netloc}")
+                parser = None if rules is None else build_from_crawler(self._parserimpl, self.crawler, rules)
+            except Exception:
+                logger.exception("could not read the robots.txt of %s: its rules are not checked", netloc)
             if parser is not None:
                 await self.crawler.signals.send_catch_log_async(
                     signal=signals.robots_parsed, robotparser=parser, request=request
@@ -141,7 +146,7 @@ class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
         self._stats.inc_value(f"robotstxt/response_status_count/{status}")
         if status == 304 and kept is not None:
             self._stats.inc_value("robotstxt/kept/revalidated")
-            self._keep(StoredRobots(**{**kept.__dict__, "checked_at": now}))
+            self._keep(replace(kept, checked_at=now))
             return kept.body
         if 200 <= status < 300 or is_unavailable(status):
             body = bytes(response.body[:MAX_ROBOTS_BYTES]) if status < 300 else NO_RULES
