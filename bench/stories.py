@@ -12,6 +12,13 @@ over up to four days, 5 % republished wire copies) goes, in publication order:
 At each size N the next ``--sample`` articles are timed: their cost is the cost per article once N are
 archived. Limit named here (issue 6): per-article cost at the largest size / at 1k <= 1.5. The BCubed
 scores are printed for the generated stream and for our labelled set (tests/fixtures/stories).
+
+Real pages (when ``../shared/corpus/extraction`` is there; ``--real-only`` for this part alone): the
+corpus's pages of November 2019 (133 pages of as many outlets, 15 events covered by 2 to 4 of them,
+labelled by hand in ``bench/data/story_events_2019_11.json``) are extracted with ``extract_article`` and
+grouped in publication order, in crawl-like shuffled orders, and mixed with the corpus's pages of other
+years (2010–2026) with the index expired after every article, as a first crawl of real outlets would mix
+them. BCubed is printed for the November pages.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ from pathlib import Path
 
 from monitor.archive import Archive, SourceRef
 from monitor.article import Article
+from monitor.dates import as_aware
 from monitor.db import Database
 from monitor.dedup import CopyIndex
 from monitor.story_eval import Labelled, bcubed, load_labelled, run_pipeline
@@ -38,6 +46,9 @@ from monitor.story_index import StoryIndex
 
 LIMIT_RATIO = 1.5
 LABELLED = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "stories" / "labelled.jsonl"
+CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "extraction"
+REAL_EVENTS = Path(__file__).resolve().parent / "data" / "story_events_2019_11.json"
+REAL_MONTH = (datetime(2019, 11, 1, tzinfo=UTC), datetime(2019, 12, 1, tzinfo=UTC))
 
 _COMPANIES = """Amazon IBM Microsoft Clearview Idemia Thales NEC Google Meta Apple Axon Palantir Cognitec PimEyes
 Anyvision Oosto Briefcam Hikvision Dahua Megvii SenseTime Veridas Onfido Yoti Facewatch Gemalto Safran Sopra
@@ -453,16 +464,84 @@ def labelled_scores() -> None:
     print(f"  labelled set ({len(records)} articles, {events} events): BCubed {bcubed(result.stories, truth)}")
 
 
+def real_pages() -> list[Labelled]:
+    """Every corpus page our extractor reads with a date, as a labelled record (its own event unless listed)."""
+    import csv
+    import json
+
+    from monitor.extraction import ExtractionError, extract_article
+
+    listed = json.loads(REAL_EVENTS.read_text("utf-8"))["events"]
+    event_of = {name: event for event, names in listed.items() for name in names}
+    records = []
+    with (CORPUS / "manifest.csv").open(encoding="utf-8") as manifest:
+        for row in csv.DictReader(manifest):
+            page = (CORPUS / row["source"] / f"{row['name']}.html").read_bytes()
+            try:
+                article = extract_article(page, row["url"])
+            except ExtractionError:
+                continue
+            if article.published_at is None:
+                continue
+            records.append(
+                Labelled(
+                    id=row["name"],
+                    event=event_of.get(row["name"], row["name"]),
+                    source=row["url"].split("/")[2],
+                    language=article.language or "und",
+                    when=as_aware(article.published_at),
+                    title=article.title,
+                    text=article.text,
+                    copy_of=None,
+                )
+            )
+    return records
+
+
+def real_scores() -> None:
+    if not (CORPUS / "manifest.csv").exists():
+        print(f"  real pages: skipped (no corpus at {CORPUS})")
+        return
+    started = time.process_time()
+    records = sorted(real_pages(), key=lambda r: (r.when, r.id))
+    month = [r for r in records if REAL_MONTH[0] <= r.when < REAL_MONTH[1]]
+    truth = {r.id: r.event for r in month}
+    events = len(set(truth.values()))
+    shared = [r for r in month if r.event != r.id]
+    print(
+        f"  real pages of November 2019 ({len(month)} articles, {events} events; {len(shared)} articles in the "
+        f"{len({r.event for r in shared})} events covered by several outlets), extracted in "
+        f"{time.process_time() - started:.1f} s:"
+    )
+    print(f"    publication order: BCubed {bcubed(run_pipeline(month).stories, truth)}")
+    for seed in range(3):
+        shuffled = month[:]
+        random.Random(seed).shuffle(shuffled)
+        print(f"    shuffled (seed {seed}): BCubed {bcubed(run_pipeline(shuffled).stories, truth)}")
+    for seed in range(3):
+        mixed = records[:]  # with the pages of other years, expired after every article
+        random.Random(seed).shuffle(mixed)
+        stories = run_pipeline(mixed, expire_every=1).stories
+        print(
+            f"    among {len(records)} pages of 2010-2026, shuffled (seed {seed}), expired at each article: "
+            f"BCubed {bcubed({k: stories[k] for k in truth}, truth)}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="1000,10000,100000", help="archive sizes to time at")
     parser.add_argument("--sample", type=int, default=500, help="articles timed at each size")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--skip-archive", action="store_true", help="time the grouping alone")
+    parser.add_argument("--real-only", action="store_true", help="only the labelled sets and the real pages")
     args = parser.parse_args()
     sizes = sorted(int(s) for s in args.sizes.split(","))
     print(f"python {sys.version.split()[0]}, sizes {sizes}, {args.sample} articles timed at each")
     labelled_scores()
+    real_scores()
+    if args.real_only:
+        return
     grouping_only(sizes, args.sample, args.seed)
     if not args.skip_archive:
         whole_archive(sizes, args.sample, args.seed)

@@ -199,7 +199,9 @@ class Archive:
         canonical = prepared.canonical_url
         digest = prepared.content_hash
         fetched = utcnow()
-        when = as_aware(article.published_at) if article.published_at else fetched
+        # the article's time in the indexes: never after its fetch (a wrong date in the future would move the
+        # stories' clock ahead and close every open story)
+        when = min(as_aware(article.published_at), fetched) if article.published_at else fetched
         language = prepared.language
         features = prepared.features
         source_id = self._source_ids.get(source.name)

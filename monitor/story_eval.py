@@ -111,8 +111,11 @@ class PipelineResult:
     copies: dict[str, str]  # copy id -> original id
 
 
-def run_pipeline(records: Iterable[Labelled], window: timedelta = timedelta(days=3)) -> PipelineResult:
-    """Group ``records`` in the order given, as the archive would (copies, then stories)."""
+def run_pipeline(
+    records: Iterable[Labelled], window: timedelta = timedelta(days=3), expire_every: int = 0
+) -> PipelineResult:
+    """Group ``records`` in the order given, as the archive would (copies, then stories); with
+    ``expire_every``, the closed stories are forgotten every that many records, as the archive does."""
     extractor = FeatureExtractor(load_lexicon())
     index = StoryIndex(window=window)
     copy_index = CopyIndex()
@@ -131,6 +134,8 @@ def run_pipeline(records: Iterable[Labelled], window: timedelta = timedelta(days
         index.add(story, features, record.when)
         copy_index.add(number, record.text, record.when)
         stories[record.id] = story
+        if expire_every and number % expire_every == 0:
+            index.expire()
     roots = {copy: _root(copy, copies) for copy in copies}
     return PipelineResult(stories, roots)
 

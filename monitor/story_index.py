@@ -13,12 +13,19 @@ Two scores, each divided by its threshold so that 1.0 means "joins":
 Headline anchor: when the new headline names actors or specific concepts, it must share one of them
 with the headlines of the story, unless the words agree strongly. This keeps apart two events about the
 same company in the same week (IBM's exit is not Amazon's moratorium, though both name Amazon).
+
+Expiry follows article time: a story closes when its last article is a window older than the latest
+article seen, less a window of grace. Articles do not always come in time order (a crawl's first visit
+reads feeds of today and sitemaps of last week, an ingested file may mix years, a page may carry a wrong
+date): a story that one of the last ``RECENT_TIMES`` articles could still have joined stays open, so that
+articles of another time, arriving among today's, still find their stories.
 """
 
 from __future__ import annotations
 
 import math
-from collections import Counter
+from bisect import bisect_left
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -28,6 +35,7 @@ STRONG_WORD_SCORE = 1.6
 NAME_PREFIXES = ("e:", "p:", "n:")  # actors, places and numbers: who, where, how much
 NUMBER_PREFIX = "n:"
 ACTOR_PREFIX = "e:"  # companies, bodies and people: who did it
+RECENT_TIMES = 200  # the times of the last articles added: a story one of them could join is not expired
 
 
 def _norm(vector: dict[str, float]) -> float:
@@ -80,6 +88,7 @@ class StoryIndex:
         self._df: Counter[str] = Counter()
         self._docs = 0
         self.latest: datetime | None = None  # the latest article time seen: the clock of expiry
+        self._recent: deque[datetime] = deque(maxlen=RECENT_TIMES)  # the times of the last articles added
 
     def __len__(self) -> int:
         return len(self._stories)
@@ -216,21 +225,33 @@ class StoryIndex:
                 centroid[key] = centroid.get(key, 0.0) + value
             story.word_norms[features.language] = _norm(centroid)
         self.latest = when if self.latest is None else max(self.latest, when)
+        self._recent.append(when)
 
     def expire(self, before: datetime | None = None) -> int:
         """Forget the stories closed at ``before`` (default: one more window after the latest article).
 
         A story is closed when its last article is more than ``window`` older than ``before``; the
-        default keeps a second window of grace for articles that a crawl finds late.
+        default keeps a second window of grace for articles that a crawl finds late. A story that one of
+        the last ``RECENT_TIMES`` articles added could have joined (by time) stays open.
         """
         if before is None:
             if self.latest is None:
                 return 0
             before = self.latest - self.window
-        closed = [sid for sid, s in self._stories.items() if s.last_seen + self.window < before]
+        recent = sorted(self._recent)
+        closed = [
+            sid
+            for sid, s in self._stories.items()
+            if s.last_seen + self.window < before and not self._open_to_any(s, recent)
+        ]
         for story_id in closed:
             self.forget(story_id)
         return len(closed)
+
+    def _open_to_any(self, story: _Story, times: list[datetime]) -> bool:
+        """Whether an article at one of ``times`` (sorted) falls within the open range of ``story``."""
+        index = bisect_left(times, story.first_seen - self.window)
+        return index < len(times) and times[index] <= story.last_seen + self.window
 
     def forget(self, story_id: int) -> None:
         """Drop one story from the index (closed, or merged into another by hand)."""

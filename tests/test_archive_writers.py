@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from monitor.archive import Archive, SourceRef
+from monitor.archive import Archive, ArchiveSettings, SourceRef
 from monitor.article import Article
 from monitor.db.models import Copy, StoryArticle
 from tests.test_cli import AMAZON_EN, AMAZON_FR
@@ -52,3 +52,29 @@ def test_two_writers_share_stories_and_copies(database: Any) -> None:
         assert session.scalar(select(Copy.original_id).where(Copy.article_id == copy.article_id)) == original.article_id
         links = dict(session.execute(select(StoryArticle.article_id, StoryArticle.story_id)).all())
     assert links[fr.article_id] == links[en.article_id]
+
+
+def test_a_date_in_the_future_does_not_close_the_open_stories(database: Any) -> None:
+    """An article's time in the indexes is never after its fetch: a page dated 2099 (a wrong date) would move
+    the stories' clock ahead, and the next expiry would close every story still receiving articles."""
+    archive = Archive(database, ArchiveSettings(expire_every=1))
+    fr = archive.add(
+        _article("https://a.example/fr", "Amazon suspend Rekognition pour un an", AMAZON_FR, "fr", 11),
+        SourceRef("gazette"),
+        [],
+    )
+    wrong = Article(
+        url="https://b.example/later",
+        title="Une exposition de peinture ouvre ses portes",
+        text="Le musée présente une centaine de toiles de paysages, prêtées par des collections privées. " * 8,
+        language="fr",
+        published_at=datetime(2099, 1, 1, tzinfo=UTC),
+    )
+    archive.add(wrong, SourceRef("gazette"), [])
+    assert archive.stories.latest is not None and archive.stories.latest <= datetime.now(UTC)
+    en = archive.add(
+        _article("https://c.example/en", "Amazon pauses police use of Rekognition", AMAZON_EN, "en", 10),
+        SourceRef("courier"),
+        [],
+    )
+    assert en.story_id == fr.story_id

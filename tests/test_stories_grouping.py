@@ -87,6 +87,21 @@ def test_crawl_order_is_not_publication_order(records: list[Labelled]) -> None:
     assert worst >= SHUFFLED_F1_FLOOR
 
 
+def test_articles_of_two_times_mixed_in_arrival_still_find_their_stories(records: list[Labelled]) -> None:
+    """A crawl's first visit, an ingested file, a page with a wrong date: articles of another time arrive
+    among today's. Expired after every article, the stories of each time still gather their articles."""
+    later = [
+        dataclasses.replace(r, id=f"{r.id}-later", event=f"{r.event}-later", when=r.when + timedelta(days=5 * 365))
+        for r in records
+    ]
+    truth = {r.id: r.event for r in records + later}
+    for seed in range(2):
+        mixed = records + later
+        random.Random(seed).shuffle(mixed)
+        scores = bcubed(run_pipeline(mixed, expire_every=1).stories, truth)
+        assert scores.precision >= 0.95 and scores.f1 >= SHUFFLED_F1_FLOOR, f"seed {seed}: {scores}"
+
+
 def test_grouping_is_deterministic_for_one_input_order(records: list[Labelled]) -> None:
     first, second = run_pipeline(records), run_pipeline(records)
     assert first == second
