@@ -120,7 +120,10 @@ class Archive:
         latest = self.stories.latest
         if latest is not None:
             self.stories.expire()
-            self.copies.expire(latest - self.settings.copy_window)
+            # texts are kept a copy window behind the earliest of the last articles: articles of another time
+            # arriving among today's still find the texts of their time
+            earliest = min(latest, self.stories.earliest_recent or latest)
+            self.copies.expire(earliest - self.settings.copy_window)
 
     def _record_copy(
         self, session: Any, article_id: int, article: Article, prepared: Prepared, when: datetime

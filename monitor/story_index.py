@@ -227,6 +227,11 @@ class StoryIndex:
         self.latest = when if self.latest is None else max(self.latest, when)
         self._recent.append(when)
 
+    @property
+    def earliest_recent(self) -> datetime | None:
+        """The earliest time among the last ``RECENT_TIMES`` articles added: how far back the input reaches now."""
+        return min(self._recent) if self._recent else None
+
     def expire(self, before: datetime | None = None) -> int:
         """Forget the stories closed at ``before`` (default: one more window after the latest article).
 

@@ -78,3 +78,26 @@ def test_a_date_in_the_future_does_not_close_the_open_stories(database: Any) -> 
         [],
     )
     assert en.story_id == fr.story_id
+
+
+def test_a_copy_of_another_time_arriving_among_todays_articles_is_found(database: Any) -> None:
+    """A wire text of June 2020, then today's news, then a copy of the June text: the texts of June 2020 are
+    not forgotten because an article of today went by (expired after every article)."""
+    archive = Archive(database, ArchiveSettings(expire_every=1))
+    original = archive.add(
+        _article("https://c.example/w1", "La Cnil sanctionne Clearview AI", WIRE, "fr", 20), SourceRef("radio"), []
+    )
+    today = Article(
+        url="https://b.example/today",
+        title="Une exposition de peinture ouvre ses portes",
+        text="Le musée présente une centaine de toiles de paysages, prêtées par des collections privées. " * 8,
+        language="fr",
+        published_at=datetime.now(UTC),
+    )
+    archive.add(today, SourceRef("gazette"), [])
+    copy = archive.add(
+        _article("https://d.example/w2", "Clearview AI condamnée à 20 millions", WIRE + " Fin.", "fr", 21),
+        SourceRef("ouest"),
+        [],
+    )
+    assert copy.copy_of == original.article_id
