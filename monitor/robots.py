@@ -178,8 +178,9 @@ class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
                 kept.checked_at.strftime("%Y-%m-%d %H:%M UTC"),
             )
             return kept.body
-        if not answered:
-            return None  # the host's own requests fail the same way, with their own error kinds
+        if not answered:  # the host's own requests fail the same way, with their own error kinds
+            logger.info("robots.txt of %s not read (%s): its rules are not checked", origin, why)
+            return None
         logger.warning(
             "robots.txt of %s unreachable (%s) and never read before: nothing is requested from %s in this crawl",
             origin,

@@ -18,6 +18,16 @@ from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+# a crawl of these local servers without the waits meant for real sites: no delay, short retries
+FAST_CRAWL: dict[str, Any] = {
+    "DOWNLOAD_DELAY": 0,
+    "AUTOTHROTTLE_ENABLED": False,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 4,
+    "DOWNLOAD_TIMEOUT": 10,
+    "RETRY_TIMES": 1,
+    "MONITOR_RETRY_BACKOFF_BASE": 0.05,
+}
+
 
 @dataclass
 class Route:

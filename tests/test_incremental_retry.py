@@ -21,7 +21,7 @@ from monitor.crawl import CrawlOptions, CrawlReport, crawl_in_subprocess
 from monitor.db import Database
 from monitor.db.models import Article
 from monitor.sources import Source
-from tests.discovery_server import LocalServer, Route, article, serve
+from tests.discovery_server import FAST_CRAWL, LocalServer, Route, article, serve
 
 pytestmark = pytest.mark.slow
 ALWAYS = 10_000  # fail_first: every request of this crawl fails
@@ -68,14 +68,7 @@ def _crawl(server: LocalServer, db_url: str) -> CrawlReport:
         Source("beta", "Beta", "en", feeds=(a + "/beta.xml",)),
         Source("gamma", "Gamma", "en", sitemaps=(a + "/sitemap-index.xml",)),
     ]
-    overrides = {
-        "DOWNLOAD_DELAY": 0,
-        "AUTOTHROTTLE_ENABLED": False,
-        "CONCURRENT_REQUESTS_PER_DOMAIN": 4,
-        "DOWNLOAD_TIMEOUT": 10,
-        "RETRY_TIMES": 1,
-        "MONITOR_RETRY_BACKOFF_BASE": 0.05,
-    }
+    overrides = dict(FAST_CRAWL)
     options = CrawlOptions(
         database_url=db_url, sources=sources, all_topics=True, log_level="WARNING", overrides=overrides
     )

@@ -20,7 +20,7 @@ from monitor.crawl import CrawlOptions, CrawlReport, crawl_in_subprocess
 from monitor.db import Database
 from monitor.db.robots import RobotsStore, StoredRobots
 from monitor.sources import Source
-from tests.discovery_server import LocalServer, Route, article, serve
+from tests.discovery_server import FAST_CRAWL, LocalServer, Route, article, serve
 
 pytestmark = pytest.mark.slow
 ALWAYS = 10_000
@@ -44,15 +44,7 @@ def _routes() -> dict[str, Route]:
 
 
 def _crawl(server: LocalServer, db_url: str, **settings: Any) -> CrawlReport:
-    overrides = {
-        "DOWNLOAD_DELAY": 0,
-        "AUTOTHROTTLE_ENABLED": False,
-        "CONCURRENT_REQUESTS_PER_DOMAIN": 4,
-        "DOWNLOAD_TIMEOUT": 10,
-        "RETRY_TIMES": 1,
-        "MONITOR_RETRY_BACKOFF_BASE": 0.05,
-        **settings,
-    }
+    overrides = {**FAST_CRAWL, **settings}
     source = Source("alpha", "Alpha", "en", feeds=(server.base + "/feed.xml",))
     options = CrawlOptions(
         database_url=db_url, sources=[source], all_topics=True, log_level="WARNING", overrides=overrides
