@@ -115,8 +115,14 @@ class SourceStatsMiddleware:
         self.received.pop(request, None)
         if not source:
             return response
-        if kind in DISCOVERY_KINDS and response.status < 400 and moved_permanently(request):
+        if (
+            kind in DISCOVERY_KINDS
+            and response.status < 400
+            and not request.meta.get(ANCESTORS)
+            and moved_permanently(request)
+        ):
             # the feed still answers, through a redirect at each crawl: its new address belongs in the sources file
+            # (a sitemap that an index lists is the site's to mend, not the sources file's)
             _inc(self.crawler, error_key(source, MOVED))
             logger.warning(
                 "source %s: %s %s moved permanently to %s: write the new address in the sources file",
