@@ -16,12 +16,15 @@
 
 ``MONITOR_REFRESH`` downloads every robots.txt again (the answer is kept). With ``MONITOR_STORAGE_DISABLED``
 or ``MONITOR_ROBOTS_CACHE = False`` nothing is kept: Scrapy's behaviour, but for the 5xx rule above.
-Copies are written when the spider closes, whatever the reason.
+Copies are written as they are read. A long-lived process (a distributed worker never closes its spider)
+reads a host's rules again once they are as old as ``MONITOR_ROBOTS_MAX_AGE`` (at least a minute), or after
+five minutes when robots.txt was unreachable.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Self
@@ -37,6 +40,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler
 from twisted.internet.defer import Deferred
+from twisted.python.failure import Failure
 
 from monitor.db.robots import RobotsStore, StoredRobots
 from monitor.db.session import Database
@@ -44,6 +48,10 @@ from monitor.db.session import Database
 logger = logging.getLogger(__name__)
 
 MAX_ROBOTS_BYTES = 500 * 1024  # RFC 9309, 2.5: a crawler parses at least the first 500 KiB
+MAX_ETAG_CHARS = 500  # the columns' sizes (robots_txt.etag, .last_modified): a longer validator is not kept
+MAX_LAST_MODIFIED_CHARS = 100
+MIN_IN_PROCESS_SECONDS = 60.0  # a long-lived process reads a host's rules again after max(max age, this)
+RETRY_UNREACHABLE_SECONDS = 300.0  # ... and sooner when robots.txt was unreachable (a kept copy or none)
 NO_RULES = b""
 DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
 
@@ -64,7 +72,8 @@ class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
         self.keep = settings.getbool("MONITOR_ROBOTS_CACHE", True) and not settings.getbool("MONITOR_STORAGE_DISABLED")
         self.database_url: str | None = settings.get("MONITOR_DATABASE_URL")
         self.store: RobotsStore | None = None
-        self.updates: dict[str, StoredRobots] = {}
+        self.updates: dict[str, StoredRobots] = {}  # the copies this process read or confirmed, by origin
+        self.read_again_at: dict[str, float] = {}  # by netloc: when (monotonic) its rules are read again
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -78,25 +87,26 @@ class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
         self.store = RobotsStore(Database(self.database_url))
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
-        if self.store is None:
-            return
-        try:
-            self.store.save(self.updates.values())
-        except Exception:  # the crawl's results matter more than a copy of robots.txt: it is fetched next time
-            logger.exception("could not keep the robots.txt of %d host(s)", len(self.updates))
-        finally:
+        if self.store is not None:
             self.store.db.dispose()
             self.store = None
 
     async def robot_parser(self, request: Request) -> RobotParser | None:
         url = urlparse_cached(request)
         netloc = url.netloc
+        due = time.monotonic() >= self.read_again_at.get(netloc, float("inf"))
+        if due and netloc in self._parsers and not isinstance(self._parsers[netloc], Deferred):
+            del self._parsers[netloc]  # a long-lived process: the host's rules are read again
         if netloc not in self._parsers:
             self._parsers[netloc] = Deferred()
             parser: RobotParser | None = None
+            lifetime = RETRY_UNREACHABLE_SECONDS
             try:  # whatever happens, the requests waiting for this host's rules are released
-                rules = await self._rules(f"{url.scheme}://{netloc}")
+                rules, settled = await self._rules(f"{url.scheme}://{netloc}")
                 parser = None if rules is None else build_from_crawler(self._parserimpl, self.crawler, rules)
+                lifetime = max(self.max_age.total_seconds(), MIN_IN_PROCESS_SECONDS)
+                if not settled:
+                    lifetime = min(lifetime, RETRY_UNREACHABLE_SECONDS)
             except Exception:
                 logger.exception("could not read the robots.txt of %s: its rules are not checked", netloc)
             if parser is not None:
@@ -105,68 +115,75 @@ class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
                 )
             waiting = self._parsers[netloc]
             self._parsers[netloc] = parser
+            self.read_again_at[netloc] = time.monotonic() + lifetime
             if isinstance(waiting, Deferred):
                 waiting.callback(parser)
         parser_or_deferred = self._parsers[netloc]
         if isinstance(parser_or_deferred, Deferred):
-            return await maybe_deferred_to_future(parser_or_deferred)
+            # each waiter its own Deferred: awaiting the shared one would hand its result to the first waiter
+            # only (Twisted's asFuture consumes it), and the others would get None, that is no check at all
+            mine: Deferred[RobotParser | None] = Deferred()
+            parser_or_deferred.addBoth(_relay, mine)
+            return await maybe_deferred_to_future(mine)
         return parser_or_deferred
 
-    async def _rules(self, origin: str) -> bytes | None:
-        """The robots.txt rules that apply to ``origin`` in this crawl; None: no robots.txt check at all."""
+    async def _rules(self, origin: str) -> tuple[bytes | None, bool]:
+        """The robots.txt rules that apply to ``origin`` now (None: no robots.txt check at all), and whether
+        they were read or confirmed (False: robots.txt was unreachable)."""
         kept = self._kept(origin)
         now = datetime.now(UTC)
         if kept is not None and not self.refresh and now - kept.checked_at < self.max_age:
             self._stats.inc_value("robotstxt/kept/fresh")
-            return kept.body
+            return kept.body, True
         request = Request(
             f"{origin}/robots.txt",
             priority=self.DOWNLOAD_PRIORITY,
             meta={"dont_obey_robotstxt": True},
             callback=NO_CALLBACK,
         )
-        if kept is not None and not self.refresh:
+        if kept is not None and not self.refresh:  # the validators as the server sent them (latin-1 bytes)
             if kept.etag:
-                request.headers[b"If-None-Match"] = kept.etag
+                request.headers[b"If-None-Match"] = kept.etag.encode("latin-1")
             if kept.last_modified:
-                request.headers[b"If-Modified-Since"] = kept.last_modified
+                request.headers[b"If-Modified-Since"] = kept.last_modified.encode("latin-1")
         self._stats.inc_value("robotstxt/request_count")
         try:
             response = await self.crawler.engine.download_async(request)
         except IgnoreRequest:  # refused by another middleware (size, host): checked no further, as Scrapy does
-            return None
+            return None, True
         except Exception as exc:
             self._stats.inc_value(f"robotstxt/exception_count/{type(exc)}")
-            return self._unreachable(origin, kept, f"{type(exc).__name__}: {exc}", answered=False)
+            return self._unreachable(origin, kept, f"{type(exc).__name__}: {exc}", answered=False), False
         return self._answered(origin, kept, response, now)
 
-    def _answered(self, origin: str, kept: StoredRobots | None, response: Response, now: datetime) -> bytes | None:
+    def _answered(
+        self, origin: str, kept: StoredRobots | None, response: Response, now: datetime
+    ) -> tuple[bytes | None, bool]:
         status = response.status
         self._stats.inc_value("robotstxt/response_count")
         self._stats.inc_value(f"robotstxt/response_status_count/{status}")
         if status == 304 and kept is not None:
             self._stats.inc_value("robotstxt/kept/revalidated")
             self._keep(replace(kept, checked_at=now))
-            return kept.body
+            return kept.body, True
         if 200 <= status < 300 or is_unavailable(status):
             body = bytes(response.body[:MAX_ROBOTS_BYTES]) if status < 300 else NO_RULES
             changed = kept.changed_at if kept is not None and kept.body == body and kept.status == status else now
-            etag, modified = response.headers.get(b"ETag"), response.headers.get(b"Last-Modified")
             self._keep(
                 StoredRobots(
                     origin=origin,
                     status=status,
                     body=body,
-                    etag=etag.decode("latin-1") if etag else None,
-                    last_modified=modified.decode("latin-1") if modified else None,
+                    etag=_validator(response, b"ETag", MAX_ETAG_CHARS),
+                    last_modified=_validator(response, b"Last-Modified", MAX_LAST_MODIFIED_CHARS),
                     checked_at=now,
                     changed_at=changed,
                 )
             )
-            return body
+            return body, True
         if status == 429 or status >= 500:
-            return self._unreachable(origin, kept, f"HTTP {status}", answered=True)
-        return NO_RULES  # a redirect not followed to its end, a 304 to no condition: no rules, nothing kept
+            return self._unreachable(origin, kept, f"HTTP {status}", answered=True), False
+        return NO_RULES, True  # a redirect not followed to its end, a 304 to no condition: no rules, nothing kept
 
     def _unreachable(self, origin: str, kept: StoredRobots | None, why: str, answered: bool) -> bytes | None:
         if kept is not None:
@@ -199,5 +216,26 @@ class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
             return None
 
     def _keep(self, copy: StoredRobots) -> None:
-        if self.keep:
-            self.updates[copy.origin] = copy
+        """Remember ``copy`` and write it now: a process killed later, or never closing, keeps it too."""
+        if not self.keep:
+            return
+        self.updates[copy.origin] = copy
+        if self.store is None:
+            return
+        try:
+            self.store.save([copy])
+        except Exception:  # the crawl matters more than a copy of robots.txt: it is asked for next time
+            logger.exception("could not keep the robots.txt of %s", copy.origin)
+
+
+def _relay(result: RobotParser | Failure | None, waiter: Deferred[RobotParser | None]) -> RobotParser | Failure | None:
+    """Hand the shared Deferred's result to one waiter, and on down the shared chain."""
+    waiter.callback(None if isinstance(result, Failure) else result)
+    return result
+
+
+def _validator(response: Response, header: bytes, longest: int) -> str | None:
+    """A validator header as the server sent it, or None when absent or longer than the archive keeps."""
+    value = response.headers.get(header)
+    text = value.decode("latin-1") if value else None
+    return text if text and len(text) <= longest else None

@@ -143,6 +143,40 @@ def test_a_4xx_robots_txt_means_no_rules_and_is_kept(tmp_path: Any) -> None:
     assert kept is not None and kept.status == 404 and kept.body == b""
 
 
+def test_every_request_waiting_for_robots_txt_is_checked(tmp_path: Any) -> None:
+    """A source's start requests to one host all wait for its robots.txt: each is checked, not only the first
+    (awaiting one shared Deferred handed the rules to the first waiter and None, no check, to the others)."""
+    routes = _routes()
+    feeds = ["/feed.xml", *(f"/private/feed-{n}.xml" for n in range(4))]
+    for path in feeds[1:]:
+        routes[path] = Route(_rss("/news/two"), "application/rss+xml")
+    with serve(routes) as (server, _other):
+        source = Source("alpha", "Alpha", "en", feeds=tuple(server.base + path for path in feeds))
+        options = CrawlOptions(
+            database_url=f"sqlite:///{tmp_path / 'archive.db'}",
+            sources=[source],
+            all_topics=True,
+            log_level="WARNING",
+            overrides=FAST_CRAWL,
+        )
+        report = crawl_in_subprocess(options, timeout=120)
+        requested = {hit.path for hit in server.hits}
+    assert not {path for path in requested if path.startswith("/private/")}, requested
+    assert report.stats.get("monitor/source/alpha/error/robots") == 5  # four feeds and the feed's private link
+
+
+def test_validators_longer_than_the_archive_keeps_are_dropped() -> None:
+    from scrapy.http import Response
+
+    from monitor.robots import MAX_ETAG_CHARS, _validator
+
+    long = Response("https://a.example/robots.txt", headers={"ETag": '"' + "x" * MAX_ETAG_CHARS + '"'})
+    assert _validator(long, b"ETag", MAX_ETAG_CHARS) is None
+    plain = Response("https://a.example/robots.txt", headers={"ETag": '"é1"'.encode("latin-1")})
+    assert _validator(plain, b"ETag", MAX_ETAG_CHARS) == '"é1"'
+    assert _validator(plain, b"Last-Modified", 100) is None
+
+
 def test_kept_copies_are_written_and_replaced(db_url: str) -> None:
     database = Database(db_url)
     try:
@@ -152,6 +186,8 @@ def test_kept_copies_are_written_and_replaced(db_url: str) -> None:
         assert store.save([first]) == 1 and store.get("https://a.example") == first
         later = StoredRobots("https://a.example", 200, b"", None, "Tue, 01 Dec 2026", then + timedelta(hours=2), then)
         store.save([later])
+        assert store.get("https://a.example") == later
+        store.save([first])  # checked before the copy in place (another process, a longer crawl): not written
         assert store.get("https://a.example") == later
         assert store.get("https://b.example") is None
     finally:

@@ -34,14 +34,18 @@ class RobotsStore:
         return None if row is None else StoredRobots(**{**row, "body": bytes(row["body"])})
 
     def save(self, copies: Iterable[StoredRobots]) -> int:
-        """Insert or replace each origin's copy (another process's copy of the same origin is overwritten:
-        both are the origin's rules, the last written the newest)."""
+        """Insert or replace each origin's copy, unless the copy in place was checked later (by another
+        process: a long crawl closing after a short one does not put back older rules)."""
         rows = [asdict(copy) for copy in copies]
         if not rows:
             return 0
         with self.db.session() as session:
             statement = insert_or_update_statement(
-                RobotsTxt, self.db.dialect, ["origin"], {key: EXCLUDED for key in rows[0] if key != "origin"}
+                RobotsTxt,
+                self.db.dialect,
+                ["origin"],
+                {key: EXCLUDED for key in rows[0] if key != "origin"},
+                newer="checked_at",
             )
             for row in rows:
                 session.execute(statement, row)

@@ -50,10 +50,15 @@ def insert_ignore_statement(target: Target, dialect: str, conflict_columns: Sequ
 
 
 def insert_or_update_statement(
-    target: Target, dialect: str, conflict_columns: Sequence[str], update: Mapping[str, Any]
+    target: Target,
+    dialect: str,
+    conflict_columns: Sequence[str],
+    update: Mapping[str, Any],
+    newer: str | None = None,
 ) -> Insert:
     """``INSERT INTO target ... ON CONFLICT (columns) DO UPDATE SET ...`` for ``dialect``; in ``update``, a
-    value ``EXCLUDED`` takes the column's value from the row that was refused."""
+    value ``EXCLUDED`` takes the column's value from the row that was refused. With ``newer`` (a column), the
+    row in place is only replaced by a row whose value there is not older (``... DO UPDATE ... WHERE``)."""
     table = _table(target)
     if dialect == "postgresql":
         statement: Any = postgresql.insert(table)
@@ -62,7 +67,8 @@ def insert_or_update_statement(
     else:
         raise ValueError(f"INSERT ... ON CONFLICT DO UPDATE is not supported on {dialect!r}: use SQLite or PostgreSQL")
     values = {key: getattr(statement.excluded, key) if value is EXCLUDED else value for key, value in update.items()}
-    return statement.on_conflict_do_update(index_elements=list(conflict_columns), set_=values)
+    where = getattr(statement.excluded, newer) >= table.c[newer] if newer else None
+    return statement.on_conflict_do_update(index_elements=list(conflict_columns), set_=values, where=where)
 
 
 def insert_ignore(
