@@ -217,11 +217,14 @@ class CrawlDelayExtension:
 
     def robots_parsed(self, robotparser: Any, request: Request) -> None:
         rules = getattr(robotparser, "rp", None)  # Scrapy's parsers keep Protego's or urllib's rules there
-        delay = crawl_delay(rules, self.agent) if rules is not None else None
+        if not (hasattr(rules, "crawl_delay") and hasattr(rules, "request_rate")):
+            return  # a parser that does not read Crawl-delay (Reppy, Rerp)
+        delay = crawl_delay(rules, self.agent)
         if not delay:
             return
         key = self._slot_key(request)
-        self.floors[key] = min(delay, self.maximum)
+        # two origins of one slot (host:80 and host:8080): the longer delay holds
+        self.floors[key] = max(self.floors.get(key, 0.0), min(delay, self.maximum))
         if self.crawler.stats is not None:
             self.crawler.stats.set_value(f"monitor/crawl_delay/{key}", self.floors[key])
 
@@ -231,10 +234,9 @@ class CrawlDelayExtension:
     def response_downloaded(self, response: Response, request: Request, spider: Spider) -> None:
         self._apply(request)
 
-    def _slot_key(self, request: Request) -> str:
-        engine = self.crawler.engine
-        if engine is not None:
-            return str(engine.downloader.get_slot_key(request))
+    @staticmethod
+    def _slot_key(request: Request) -> str:
+        """The downloader's slot of ``request``, as Scrapy names it (``download_slot``, else the host name)."""
         return str(request.meta.get("download_slot") or urlsplit(request.url).hostname or "")
 
     def _apply(self, request: Request) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from scrapy.exceptions import IgnoreRequest
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TimeoutError
@@ -61,3 +62,25 @@ def test_polling_adapts_between_bounds() -> None:
     assert next_interval(timedelta(hours=1), False, bounds) == timedelta(minutes=90)
     assert next_interval(timedelta(minutes=12), True, bounds) == timedelta(minutes=10)
     assert next_interval(timedelta(hours=20), False, bounds) == timedelta(hours=24)
+
+
+def test_crawl_delay_floor_from_parsed_rules_keeps_the_longer_of_one_slot() -> None:
+    """The floor comes from the parsed rules (downloaded or kept): two origins of one host keep the longer
+    delay; a parser that does not read Crawl-delay is passed over."""
+    from scrapy import Request
+    from scrapy.robotstxt import ProtegoRobotParser
+    from scrapy.utils.test import get_crawler
+
+    from monitor.politeness import CrawlDelayExtension
+
+    crawler = get_crawler(settings_dict={"ROBOTSTXT_OBEY": True, "USER_AGENT": "facewatch-monitor"})
+    extension = CrawlDelayExtension.from_crawler(crawler)
+
+    def parsed(body: bytes) -> Any:
+        return ProtegoRobotParser.from_crawler(crawler, body)
+
+    extension.robots_parsed(parsed(b"User-agent: *\nCrawl-delay: 4\n"), Request("http://h.example:8080/a"))
+    extension.robots_parsed(parsed(b"User-agent: *\nCrawl-delay: 1\n"), Request("http://h.example/b"))
+    assert extension.floors == {"h.example": 4.0}
+    extension.robots_parsed(object(), Request("http://other.example/"))  # no rules it can read: no error
+    assert "other.example" not in extension.floors
