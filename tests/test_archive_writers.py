@@ -101,3 +101,37 @@ def test_a_copy_of_another_time_arriving_among_todays_articles_is_found(database
         [],
     )
     assert copy.copy_of == original.article_id
+
+
+def test_another_writers_future_date_does_not_move_this_writers_clock(database: Any) -> None:
+    """The time of an article another process stored is clamped to its fetch as well, when this writer catches
+    up with it, and when a new writer reloads the window (the dated-2099 page is in its window, at its fetch)."""
+    first, second = Archive(database, ArchiveSettings(expire_every=1)), Archive(database)
+    first.add(
+        _article("https://a.example/fr", "Amazon suspend Rekognition pour un an", AMAZON_FR, "fr", 11),
+        SourceRef("gazette"),
+        [],
+    )
+    wrong = Article(
+        url="https://b.example/later",
+        title="Une exposition de peinture ouvre ses portes",
+        text="Le musée présente une centaine de toiles de paysages, prêtées par des collections privées. " * 8,
+        language="fr",
+        published_at=datetime(2099, 1, 1, tzinfo=UTC),
+    )
+    second.add(wrong, SourceRef("gazette"), [])
+    first.add(
+        _article("https://c.example/en", "Amazon pauses police use of Rekognition", AMAZON_EN, "en", 10),
+        SourceRef("courier"),
+        [],
+    )
+    now = datetime.now(UTC)
+    assert first.stories.latest is not None and first.stories.latest <= now
+    third = Archive(database)
+    third.add(
+        _article("https://d.example/fr", "Rekognition : Amazon fait une pause", AMAZON_FR + " Fin.", "fr", 12),
+        SourceRef("radio"),
+        [],
+    )
+    assert third.stories.latest is not None and third.stories.latest <= now
+    assert len(third.stories) >= 2, "the dated-2099 page is reloaded with the window, at its fetch time"

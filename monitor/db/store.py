@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, String, bindparam, func, insert, select, text, update
+from sqlalchemy import ColumnElement, Connection, String, bindparam, case, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
@@ -52,7 +52,18 @@ _ARTICLE_BY_HASH = select(Article.id).where(
 _ARTICLE_BY_EXTERNAL_ID = select(Article.id).where(
     Article.source_id == bindparam("source_id"), Article.external_id == bindparam("external_id")
 )
-_WHEN = func.coalesce(Article.published_at, Article.fetched_at)
+
+
+def article_time_column() -> ColumnElement[Any]:
+    """An article's time for stories and copies: its publication, never after its fetch (a page wrongly
+    dated in the future would move the indexes' clock ahead), else its fetch."""
+    return case(
+        (Article.published_at > Article.fetched_at, Article.fetched_at),
+        else_=func.coalesce(Article.published_at, Article.fetched_at),
+    )
+
+
+_WHEN = article_time_column()
 _ARTICLES_AFTER = (
     select(Article.id, Article.title, Article.text, Article.language, _WHEN, StoryArticle.story_id)
     .outerjoin(StoryArticle, StoryArticle.article_id == Article.id)
@@ -258,7 +269,10 @@ class Store:
 
     def article_time(self, session: Session, article_id: int) -> datetime | None:
         row = session.connection().execute(_ARTICLE_TIME, {"article_id": article_id}).one_or_none()
-        return (row[0] or row[1]) if row else None
+        if row is None:
+            return None
+        published, fetched = row
+        return min(published, fetched) if published and fetched else (published or fetched)
 
     def article_credit_text(self, session: Session, article_id: int) -> tuple[str, str]:
         """The text and the byline (authors) of an article, to find the agency it credits."""
@@ -368,7 +382,7 @@ class Store:
         if latest is None:
             return
         since = latest - span
-        when = func.coalesce(Article.published_at, Article.fetched_at)
+        when = article_time_column()
         with self.db.session() as session:
             query = (
                 select(Article.id, Article.title, Article.text, Article.language, when, StoryArticle.story_id)

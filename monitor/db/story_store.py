@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from monitor.db.models import Article, ArticleTopic, Copy, Source, Story, StoryArticle, StoryFix
 from monitor.db.session import Database
-from monitor.db.store import utcnow
+from monitor.db.store import article_time_column, utcnow
 from monitor.stories import Member, representative_headlines
 from monitor.story_regroup import Fix, RegroupItem
 
@@ -48,7 +48,7 @@ class RegroupReport:
 
 
 def _when() -> ColumnElement[Any]:
-    return func.coalesce(Article.published_at, Article.fetched_at)
+    return article_time_column()
 
 
 def _iso(value: datetime | None) -> str | None:
