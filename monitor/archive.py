@@ -29,6 +29,7 @@ from monitor.db.store import Store, metadata_values, utcnow
 from monitor.dedup import CopyIndex, agency_credit
 from monitor.prepared import Prepared, prepare
 from monitor.stories import FeatureExtractor, StoryIndex, load_lexicon
+from monitor.story_index import any_between
 from monitor.topics import TopicMatch
 from monitor.urls import canonical_url
 
@@ -120,10 +121,10 @@ class Archive:
         latest = self.stories.latest
         if latest is not None:
             self.stories.expire()
-            # texts are kept a copy window behind the earliest of the last articles: articles of another time
-            # arriving among today's still find the texts of their time
-            earliest = min(latest, self.stories.earliest_recent or latest)
-            self.copies.expire(earliest - self.settings.copy_window)
+            # a text within a copy window of one of the last articles is kept: articles of another time arriving
+            # among today's still find the texts of their time (and one odd date keeps only its neighbours)
+            recent, window = self.stories.recent_times(), self.settings.copy_window
+            self.copies.expire(latest - window, keep=lambda when: any_between(recent, when - window, when + window))
 
     def _record_copy(
         self, session: Any, article_id: int, article: Article, prepared: Prepared, when: datetime

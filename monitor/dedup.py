@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import heapq
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -219,12 +220,18 @@ class CopyIndex:
         if when is not None:
             heapq.heappush(self._times, (when, article_id))
 
-    def expire(self, before: datetime) -> int:
-        """Forget the texts published before ``before``; returns how many."""
+    def expire(self, before: datetime, keep: Callable[[datetime], bool] | None = None) -> int:
+        """Forget the texts published before ``before``, but those whose time ``keep`` says to keep; returns
+        how many were forgotten."""
         removed = 0
+        kept: list[tuple[datetime, int]] = []
         while self._times and self._times[0][0] < before:
-            _, article_id = heapq.heappop(self._times)
-            if self._signatures.pop(article_id, None) is not None:
+            when, article_id = heapq.heappop(self._times)
+            if keep is not None and keep(when):
+                kept.append((when, article_id))
+            elif self._signatures.pop(article_id, None) is not None:
                 self._index().remove(article_id)
                 removed += 1
+        for item in kept:
+            heapq.heappush(self._times, item)
         return removed

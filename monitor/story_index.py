@@ -18,7 +18,8 @@ Expiry follows article time: a story closes when its last article is a window ol
 article seen, less a window of grace. Articles do not always come in time order (a crawl's first visit
 reads feeds of today and sitemaps of last week, an ingested file may mix years, a page may carry a wrong
 date): a story that one of the last ``RECENT_TIMES`` articles could still have joined stays open, so that
-articles of another time, arriving among today's, still find their stories.
+articles of another time, arriving among today's, still find their stories (``recent_times`` lets the
+archive keep the texts of copies the same way).
 """
 
 from __future__ import annotations
@@ -36,6 +37,12 @@ NAME_PREFIXES = ("e:", "p:", "n:")  # actors, places and numbers: who, where, ho
 NUMBER_PREFIX = "n:"
 ACTOR_PREFIX = "e:"  # companies, bodies and people: who did it
 RECENT_TIMES = 200  # the times of the last articles added: a story one of them could join is not expired
+
+
+def any_between(times: list[datetime], low: datetime, high: datetime) -> bool:
+    """Whether one of ``times`` (sorted) is within ``[low, high]``."""
+    index = bisect_left(times, low)
+    return index < len(times) and times[index] <= high
 
 
 def _norm(vector: dict[str, float]) -> float:
@@ -227,10 +234,9 @@ class StoryIndex:
         self.latest = when if self.latest is None else max(self.latest, when)
         self._recent.append(when)
 
-    @property
-    def earliest_recent(self) -> datetime | None:
-        """The earliest time among the last ``RECENT_TIMES`` articles added: how far back the input reaches now."""
-        return min(self._recent) if self._recent else None
+    def recent_times(self) -> list[datetime]:
+        """The times of the last ``RECENT_TIMES`` articles added, sorted."""
+        return sorted(self._recent)
 
     def expire(self, before: datetime | None = None) -> int:
         """Forget the stories closed at ``before`` (default: one more window after the latest article).
@@ -255,8 +261,7 @@ class StoryIndex:
 
     def _open_to_any(self, story: _Story, times: list[datetime]) -> bool:
         """Whether an article at one of ``times`` (sorted) falls within the open range of ``story``."""
-        index = bisect_left(times, story.first_seen - self.window)
-        return index < len(times) and times[index] <= story.last_seen + self.window
+        return any_between(times, story.first_seen - self.window, story.last_seen + self.window)
 
     def forget(self, story_id: int) -> None:
         """Drop one story from the index (closed, or merged into another by hand)."""

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from monitor.archive import Archive, ArchiveSettings, SourceRef
@@ -135,3 +136,30 @@ def test_another_writers_future_date_does_not_move_this_writers_clock(database: 
     )
     assert third.stories.latest is not None and third.stories.latest <= now
     assert len(third.stories) >= 2, "the dated-2099 page is reloaded with the window, at its fetch time"
+
+
+def test_one_odd_date_among_the_last_articles_keeps_only_its_neighbours(
+    database: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Texts are kept for copies while they are within a copy window of one of the last articles: an article
+    dated 1999 among them keeps the texts of 1999, not every text since (the copy index stays bounded)."""
+    monkeypatch.setattr("monitor.story_index.RECENT_TIMES", 3)
+    archive = Archive(database, ArchiveSettings(expire_every=1))
+    now = datetime.now(UTC)
+    for number, when in enumerate(
+        [
+            now - timedelta(days=40),
+            now - timedelta(days=20),
+            datetime(1999, 1, 1, tzinfo=UTC),
+            now - timedelta(days=1),
+            now,
+        ]
+    ):
+        text = f"Article numéro {number}. " + " ".join(f"mot{number}x{i}" for i in range(80))
+        article = Article(
+            url=f"https://a.example/{number}", title=f"Titre {number}", text=text, language="fr", published_at=when
+        )
+        archive.add(article, SourceRef("gazette"), [])
+    assert len(archive.copies) == 3, (
+        "the texts of 40 and 20 days ago are forgotten; 1999's, yesterday's and today's kept"
+    )
