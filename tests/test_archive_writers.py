@@ -26,6 +26,17 @@ def _article(url: str, title: str, text: str, language: str, day: int) -> Articl
     )
 
 
+def _exhibition(url: str, when: datetime) -> Article:
+    """An article about something else (no story, no copy in common with the others), dated ``when``."""
+    return Article(
+        url=url,
+        title="Une exposition de peinture ouvre ses portes",
+        text="Le musée présente une centaine de toiles de paysages, prêtées par des collections privées. " * 8,
+        language="fr",
+        published_at=when,
+    )
+
+
 def test_two_writers_share_stories_and_copies(database: Any) -> None:
     first, second = Archive(database), Archive(database)  # as two processes: each its own indexes
     fr = first.add(
@@ -64,13 +75,7 @@ def test_a_date_in_the_future_does_not_close_the_open_stories(database: Any) -> 
         SourceRef("gazette"),
         [],
     )
-    wrong = Article(
-        url="https://b.example/later",
-        title="Une exposition de peinture ouvre ses portes",
-        text="Le musée présente une centaine de toiles de paysages, prêtées par des collections privées. " * 8,
-        language="fr",
-        published_at=datetime(2099, 1, 1, tzinfo=UTC),
-    )
+    wrong = _exhibition("https://b.example/later", datetime(2099, 1, 1, tzinfo=UTC))
     archive.add(wrong, SourceRef("gazette"), [])
     assert archive.stories.latest is not None and archive.stories.latest <= datetime.now(UTC)
     en = archive.add(
@@ -88,13 +93,7 @@ def test_a_copy_of_another_time_arriving_among_todays_articles_is_found(database
     original = archive.add(
         _article("https://c.example/w1", "La Cnil sanctionne Clearview AI", WIRE, "fr", 20), SourceRef("radio"), []
     )
-    today = Article(
-        url="https://b.example/today",
-        title="Une exposition de peinture ouvre ses portes",
-        text="Le musée présente une centaine de toiles de paysages, prêtées par des collections privées. " * 8,
-        language="fr",
-        published_at=datetime.now(UTC),
-    )
+    today = _exhibition("https://b.example/today", datetime.now(UTC))
     archive.add(today, SourceRef("gazette"), [])
     copy = archive.add(
         _article("https://d.example/w2", "Clearview AI condamnée à 20 millions", WIRE + " Fin.", "fr", 21),
@@ -113,13 +112,7 @@ def test_another_writers_future_date_does_not_move_this_writers_clock(database: 
         SourceRef("gazette"),
         [],
     )
-    wrong = Article(
-        url="https://b.example/later",
-        title="Une exposition de peinture ouvre ses portes",
-        text="Le musée présente une centaine de toiles de paysages, prêtées par des collections privées. " * 8,
-        language="fr",
-        published_at=datetime(2099, 1, 1, tzinfo=UTC),
-    )
+    wrong = _exhibition("https://b.example/later", datetime(2099, 1, 1, tzinfo=UTC))
     second.add(wrong, SourceRef("gazette"), [])
     first.add(
         _article("https://c.example/en", "Amazon pauses police use of Rekognition", AMAZON_EN, "en", 10),
