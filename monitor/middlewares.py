@@ -48,6 +48,7 @@ from monitor.db.store import Store
 from monitor.faults import CUT_AT_MAXSIZE, OffSource, Skipped, attempts, first_url, record_fault
 from monitor.health import DISCOVERY_KINDS, error_key, error_kind, stat_key
 from monitor.urls import canonical_url
+from monitor.validators import as_header, etag_of, last_modified_of
 
 __all__ = [
     "ArchivedUrlMiddleware",
@@ -216,9 +217,9 @@ class ConditionalRequestMiddleware:
         known = self.known.get(first_url(request))
         if known is not None:
             if known.etag and b"If-None-Match" not in request.headers:
-                request.headers[b"If-None-Match"] = known.etag
+                request.headers[b"If-None-Match"] = as_header(known.etag)
             if known.last_modified and b"If-Modified-Since" not in request.headers:
-                request.headers[b"If-Modified-Since"] = known.last_modified
+                request.headers[b"If-Modified-Since"] = as_header(known.last_modified)
         return None
 
     def process_response(self, request: Request, response: Response, spider: Spider | None = None) -> Response:
@@ -244,8 +245,8 @@ class ConditionalRequestMiddleware:
         if response.status != 200:
             return response
         digest = hashlib.sha256(response.body).hexdigest()
-        etag = _header(response, b"ETag")
-        last_modified = _header(response, b"Last-Modified")
+        etag = etag_of(response)
+        last_modified = last_modified_of(response)
         self.pending[url] = (ValidatorUpdate(url, source, kind, etag, last_modified, digest), request.meta)
         known = self.known.get(url)
         if known is not None and known.content_hash == digest:
@@ -275,11 +276,6 @@ def _index_of(children: list[str], response: Response, request: Request) -> XmlR
         f"{entries}</sitemapindex>"
     )
     return XmlResponse(response.url, status=200, body=body.encode("utf-8"), request=request, encoding="utf-8")
-
-
-def _header(response: Response, name: bytes) -> str | None:
-    value = response.headers.get(name)
-    return value.decode("latin-1")[:500] if value else None
 
 
 class ArchivedUrlMiddleware:

@@ -44,12 +44,11 @@ from twisted.python.failure import Failure
 
 from monitor.db.robots import RobotsStore, StoredRobots
 from monitor.db.session import Database
+from monitor.validators import as_header, etag_of, last_modified_of
 
 logger = logging.getLogger(__name__)
 
 MAX_ROBOTS_BYTES = 500 * 1024  # RFC 9309, 2.5: a crawler parses at least the first 500 KiB
-MAX_ETAG_CHARS = 500  # the columns' sizes (robots_txt.etag, .last_modified): a longer validator is not kept
-MAX_LAST_MODIFIED_CHARS = 100
 MIN_IN_PROCESS_SECONDS = 60.0  # a long-lived process reads a host's rules again after max(max age, this)
 RETRY_UNREACHABLE_SECONDS = 300.0  # ... and sooner when robots.txt was unreachable (a kept copy or none)
 NO_RULES = b""
@@ -143,9 +142,9 @@ class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
         )
         if kept is not None and not self.refresh:  # the validators as the server sent them (latin-1 bytes)
             if kept.etag:
-                request.headers[b"If-None-Match"] = kept.etag.encode("latin-1")
+                request.headers[b"If-None-Match"] = as_header(kept.etag)
             if kept.last_modified:
-                request.headers[b"If-Modified-Since"] = kept.last_modified.encode("latin-1")
+                request.headers[b"If-Modified-Since"] = as_header(kept.last_modified)
         self._stats.inc_value("robotstxt/request_count")
         try:
             response = await self.crawler.engine.download_async(request)
@@ -174,8 +173,8 @@ class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
                     origin=origin,
                     status=status,
                     body=body,
-                    etag=_validator(response, b"ETag", MAX_ETAG_CHARS),
-                    last_modified=_validator(response, b"Last-Modified", MAX_LAST_MODIFIED_CHARS),
+                    etag=etag_of(response),
+                    last_modified=last_modified_of(response),
                     checked_at=now,
                     changed_at=changed,
                 )
@@ -232,10 +231,3 @@ def _relay(result: RobotParser | Failure | None, waiter: Deferred[RobotParser | 
     """Hand the shared Deferred's result to one waiter, and on down the shared chain."""
     waiter.callback(None if isinstance(result, Failure) else result)
     return result
-
-
-def _validator(response: Response, header: bytes, longest: int) -> str | None:
-    """A validator header as the server sent it, or None when absent or longer than the archive keeps."""
-    value = response.headers.get(header)
-    text = value.decode("latin-1") if value else None
-    return text if text and len(text) <= longest else None

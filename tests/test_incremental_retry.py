@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -251,3 +252,54 @@ def test_an_archive_index_is_read_from_its_latest_changed_sitemaps_only(tmp_path
     assert len(children) == MAX_INDEX_CHILDREN == 50
     assert children == list(reversed(urls))[:50]
     database.dispose()
+
+
+def test_odd_validators_do_not_lose_the_crawls_batch_and_go_back_as_sent(db_url: str) -> None:
+    """Unit, both databases: a Last-Modified longer than its column (PostgreSQL refused the whole batch of
+    the crawl's validators) is not kept, and the others are saved; an ETag in latin-1 goes back as the
+    server's own bytes, not re-encoded as UTF-8."""
+    import types
+
+    from scrapy import Request
+    from scrapy.http import Response
+    from scrapy.utils.test import get_crawler
+
+    from monitor.db.feeds import FeedStore
+    from monitor.faults import Skipped
+    from monitor.middlewares import ConditionalRequestMiddleware
+
+    feeds = {name: f"https://delta.example/{name}.xml" for name in ("odd", "long", "plain")}
+    sent = {
+        "odd": {"ETag": '"café"'.encode("latin-1")},
+        "long": {"ETag": '"l1"', "Last-Modified": "Tue, 01 Dec 2026 10:00:00 GMT; " + "x" * 200},
+        "plain": {"ETag": '"p1"', "Last-Modified": "Tue, 01 Dec 2026 10:00:00 GMT"},
+    }
+
+    def crawl_once() -> dict[str, Request]:
+        crawler = get_crawler(settings_dict={"MONITOR_DATABASE_URL": db_url})
+        crawler.stats.open_spider()
+        middleware = ConditionalRequestMiddleware.from_crawler(crawler)
+        spider = types.SimpleNamespace(sources=[Source("delta", "Delta", "en", feeds=tuple(feeds.values()))])
+        middleware.spider_opened(spider)  # type: ignore[arg-type]
+        requests = {}
+        for name, url in feeds.items():
+            request = Request(url, meta={"kind": "feed", "source": "delta", "depth": 0})
+            middleware.process_request(request)
+            requests[name] = request
+            with contextlib.suppress(Skipped):  # the second time: unchanged since the last crawl
+                middleware.process_response(request, Response(url, status=200, headers=sent[name], body=name.encode()))
+        middleware.spider_closed(spider, "finished")  # type: ignore[arg-type]
+        return requests
+
+    crawl_once()
+    database = Database(db_url)
+    try:
+        kept = FeedStore(database).validators(feeds.values())
+    finally:
+        database.dispose()
+    assert set(kept) == set(feeds.values())
+    assert kept[feeds["long"]].etag == '"l1"' and kept[feeds["long"]].last_modified is None
+    again = crawl_once()
+    assert again["odd"].headers[b"If-None-Match"] == '"café"'.encode("latin-1")
+    assert again["long"].headers[b"If-None-Match"] == b'"l1"' and b"If-Modified-Since" not in again["long"].headers
+    assert again["plain"].headers[b"If-Modified-Since"] == b"Tue, 01 Dec 2026 10:00:00 GMT"

@@ -168,13 +168,13 @@ def test_every_request_waiting_for_robots_txt_is_checked(tmp_path: Any) -> None:
 def test_validators_longer_than_the_archive_keeps_are_dropped() -> None:
     from scrapy.http import Response
 
-    from monitor.robots import MAX_ETAG_CHARS, _validator
+    from monitor.validators import MAX_ETAG_CHARS, as_header, etag_of, last_modified_of
 
     long = Response("https://a.example/robots.txt", headers={"ETag": '"' + "x" * MAX_ETAG_CHARS + '"'})
-    assert _validator(long, b"ETag", MAX_ETAG_CHARS) is None
+    assert etag_of(long) is None
     plain = Response("https://a.example/robots.txt", headers={"ETag": '"é1"'.encode("latin-1")})
-    assert _validator(plain, b"ETag", MAX_ETAG_CHARS) == '"é1"'
-    assert _validator(plain, b"Last-Modified", 100) is None
+    assert etag_of(plain) == '"é1"' and as_header('"é1"') == '"é1"'.encode("latin-1")
+    assert last_modified_of(plain) is None
 
 
 def test_kept_copies_are_written_and_replaced(db_url: str) -> None:
