@@ -201,7 +201,8 @@ class CrawlDelayExtension:
         self.crawler = crawler
         self.agent = agent
         self.maximum = maximum
-        self.floors: dict[str, float] = {}
+        self.floors: dict[str, float] = {}  # by downloader slot: the longest Crawl-delay of its origins
+        self.delays: dict[str, dict[str, float]] = {}  # by slot, by origin: each robots.txt's Crawl-delay
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -219,14 +220,22 @@ class CrawlDelayExtension:
         rules = getattr(robotparser, "rp", None)  # Scrapy's parsers keep Protego's or urllib's rules there
         if not (hasattr(rules, "crawl_delay") and hasattr(rules, "request_rate")):
             return  # a parser that does not read Crawl-delay (Reppy, Rerp)
-        delay = crawl_delay(rules, self.agent)
-        if not delay:
-            return
+        delay = min(crawl_delay(rules, self.agent) or 0.0, self.maximum)
         key = self._slot_key(request)
+        origins = self.delays.setdefault(key, {})
+        parts = urlsplit(request.url)
+        origins[f"{parts.scheme}://{parts.netloc}"] = delay  # read again (a long-lived process): replaced
+        before = self.floors.get(key, 0.0)
         # two origins of one slot (host:80 and host:8080): the longer delay holds
-        self.floors[key] = max(self.floors.get(key, 0.0), min(delay, self.maximum))
-        if self.crawler.stats is not None:
-            self.crawler.stats.set_value(f"monitor/crawl_delay/{key}", self.floors[key])
+        floor = max(origins.values())
+        if floor:
+            self.floors[key] = floor
+        else:
+            self.floors.pop(key, None)
+        if floor < before:  # the site shortened or dropped its Crawl-delay: the slot's delay comes down
+            self._lower(key, floor)
+        if self.crawler.stats is not None and (floor or before):
+            self.crawler.stats.set_value(f"monitor/crawl_delay/{key}", floor)
 
     def request_reached_downloader(self, request: Request, spider: Spider) -> None:
         self._apply(request)
@@ -244,12 +253,31 @@ class CrawlDelayExtension:
             return
         key = self._slot_key(request)
         floor = self.floors.get(key)
-        engine = self.crawler.engine
-        slot = engine.downloader.slots.get(key) if floor and engine is not None else None
+        slot = self._slot(key) if floor else None
         if slot is not None and floor is not None:
-            # Scrapy draws each wait from delay × (1 ± jitter): the delay is raised so that even the
-            # shortest draw keeps the Crawl-delay.
-            jitter = float(getattr(slot, "jitter", 0.5 if getattr(slot, "randomize_delay", False) else 0.0))
-            needed = floor / (1.0 - jitter) if 0.0 <= jitter < 1.0 else floor
+            needed = self._needed(slot, floor)
             if slot.delay < needed:
                 slot.delay = needed
+
+    def _lower(self, key: str, floor: float) -> None:
+        """Bring the slot's delay down to the new floor, or to its configured delay (``DOWNLOAD_SLOTS``,
+        else ``DOWNLOAD_DELAY``; AutoThrottle then adjusts it from there)."""
+        slot = self._slot(key)
+        if slot is None:
+            return
+        settings = self.crawler.settings
+        configured = float(
+            settings.getdict("DOWNLOAD_SLOTS").get(key, {}).get("delay", settings.getfloat("DOWNLOAD_DELAY"))
+        )
+        slot.delay = max(self._needed(slot, floor) if floor else 0.0, configured)
+
+    def _slot(self, key: str) -> Any:
+        engine = self.crawler.engine
+        return engine.downloader.slots.get(key) if engine is not None else None
+
+    @staticmethod
+    def _needed(slot: Any, floor: float) -> float:
+        """Scrapy draws each wait from delay × (1 ± jitter): the delay is raised so that even the shortest
+        draw keeps the Crawl-delay."""
+        jitter = float(getattr(slot, "jitter", 0.5 if getattr(slot, "randomize_delay", False) else 0.0))
+        return floor / (1.0 - jitter) if 0.0 <= jitter < 1.0 else floor

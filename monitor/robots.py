@@ -16,7 +16,7 @@
 
 ``MONITOR_REFRESH`` downloads every robots.txt again (the answer is kept). With ``MONITOR_STORAGE_DISABLED``
 or ``MONITOR_ROBOTS_CACHE = False`` nothing is kept: Scrapy's behaviour, but for the 5xx rule above.
-Copies are written as they are read. A long-lived process (a distributed worker never closes its spider)
+Copies are written as they are read, in a thread. A long-lived process (a distributed worker never closes its spider)
 reads a host's rules again once they are as old as ``MONITOR_ROBOTS_MAX_AGE`` (at least a minute), or after
 five minutes when robots.txt was unreachable.
 """
@@ -36,10 +36,11 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.http.request import NO_CALLBACK
 from scrapy.robotstxt import RobotParser
-from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import Deferred, DeferredList
+from twisted.internet.threads import deferToThread
 from twisted.python.failure import Failure
 
 from monitor.db.robots import RobotsStore, StoredRobots
@@ -73,6 +74,8 @@ class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
         self.store: RobotsStore | None = None
         self.updates: dict[str, StoredRobots] = {}  # the copies this process read or confirmed, by origin
         self.read_again_at: dict[str, float] = {}  # by netloc: when (monotonic) its rules are read again
+        self.refreshing: set[str] = set()  # the netlocs whose rules are being read again
+        self.writing: set[Deferred[None]] = set()  # copies being written, off the reactor's thread
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -85,7 +88,9 @@ class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
     def spider_opened(self, spider: Spider) -> None:
         self.store = RobotsStore(Database(self.database_url))
 
-    def spider_closed(self, spider: Spider, reason: str) -> None:
+    async def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self.writing:  # the copies still being written
+            await maybe_deferred_to_future(DeferredList(list(self.writing), consumeErrors=True))
         if self.store is not None:
             self.store.db.dispose()
             self.store = None
@@ -93,30 +98,16 @@ class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
     async def robot_parser(self, request: Request) -> RobotParser | None:
         url = urlparse_cached(request)
         netloc = url.netloc
-        due = time.monotonic() >= self.read_again_at.get(netloc, float("inf"))
-        if due and netloc in self._parsers and not isinstance(self._parsers[netloc], Deferred):
-            del self._parsers[netloc]  # a long-lived process: the host's rules are read again
         if netloc not in self._parsers:
             self._parsers[netloc] = Deferred()
-            parser: RobotParser | None = None
-            lifetime = RETRY_UNREACHABLE_SECONDS
-            try:  # whatever happens, the requests waiting for this host's rules are released
-                rules, settled = await self._rules(f"{url.scheme}://{netloc}")
-                parser = None if rules is None else build_from_crawler(self._parserimpl, self.crawler, rules)
-                lifetime = max(self.max_age.total_seconds(), MIN_IN_PROCESS_SECONDS)
-                if not settled:
-                    lifetime = min(lifetime, RETRY_UNREACHABLE_SECONDS)
-            except Exception:
-                logger.exception("could not read the robots.txt of %s: its rules are not checked", netloc)
-            if parser is not None:
-                await self.crawler.signals.send_catch_log_async(
-                    signal=signals.robots_parsed, robotparser=parser, request=request
-                )
+            parser = await self._read(request, f"{url.scheme}://{netloc}", netloc)
             waiting = self._parsers[netloc]
             self._parsers[netloc] = parser
-            self.read_again_at[netloc] = time.monotonic() + lifetime
             if isinstance(waiting, Deferred):
                 waiting.callback(parser)
+        elif self._due(netloc):  # a long-lived process: read again while the host's requests go on under the
+            self.refreshing.add(netloc)  # rules in place (a re-read does not hold them up)
+            deferred_from_coro(self._refresh(request, f"{url.scheme}://{netloc}", netloc))
         parser_or_deferred = self._parsers[netloc]
         if isinstance(parser_or_deferred, Deferred):
             # each waiter its own Deferred: awaiting the shared one would hand its result to the first waiter
@@ -126,14 +117,51 @@ class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
             return await maybe_deferred_to_future(mine)
         return parser_or_deferred
 
-    async def _rules(self, origin: str) -> tuple[bytes | None, bool]:
-        """The robots.txt rules that apply to ``origin`` now (None: no robots.txt check at all), and whether
-        they were read or confirmed (False: robots.txt was unreachable)."""
-        kept = self._kept(origin)
+    def _due(self, netloc: str) -> bool:
+        """Whether the host's rules, read in this process, are to be read again now."""
+        return (
+            netloc not in self.refreshing
+            and not isinstance(self._parsers.get(netloc), Deferred)
+            and time.monotonic() >= self.read_again_at.get(netloc, float("inf"))
+        )
+
+    async def _refresh(self, request: Request, origin: str, netloc: str) -> None:
+        try:
+            self._parsers[netloc] = await self._read(request, origin, netloc)
+        finally:
+            self.refreshing.discard(netloc)
+
+    async def _read(self, request: Request, origin: str, netloc: str) -> RobotParser | None:
+        """The parser of the rules that apply to ``origin`` now (None: not checked), announced with Scrapy's
+        ``robots_parsed`` signal, and when this process reads them again: once the copy is as old as the
+        maximum age (at least a minute from now), sooner when robots.txt was unreachable."""
+        parser: RobotParser | None = None
+        lifetime = RETRY_UNREACHABLE_SECONDS
+        try:  # whatever happens, the requests waiting for this host's rules are released
+            rules, checked_at = await self._rules(origin)
+            parser = None if rules is None else build_from_crawler(self._parserimpl, self.crawler, rules)
+            if checked_at is None:
+                lifetime = min(max(self.max_age.total_seconds(), MIN_IN_PROCESS_SECONDS), RETRY_UNREACHABLE_SECONDS)
+            else:
+                age = max(timedelta(0), datetime.now(UTC) - checked_at)
+                lifetime = max((self.max_age - age).total_seconds(), MIN_IN_PROCESS_SECONDS)
+        except Exception:
+            logger.exception("could not read the robots.txt of %s: its rules are not checked", netloc)
+        if parser is not None:
+            await self.crawler.signals.send_catch_log_async(
+                signal=signals.robots_parsed, robotparser=parser, request=request
+            )
+        self.read_again_at[netloc] = time.monotonic() + lifetime
+        return parser
+
+    async def _rules(self, origin: str) -> tuple[bytes | None, datetime | None]:
+        """The robots.txt rules that apply to ``origin`` now (None: no robots.txt check at all), and when they
+        were read or confirmed (None: robots.txt was unreachable)."""
+        kept = await self._kept(origin)
         now = datetime.now(UTC)
         if kept is not None and not self.refresh and now - kept.checked_at < self.max_age:
             self._stats.inc_value("robotstxt/kept/fresh")
-            return kept.body, True
+            return kept.body, kept.checked_at
         request = Request(
             f"{origin}/robots.txt",
             priority=self.DOWNLOAD_PRIORITY,
@@ -149,22 +177,22 @@ class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
         try:
             response = await self.crawler.engine.download_async(request)
         except IgnoreRequest:  # refused by another middleware (size, host): checked no further, as Scrapy does
-            return None, True
+            return None, now
         except Exception as exc:
             self._stats.inc_value(f"robotstxt/exception_count/{type(exc)}")
-            return self._unreachable(origin, kept, f"{type(exc).__name__}: {exc}", answered=False), False
+            return self._unreachable(origin, kept, f"{type(exc).__name__}: {exc}", answered=False), None
         return self._answered(origin, kept, response, now)
 
     def _answered(
         self, origin: str, kept: StoredRobots | None, response: Response, now: datetime
-    ) -> tuple[bytes | None, bool]:
+    ) -> tuple[bytes | None, datetime | None]:
         status = response.status
         self._stats.inc_value("robotstxt/response_count")
         self._stats.inc_value(f"robotstxt/response_status_count/{status}")
         if status == 304 and kept is not None:
             self._stats.inc_value("robotstxt/kept/revalidated")
             self._keep(replace(kept, checked_at=now))
-            return kept.body, True
+            return kept.body, now
         if 200 <= status < 300 or is_unavailable(status):
             body = bytes(response.body[:MAX_ROBOTS_BYTES]) if status < 300 else NO_RULES
             changed = kept.changed_at if kept is not None and kept.body == body and kept.status == status else now
@@ -179,10 +207,10 @@ class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
                     changed_at=changed,
                 )
             )
-            return body, True
+            return body, now
         if status == 429 or status >= 500:
-            return self._unreachable(origin, kept, f"HTTP {status}", answered=True), False
-        return NO_RULES, True  # a redirect not followed to its end, a 304 to no condition: no rules, nothing kept
+            return self._unreachable(origin, kept, f"HTTP {status}", answered=True), None
+        return NO_RULES, now  # a redirect not followed to its end, a 304 to no condition: no rules, nothing kept
 
     def _unreachable(self, origin: str, kept: StoredRobots | None, why: str, answered: bool) -> bytes | None:
         if kept is not None:
@@ -205,24 +233,37 @@ class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
         )
         return DISALLOW_ALL
 
-    def _kept(self, origin: str) -> StoredRobots | None:
+    async def _kept(self, origin: str) -> StoredRobots | None:
+        """The latest copy of ``origin``'s robots.txt: this process's, or the archive's when another process
+        (a worker, a crawl run beside this one) checked it since."""
+        mine = self.updates.get(origin)
         if self.store is None:
-            return self.updates.get(origin)
+            return mine
         try:
-            return self.updates.get(origin) or self.store.get(origin)
+            stored = await maybe_deferred_to_future(deferToThread(self.store.get, origin))
         except Exception:
             logger.exception("could not read the kept robots.txt of %s", origin)
-            return None
+            return mine
+        if mine is None or (stored is not None and stored.checked_at > mine.checked_at):
+            return stored
+        return mine
 
     def _keep(self, copy: StoredRobots) -> None:
-        """Remember ``copy`` and write it now: a process killed later, or never closing, keeps it too."""
+        """Remember ``copy`` and write it now, in a thread (the reactor does not wait for the database's
+        write lock): a process killed later, or never closing, keeps it too."""
         if not self.keep:
             return
         self.updates[copy.origin] = copy
         if self.store is None:
             return
+        writing: Deferred[None] = deferToThread(self._save, self.store, copy)
+        self.writing.add(writing)
+        writing.addBoth(lambda _: self.writing.discard(writing))
+
+    @staticmethod
+    def _save(store: RobotsStore, copy: StoredRobots) -> None:
         try:
-            self.store.save([copy])
+            store.save([copy])
         except Exception:  # the crawl matters more than a copy of robots.txt: it is asked for next time
             logger.exception("could not keep the robots.txt of %s", copy.origin)
 

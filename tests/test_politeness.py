@@ -84,3 +84,39 @@ def test_crawl_delay_floor_from_parsed_rules_keeps_the_longer_of_one_slot() -> N
     assert extension.floors == {"h.example": 4.0}
     extension.robots_parsed(object(), Request("http://other.example/"))  # no rules it can read: no error
     assert "other.example" not in extension.floors
+
+
+def test_crawl_delay_read_again_replaces_that_origins_delay_and_can_lower_the_slots() -> None:
+    """A long-lived process reads robots.txt again: the origin's new Crawl-delay replaces its old one (the
+    floor no longer only goes up), the slot's delay comes down to it, and with no delay left to the slot's
+    configured one."""
+    import types
+
+    from scrapy import Request
+    from scrapy.robotstxt import ProtegoRobotParser
+    from scrapy.utils.test import get_crawler
+
+    from monitor.politeness import CrawlDelayExtension
+
+    crawler = get_crawler(
+        settings_dict={"ROBOTSTXT_OBEY": True, "DOWNLOAD_DELAY": 0.25, "RANDOMIZE_DOWNLOAD_DELAY": False}
+    )
+    crawler.stats.open_spider()
+    slot = types.SimpleNamespace(delay=0.25, jitter=0.0)
+    crawler.engine = types.SimpleNamespace(downloader=types.SimpleNamespace(slots={"h.example": slot}))  # type: ignore[assignment]
+    extension = CrawlDelayExtension.from_crawler(crawler)
+
+    def parsed(body: bytes) -> Any:
+        return ProtegoRobotParser.from_crawler(crawler, body)
+
+    extension.robots_parsed(parsed(b"User-agent: *\nCrawl-delay: 8\n"), Request("http://h.example/a"))
+    extension.robots_parsed(parsed(b"User-agent: *\nCrawl-delay: 2\n"), Request("http://h.example:8080/a"))
+    extension.request_reached_downloader(Request("http://h.example/b"), None)  # type: ignore[arg-type]
+    assert slot.delay == 8.0
+    extension.robots_parsed(parsed(b"User-agent: *\nCrawl-delay: 3\n"), Request("http://h.example/c"))
+    assert extension.floors == {"h.example": 3.0} and slot.delay == 3.0  # the other origin's 2 s is shorter
+    extension.robots_parsed(parsed(b"User-agent: *\nDisallow: /x\n"), Request("http://h.example/d"))
+    assert extension.floors == {"h.example": 2.0} and slot.delay == 2.0
+    extension.robots_parsed(parsed(b"User-agent: *\n"), Request("http://h.example:8080/e"))
+    assert extension.floors == {} and slot.delay == 0.25
+    assert crawler.stats.get_value("monitor/crawl_delay/h.example") == 0.0
