@@ -106,3 +106,29 @@ def test_revision_checks_are_quiet_and_migrations_are_not(tmp_path: Any, caplog:
     assert any(m.startswith("Running upgrade") for m in migrated)
     assert not any(m.startswith(("Context impl", "Will assume")) for m in migrated + checks)
     assert checks == []
+
+
+def test_alembics_own_command_steps_the_last_revision_down_and_up_again(db_url: str) -> None:
+    """``alembic downgrade`` / ``upgrade`` as an operator runs them (alembic.ini, no engine handed in): the
+    last revision's downgrade restores the revision before it, and its upgrade the head, on both backends."""
+    from pathlib import Path
+
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine, text
+
+    Database(db_url).dispose()
+    config = Config(str(Path(__file__).resolve().parent.parent / "alembic.ini"))
+    config.set_main_option("sqlalchemy.url", db_url)
+    previous = str(int(HEAD_REVISION) - 1).zfill(4)
+    command.downgrade(config, previous)
+    engine = create_engine(db_url)
+    try:
+        assert current_revisions(engine) == {previous}
+        command.upgrade(config, "head")
+        assert current_revisions(engine) == head_revisions()
+        with engine.connect() as connection:
+            for view in ("articles_v", "story_articles_v", "stories_v"):
+                connection.execute(text(f"SELECT * FROM {view}")).all()
+    finally:
+        engine.dispose()

@@ -109,6 +109,34 @@ def test_views_columns(archive: tuple[str, dict[str, int]]) -> None:
     assert [r["source"] for r in ranks] == ["wire", "courier", "gazette"]
 
 
+def test_views_count_a_page_dated_in_the_future_when_it_was_fetched(archive: tuple[str, dict[str, int]]) -> None:
+    """A page wrongly dated years ahead: its seen time, day and rank in its story are those of its fetch, as
+    the stories count it; ``published_at`` stays as the page gave it."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import update
+
+    from monitor.db.models import Article
+
+    db_url, ids = archive
+    db = Database(db_url)
+    with db.session() as session:
+        session.execute(
+            update(Article)
+            .where(Article.id == ids["gazette_amazon"])
+            .values(published_at=datetime(2031, 1, 1, tzinfo=UTC), fetched_at=datetime(2020, 6, 9, 22, tzinfo=UTC))
+        )
+    db.dispose()
+    row = _rows(db_url, "SELECT * FROM articles_v WHERE id = :id", "-p", "id", str(ids["gazette_amazon"]))[0]
+    assert row["published_at"].startswith("2031-01-01") and row["seen_at"].startswith("2020-06-09")
+    assert (row["day"], row["month"]) == ("2020-06-09", "2020-06")
+    ranks = _rows(db_url, "SELECT source FROM story_articles_v WHERE story_id = :id ORDER BY rank_in_story",
+                  "-p", "id", str(ids["story_amazon"]))  # fmt: skip
+    assert [r["source"] for r in ranks] == ["gazette", "wire", "courier"]
+    story = _rows(db_url, "SELECT * FROM stories_v WHERE id = :id", "-p", "id", str(ids["story_amazon"]))[0]
+    assert story["first_outlet"] == "gazette" and story["first_article_id"] == ids["gazette_amazon"]
+
+
 def _documented() -> dict[str, str]:
     blocks = re.findall(r"```sql\n-- ([\w-]+)\n(.*?)```", DOCS.read_text("utf-8"), flags=re.S)
     return {name: query for name, query in blocks}

@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError
 
 from monitor.db.session import NO_BEGIN
 
-HEAD_REVISION = "0011"  # migrations/versions/0011_robots_txt.py
+HEAD_REVISION = "0012"  # migrations/versions/0012_seen_at_clamped.py
 
 
 def at_head(engine: Engine) -> bool:

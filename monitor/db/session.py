@@ -70,8 +70,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
-    kwargs.setdefault("pool_size", 5)
-    kwargs.setdefault("max_overflow", 5)
+    if "poolclass" not in kwargs:  # a pool of another class (NullPool for alembic's command) takes no size
+        kwargs.setdefault("pool_size", 5)
+        kwargs.setdefault("max_overflow", 5)
     return create_engine(url, **kwargs)
 
 
