@@ -79,3 +79,23 @@ def test_copy_index_forgets_texts_out_of_the_window() -> None:
     assert len(index) == 1
     assert index.find(texts["cv-fr-c1"]) is None
     assert index.matches(texts["amz-fr-1"] + BOILERPLATE)[0].original_id == 2
+
+
+def test_copy_index_keeps_the_texts_its_keep_rule_names_and_forgets_them_later() -> None:
+    """``keep`` spares a text out of the window (the archive keeps those near one of its recent articles'
+    times: a copy of an article read late), the heap stays whole, and a later expiry without the rule forgets it."""
+    texts = _labelled()
+    start = datetime(2022, 10, 20, tzinfo=UTC)
+    index = CopyIndex()
+    index.add(1, texts["cv-fr-wire"], start)
+    index.add(2, texts["amz-fr-1"] + BOILERPLATE, start + timedelta(days=1))
+    index.add(3, texts["ibm-fr-1"], start + timedelta(days=20))
+    near_the_first = lambda when: when < start + timedelta(hours=1)  # noqa: E731
+    assert index.expire(start + timedelta(days=7), keep=near_the_first) == 1
+    assert len(index) == 2
+    match = index.find(texts["cv-fr-c1"])
+    assert match is not None and match.original_id == 1
+    assert index.find(texts["amz-fr-1"] + BOILERPLATE) is None
+    assert index.expire(start + timedelta(days=7), keep=near_the_first) == 0  # kept again, nothing lost
+    assert index.expire(start + timedelta(days=7)) == 1 and len(index) == 1
+    assert index.find(texts["cv-fr-c1"]) is None
