@@ -28,6 +28,7 @@ from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
+from scrapy.utils.httpobj import urlparse_cached
 
 from monitor.faults import OffSource
 from monitor.urls import host_allowed
@@ -202,7 +203,8 @@ class CrawlDelayExtension:
         self.agent = agent
         self.maximum = maximum
         self.floors: dict[str, float] = {}  # by downloader slot: the longest Crawl-delay of its origins
-        self.delays: dict[str, dict[str, float]] = {}  # by slot, by origin: each robots.txt's Crawl-delay
+        # by slot, by host and port (one robots.txt for http and https, as Scrapy reads it): its Crawl-delay
+        self.delays: dict[str, dict[str, float]] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -223,8 +225,7 @@ class CrawlDelayExtension:
         delay = min(crawl_delay(rules, self.agent) or 0.0, self.maximum)
         key = self._slot_key(request)
         origins = self.delays.setdefault(key, {})
-        parts = urlsplit(request.url)
-        origins[f"{parts.scheme}://{parts.netloc}"] = delay  # read again (a long-lived process): replaced
+        origins[urlparse_cached(request).netloc] = delay  # read again (a long-lived process): replaced
         before = self.floors.get(key, 0.0)
         # two origins of one slot (host:80 and host:8080): the longer delay holds
         floor = max(origins.values())
@@ -269,7 +270,10 @@ class CrawlDelayExtension:
         configured = float(
             settings.getdict("DOWNLOAD_SLOTS").get(key, {}).get("delay", settings.getfloat("DOWNLOAD_DELAY"))
         )
-        slot.delay = max(self._needed(slot, floor) if floor else 0.0, configured)
+        paused = (
+            0.001 if getattr(slot, "lastseen", 0.0) > time.monotonic() else 0.0
+        )  # a Retry-After pause needs a delay
+        slot.delay = max(self._needed(slot, floor) if floor else 0.0, configured, paused)
 
     def _slot(self, key: str) -> Any:
         engine = self.crawler.engine

@@ -10,24 +10,29 @@
 - 2xx: the rules (the first 500 KiB, as the RFC reads them). A 4xx other than 429: no rules, all allowed
   (RFC 9309, "unavailable"), kept like rules.
 - Unreachable (5xx or 429 after the retries, or no answer at all): the kept copy applies, however old. With
-  no copy, a server that answers 5xx gets nothing requested for this crawl (the RFC's "complete disallow":
-  its pages are counted as refused by robots.txt); a host that does not answer at all is left to fail on its
-  own requests, so that its sources' health names the real fault (timeout, DNS, connection).
+  no copy, a server that answers 5xx gets nothing requested (the RFC's "complete disallow": its pages are
+  counted as refused by robots.txt) until robots.txt is asked for again, five minutes later; a host that does
+  not answer at all is left to fail on its own requests, so that its sources' health names the real fault
+  (timeout, DNS, connection).
 
 ``MONITOR_REFRESH`` downloads every robots.txt again (the answer is kept). With ``MONITOR_STORAGE_DISABLED``
 or ``MONITOR_ROBOTS_CACHE = False`` nothing is kept: Scrapy's behaviour, but for the 5xx rule above.
-Copies are written as they are read, in a thread. A long-lived process (a distributed worker never closes its spider)
-reads a host's rules again once they are as old as ``MONITOR_ROBOTS_MAX_AGE`` (at least a minute), or after
-five minutes when robots.txt was unreachable.
+Copies are read and written in a thread of their own (not the reactor's pool, which resolves host names). A
+long-lived process (a distributed worker never closes its spider) reads a host's rules again once they are as
+old as ``MONITOR_ROBOTS_MAX_AGE`` (at least a minute), in the background: the host's requests go on under the
+rules in place, which a failed re-read leaves in place. Rules that are only the outcome of an unreachable
+robots.txt with no copy are asked for again after five minutes, before the host's next request.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from dataclasses import replace
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Self
+from typing import Any, Self, TypeVar
 
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
@@ -39,21 +44,33 @@ from scrapy.robotstxt import RobotParser
 from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler
-from twisted.internet.defer import Deferred, DeferredList
-from twisted.internet.threads import deferToThread
+from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
 from monitor.db.robots import RobotsStore, StoredRobots
 from monitor.db.session import Database
 from monitor.validators import as_header, etag_of, last_modified_of
+from monitor.workers import wait_for
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MAX_ROBOTS_BYTES = 500 * 1024  # RFC 9309, 2.5: a crawler parses at least the first 500 KiB
-MIN_IN_PROCESS_SECONDS = 60.0  # a long-lived process reads a host's rules again after max(max age, this)
-RETRY_UNREACHABLE_SECONDS = 300.0  # ... and sooner when robots.txt was unreachable (a kept copy or none)
+MIN_IN_PROCESS_SECONDS = 60.0  # a long-lived process reads a host's rules again no sooner than this
+RETRY_UNREACHABLE_SECONDS = 300.0  # ... and no later than this when robots.txt was unreachable (a kept copy or none)
 NO_RULES = b""
 DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one read of an origin's robots.txt gives: the rules (None: not checked), when they were read or
+    confirmed (None: robots.txt was unreachable), and whether they are only the fallback of an unreachable
+    robots.txt with no copy (all disallowed, or not checked), to be replaced by any real rules."""
+
+    rules: bytes | None
+    checked_at: datetime | None
+    fallback: bool = False
 
 
 def is_unavailable(status: int) -> bool:
@@ -74,23 +91,32 @@ class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
         self.store: RobotsStore | None = None
         self.updates: dict[str, StoredRobots] = {}  # the copies this process read or confirmed, by origin
         self.read_again_at: dict[str, float] = {}  # by netloc: when (monotonic) its rules are read again
-        self.refreshing: set[str] = set()  # the netlocs whose rules are being read again
-        self.writing: set[Deferred[None]] = set()  # copies being written, off the reactor's thread
+        self.refreshing: set[str] = set()  # the netlocs whose rules are being read again, in the background
+        self.fallbacks: set[str] = set()  # the netlocs whose rules are an unreachable robots.txt's fallback
+        self.tasks: set[Deferred[None]] = set()  # the background re-reads
+        self.thread: ThreadPoolExecutor | None = None  # the copies' reads and writes
+        self.writing: set[Future[None]] = set()  # copies being written
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         middleware = cls(crawler)
         if middleware.keep:
             crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
-            crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
 
     def spider_opened(self, spider: Spider) -> None:
         self.store = RobotsStore(Database(self.database_url))
+        self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="monitor-robots")
 
     async def spider_closed(self, spider: Spider, reason: str) -> None:
-        if self.writing:  # the copies still being written
-            await maybe_deferred_to_future(DeferredList(list(self.writing), consumeErrors=True))
+        for task in list(self.tasks):  # a re-read the closing downloader will not answer
+            task.cancel()
+        while self.writing:  # the copies still being written
+            await wait_for(next(iter(self.writing)))
+        thread, self.thread = self.thread, None
+        if thread is not None:
+            thread.shutdown(wait=True)
         if self.store is not None:
             self.store.db.dispose()
             self.store = None
@@ -98,16 +124,21 @@ class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
     async def robot_parser(self, request: Request) -> RobotParser | None:
         url = urlparse_cached(request)
         netloc = url.netloc
+        origin = f"{url.scheme}://{netloc}"
+        if netloc in self.fallbacks and self._due(netloc):  # no real rules in place: read before going on
+            del self._parsers[netloc]
         if netloc not in self._parsers:
             self._parsers[netloc] = Deferred()
-            parser = await self._read(request, f"{url.scheme}://{netloc}", netloc)
+            parser = await self._first(request, origin, netloc)
             waiting = self._parsers[netloc]
             self._parsers[netloc] = parser
             if isinstance(waiting, Deferred):
                 waiting.callback(parser)
         elif self._due(netloc):  # a long-lived process: read again while the host's requests go on under the
             self.refreshing.add(netloc)  # rules in place (a re-read does not hold them up)
-            deferred_from_coro(self._refresh(request, f"{url.scheme}://{netloc}", netloc))
+            task: Deferred[None] = deferred_from_coro(self._refresh(request, origin, netloc))
+            self.tasks.add(task)
+            task.addBoth(lambda _: self.tasks.discard(task))
         parser_or_deferred = self._parsers[netloc]
         if isinstance(parser_or_deferred, Deferred):
             # each waiter its own Deferred: awaiting the shared one would hand its result to the first waiter
@@ -125,43 +156,63 @@ class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
             and time.monotonic() >= self.read_again_at.get(netloc, float("inf"))
         )
 
+    async def _first(self, request: Request, origin: str, netloc: str) -> RobotParser | None:
+        """The host's rules read while its requests wait: whatever they are, they apply."""
+        parser, fallback = await self._read(request, origin, netloc)
+        if fallback:
+            self.fallbacks.add(netloc)
+        else:
+            self.fallbacks.discard(netloc)
+        await self._announce(parser, request)
+        return parser
+
     async def _refresh(self, request: Request, origin: str, netloc: str) -> None:
+        """The host's rules read again in the background: they replace the rules in place, unless robots.txt
+        was unreachable with no copy (the rules in place, real ones, stay: asked for again later)."""
         try:
-            self._parsers[netloc] = await self._read(request, origin, netloc)
+            parser, fallback = await self._read(request, origin, netloc)
+            if not fallback:
+                self._parsers[netloc] = parser
+                await self._announce(parser, request)
         finally:
             self.refreshing.discard(netloc)
 
-    async def _read(self, request: Request, origin: str, netloc: str) -> RobotParser | None:
-        """The parser of the rules that apply to ``origin`` now (None: not checked), announced with Scrapy's
-        ``robots_parsed`` signal, and when this process reads them again: once the copy is as old as the
-        maximum age (at least a minute from now), sooner when robots.txt was unreachable."""
-        parser: RobotParser | None = None
-        lifetime = RETRY_UNREACHABLE_SECONDS
-        try:  # whatever happens, the requests waiting for this host's rules are released
-            rules, checked_at = await self._rules(origin)
-            parser = None if rules is None else build_from_crawler(self._parserimpl, self.crawler, rules)
-            if checked_at is None:
-                lifetime = min(max(self.max_age.total_seconds(), MIN_IN_PROCESS_SECONDS), RETRY_UNREACHABLE_SECONDS)
-            else:
-                age = max(timedelta(0), datetime.now(UTC) - checked_at)
-                lifetime = max((self.max_age - age).total_seconds(), MIN_IN_PROCESS_SECONDS)
-        except Exception:
-            logger.exception("could not read the robots.txt of %s: its rules are not checked", netloc)
+    async def _announce(self, parser: RobotParser | None, request: Request) -> None:
+        """Scrapy's ``robots_parsed`` signal (the Crawl-delay extension reads the host's delay from it)."""
         if parser is not None:
             await self.crawler.signals.send_catch_log_async(
                 signal=signals.robots_parsed, robotparser=parser, request=request
             )
-        self.read_again_at[netloc] = time.monotonic() + lifetime
-        return parser
 
-    async def _rules(self, origin: str) -> tuple[bytes | None, datetime | None]:
-        """The robots.txt rules that apply to ``origin`` now (None: no robots.txt check at all), and when they
-        were read or confirmed (None: robots.txt was unreachable)."""
+    async def _read(self, request: Request, origin: str, netloc: str) -> tuple[RobotParser | None, bool]:
+        """The parser of the rules that apply to ``origin`` now (None: not checked) and whether they are only
+        an unreachable robots.txt's fallback; sets when this process reads them again: once the copy is as
+        old as the maximum age (at least a minute from now), sooner when robots.txt was unreachable."""
+        parser: RobotParser | None = None
+        fallback = True
+        lifetime = RETRY_UNREACHABLE_SECONDS
+        try:  # whatever happens, the requests waiting for this host's rules are released
+            outcome = await self._rules(origin)
+            fallback = outcome.fallback
+            rules = outcome.rules
+            parser = None if rules is None else build_from_crawler(self._parserimpl, self.crawler, rules)
+            if outcome.checked_at is None:
+                lifetime = min(max(self.max_age.total_seconds(), MIN_IN_PROCESS_SECONDS), RETRY_UNREACHABLE_SECONDS)
+            else:
+                age = max(timedelta(0), datetime.now(UTC) - outcome.checked_at)
+                lifetime = max((self.max_age - age).total_seconds(), MIN_IN_PROCESS_SECONDS)
+        except Exception:
+            logger.exception("could not read the robots.txt of %s: its rules are not checked", netloc)
+        self.read_again_at[netloc] = time.monotonic() + lifetime
+        return parser, fallback
+
+    async def _rules(self, origin: str) -> Outcome:
+        """The robots.txt rules that apply to ``origin`` now."""
         kept = await self._kept(origin)
         now = datetime.now(UTC)
         if kept is not None and not self.refresh and now - kept.checked_at < self.max_age:
             self._stats.inc_value("robotstxt/kept/fresh")
-            return kept.body, kept.checked_at
+            return Outcome(kept.body, kept.checked_at)
         request = Request(
             f"{origin}/robots.txt",
             priority=self.DOWNLOAD_PRIORITY,
@@ -177,22 +228,20 @@ class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
         try:
             response = await self.crawler.engine.download_async(request)
         except IgnoreRequest:  # refused by another middleware (size, host): checked no further, as Scrapy does
-            return None, now
+            return Outcome(None, now)
         except Exception as exc:
             self._stats.inc_value(f"robotstxt/exception_count/{type(exc)}")
-            return self._unreachable(origin, kept, f"{type(exc).__name__}: {exc}", answered=False), None
+            return self._unreachable(origin, kept, f"{type(exc).__name__}: {exc}", answered=False)
         return self._answered(origin, kept, response, now)
 
-    def _answered(
-        self, origin: str, kept: StoredRobots | None, response: Response, now: datetime
-    ) -> tuple[bytes | None, datetime | None]:
+    def _answered(self, origin: str, kept: StoredRobots | None, response: Response, now: datetime) -> Outcome:
         status = response.status
         self._stats.inc_value("robotstxt/response_count")
         self._stats.inc_value(f"robotstxt/response_status_count/{status}")
         if status == 304 and kept is not None:
             self._stats.inc_value("robotstxt/kept/revalidated")
             self._keep(replace(kept, checked_at=now))
-            return kept.body, now
+            return Outcome(kept.body, now)
         if 200 <= status < 300 or is_unavailable(status):
             body = bytes(response.body[:MAX_ROBOTS_BYTES]) if status < 300 else NO_RULES
             changed = kept.changed_at if kept is not None and kept.body == body and kept.status == status else now
@@ -207,12 +256,14 @@ class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
                     changed_at=changed,
                 )
             )
-            return body, now
+            return Outcome(body, now)
         if status == 429 or status >= 500:
-            return self._unreachable(origin, kept, f"HTTP {status}", answered=True), None
-        return NO_RULES, now  # a redirect not followed to its end, a 304 to no condition: no rules, nothing kept
+            return self._unreachable(origin, kept, f"HTTP {status}", answered=True)
+        return Outcome(
+            NO_RULES, now
+        )  # a redirect not followed to its end, a 304 to no condition: no rules, nothing kept
 
-    def _unreachable(self, origin: str, kept: StoredRobots | None, why: str, answered: bool) -> bytes | None:
+    def _unreachable(self, origin: str, kept: StoredRobots | None, why: str, answered: bool) -> Outcome:
         if kept is not None:
             self._stats.inc_value("robotstxt/kept/fallback")
             logger.warning(
@@ -221,17 +272,19 @@ class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
                 why,
                 kept.checked_at.strftime("%Y-%m-%d %H:%M UTC"),
             )
-            return kept.body
+            return Outcome(kept.body, None)
         if not answered:  # the host's own requests fail the same way, with their own error kinds
-            logger.info("robots.txt of %s not read (%s): its rules are not checked", origin, why)
-            return None
+            logger.info("robots.txt of %s not read (%s): its rules are not checked for now", origin, why)
+            return Outcome(None, None, fallback=True)
         logger.warning(
-            "robots.txt of %s unreachable (%s) and never read before: nothing is requested from %s in this crawl",
+            "robots.txt of %s unreachable (%s) and never read before: nothing is requested from %s until it is"
+            " asked for again in %.0f minutes",
             origin,
             why,
             origin,
+            RETRY_UNREACHABLE_SECONDS / 60,
         )
-        return DISALLOW_ALL
+        return Outcome(DISALLOW_ALL, None, fallback=True)
 
     async def _kept(self, origin: str) -> StoredRobots | None:
         """The latest copy of ``origin``'s robots.txt: this process's, or the archive's when another process
@@ -240,7 +293,7 @@ class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
         if self.store is None:
             return mine
         try:
-            stored = await maybe_deferred_to_future(deferToThread(self.store.get, origin))
+            stored = await wait_for(self._in_thread(self.store.get, origin))
         except Exception:
             logger.exception("could not read the kept robots.txt of %s", origin)
             return mine
@@ -256,9 +309,19 @@ class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
         self.updates[copy.origin] = copy
         if self.store is None:
             return
-        writing: Deferred[None] = deferToThread(self._save, self.store, copy)
+        writing = self._in_thread(self._save, self.store, copy)
         self.writing.add(writing)
-        writing.addBoth(lambda _: self.writing.discard(writing))
+        writing.add_done_callback(self.writing.discard)
+
+    def _in_thread(self, function: Callable[..., T], *args: Any) -> Future[T]:
+        if self.thread is None:  # a copy read or written after the close (or with no open): in this thread
+            future: Future[T] = Future()
+            try:
+                future.set_result(function(*args))
+            except Exception as exc:
+                future.set_exception(exc)
+            return future
+        return self.thread.submit(function, *args)
 
     @staticmethod
     def _save(store: RobotsStore, copy: StoredRobots) -> None:

@@ -1,9 +1,9 @@
 """HTTP validators (``ETag``, ``Last-Modified``) as the archive keeps them and sends them back.
 
 A validator is kept exactly as the server sent it (its bytes read as latin-1, HTTP's own charset for
-header values) and sent back as those same bytes. One longer than its column is not kept at all: a cut
-validator would never match, and PostgreSQL refuses a value longer than the column (the whole batch of a
-crawl's validators with it).
+header values) and sent back as those same bytes. One longer than its column, or with a control character,
+is not kept at all: a cut validator would never match, and PostgreSQL refuses a value longer than the column,
+or with a NUL (the whole batch of a crawl's validators with it).
 """
 
 from __future__ import annotations
@@ -35,4 +35,6 @@ def as_header(value: str) -> bytes:
 def _header(response: Response, name: bytes, longest: int) -> str | None:
     value = response.headers.get(name)
     text = value.decode("latin-1") if value else None
-    return text if text and len(text) <= longest else None
+    if not text or len(text) > longest or any((ord(c) < 32 and c != "\t") or ord(c) == 127 for c in text):
+        return None  # a control character (NUL: PostgreSQL refuses it) is not a header value (RFC 9110, 5.5)
+    return text

@@ -132,3 +132,44 @@ def test_alembics_own_command_steps_the_last_revision_down_and_up_again(db_url: 
                 connection.execute(text(f"SELECT * FROM {view}")).all()
     finally:
         engine.dispose()
+
+
+def test_0012_clamps_the_views_seen_time_and_its_downgrade_restores_the_publication_time(db_url: str) -> None:
+    """Revision 0012: a page dated years ahead is seen when it was fetched; stepping down to 0011 gives back
+    the views as they were (the publication time as it is), stepping up again clamps it."""
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine, text, update
+
+    from monitor.db.models import Article
+    from tests.newsroom_archive import fill
+
+    db = Database(db_url)
+    ids = fill(db)
+    with db.session() as session:
+        session.execute(
+            update(Article)
+            .where(Article.id == ids["gazette_amazon"])
+            .values(published_at=datetime(2031, 1, 1, tzinfo=UTC), fetched_at=datetime(2020, 6, 9, 22, tzinfo=UTC))
+        )
+    db.dispose()
+    config = Config(str(Path(__file__).resolve().parent.parent / "alembic.ini"))
+    config.set_main_option("sqlalchemy.url", db_url)
+    engine = create_engine(db_url)
+
+    def seen() -> str:
+        with engine.connect() as connection:
+            query = text("SELECT seen_at FROM articles_v WHERE id = :id")
+            return str(connection.execute(query, {"id": ids["gazette_amazon"]}).scalar_one())
+
+    try:
+        assert seen().startswith("2020-06-09")
+        command.downgrade(config, "0011")
+        assert seen().startswith("2031-01-01")
+        command.upgrade(config, "0012")
+        assert seen().startswith("2020-06-09")
+    finally:
+        engine.dispose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -120,3 +121,20 @@ def test_crawl_delay_read_again_replaces_that_origins_delay_and_can_lower_the_sl
     extension.robots_parsed(parsed(b"User-agent: *\n"), Request("http://h.example:8080/e"))
     assert extension.floors == {} and slot.delay == 0.25
     assert crawler.stats.get_value("monitor/crawl_delay/h.example") == 0.0
+    # https and http of one host share one robots.txt, as Scrapy reads it: read again through either, it is
+    # that robots.txt's delay that is replaced
+    extension.robots_parsed(parsed(b"User-agent: *\nCrawl-delay: 8\n"), Request("https://h.example/f"))
+    extension.robots_parsed(parsed(b"User-agent: *\nCrawl-delay: 1\n"), Request("http://h.example/g"))
+    assert extension.floors == {"h.example": 1.0} and slot.delay == 1.0
+    # lowered while a Retry-After pause holds the host (no delay configured): the pause needs a delay above
+    # zero to hold, since the downloader waits only for a slot with a delay
+    quick = get_crawler(settings_dict={"ROBOTSTXT_OBEY": True, "DOWNLOAD_DELAY": 0})
+    quick.stats.open_spider()
+    paused = types.SimpleNamespace(delay=0.0, jitter=0.0, lastseen=time.monotonic() + 30)
+    quick.engine = types.SimpleNamespace(downloader=types.SimpleNamespace(slots={"h.example": paused}))  # type: ignore[assignment]
+    other = CrawlDelayExtension.from_crawler(quick)
+    other.robots_parsed(parsed(b"User-agent: *\nCrawl-delay: 2\n"), Request("http://h.example/i"))
+    other.request_reached_downloader(Request("http://h.example/i"), None)  # type: ignore[arg-type]
+    assert paused.delay == 2.0
+    other.robots_parsed(parsed(b"User-agent: *\n"), Request("http://h.example/j"))
+    assert 0 < paused.delay < 0.01

@@ -165,7 +165,7 @@ def test_every_request_waiting_for_robots_txt_is_checked(tmp_path: Any) -> None:
     assert report.stats.get("monitor/source/alpha/error/robots") == 5  # four feeds and the feed's private link
 
 
-def test_validators_longer_than_the_archive_keeps_are_dropped() -> None:
+def test_validators_longer_than_the_archive_keeps_or_with_control_characters_are_dropped() -> None:
     from scrapy.http import Response
 
     from monitor.validators import MAX_ETAG_CHARS, as_header, etag_of, last_modified_of
@@ -175,6 +175,10 @@ def test_validators_longer_than_the_archive_keeps_are_dropped() -> None:
     plain = Response("https://a.example/robots.txt", headers={"ETag": '"é1"'.encode("latin-1")})
     assert etag_of(plain) == '"é1"' and as_header('"é1"') == '"é1"'.encode("latin-1")
     assert last_modified_of(plain) is None
+    for odd in (b'"a\x00b"', b'"a\nb"', b'"a\x7fb"'):  # PostgreSQL refuses a NUL: no control character is kept
+        assert etag_of(Response("https://a.example/robots.txt", headers={"ETag": odd})) is None
+    tabbed = Response("https://a.example/robots.txt", headers={"Last-Modified": b"Tue,\t01 Dec 2026 10:00:00 GMT"})
+    assert last_modified_of(tabbed) == "Tue,\t01 Dec 2026 10:00:00 GMT"
 
 
 def test_kept_copies_are_written_and_replaced(db_url: str) -> None:

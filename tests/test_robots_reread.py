@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,7 +21,6 @@ from scrapy import Request, signals
 from scrapy.http import Response
 from scrapy.robotstxt import RobotParser
 from scrapy.utils.test import get_crawler
-from twisted.internet import defer
 
 from monitor.db.robots import StoredRobots
 from monitor.robots import MIN_IN_PROCESS_SECONDS, RETRY_UNREACHABLE_SECONDS, CachedRobotsTxtMiddleware
@@ -103,6 +103,7 @@ def test_a_copy_is_read_again_once_as_old_as_the_maximum_age_counted_from_its_ch
         assert 590 <= harness.read_again_in() <= 600
         harness.age(599)  # not yet due: the same rules, nothing asked
         assert await harness.parser() is parser and harness.engine.asked == []
+        assert not harness.middleware.refreshing
         harness.age(2)
         harness.engine.answer(304)
         await harness.parser()
@@ -150,19 +151,35 @@ def test_an_unreachable_robots_txt_is_read_again_after_five_minutes() -> None:
         assert RETRY_UNREACHABLE_SECONDS - 5 <= harness.read_again_in() <= RETRY_UNREACHABLE_SECONDS
         harness.middleware.read_again_at["a.example"] -= RETRY_UNREACHABLE_SECONDS
         harness.engine.answer(200, b"User-agent: *\nDisallow: /private/\n")
-        await harness.parser()
-        await asyncio.sleep(0.05)
-        parser = await harness.parser()
+        parser = await harness.parser()  # no real rules were in place: the request waits for the new ones
         assert allowed(parser, "/news") and not allowed(parser, "/private/a")
         assert HOUR - 10 <= harness.read_again_in() <= HOUR
 
     asyncio.run(run())
 
 
+def test_a_re_read_that_finds_robots_txt_unreachable_and_no_copy_keeps_the_rules_in_place() -> None:
+    """Nothing kept (``MONITOR_ROBOTS_CACHE = False``): robots.txt answering 503 when read again does not
+    replace the real rules by "nothing allowed"; it is asked for again five minutes later."""
+    harness = Harness(RETRY_ENABLED=False, MONITOR_ROBOTS_CACHE=False)
+
+    async def run() -> None:
+        harness.engine.answer(200, b"User-agent: *\nDisallow: /x\nCrawl-delay: 4\n")
+        old = await harness.parser()
+        assert allowed(old, "/news") and harness.middleware.updates == {}
+        harness.middleware.read_again_at["a.example"] -= HOUR
+        harness.engine.answer(503)
+        assert await harness.parser() is old
+        await asyncio.sleep(0.05)
+        assert len(harness.engine.asked) == 2 and await harness.parser() is old
+        assert harness.parsed == [old]  # nothing announced: the host's Crawl-delay stays
+        assert RETRY_UNREACHABLE_SECONDS - 5 <= harness.read_again_in() <= RETRY_UNREACHABLE_SECONDS
+
+    asyncio.run(run())
+
+
 @pytest.mark.parametrize("stored_later", [True, False])
-def test_the_latest_copy_is_used_this_processs_or_the_archives(
-    stored_later: bool, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_latest_copy_is_used_this_processs_or_the_archives(stored_later: bool) -> None:
     """Another process (a worker, a crawl beside this one) checked robots.txt since this one: its copy,
     newer, is used; an older copy in the archive does not replace this process's."""
     harness = Harness()
@@ -181,7 +198,8 @@ def test_the_latest_copy_is_used_this_processs_or_the_archives(
             return other
 
     harness.middleware.store = Store()  # type: ignore[assignment]
-    monkeypatch.setattr("monitor.robots.deferToThread", lambda f, *args: defer.succeed(f(*args)))  # no reactor
+    harness.middleware.thread = ThreadPoolExecutor(max_workers=1)
     parser = asyncio.run(harness.parser())
+    harness.middleware.thread.shutdown()
     assert allowed(parser, "/mine") is stored_later and allowed(parser, "/other") is not stored_later
     assert harness.engine.asked == []  # the latest is fresh: nothing asked
