@@ -17,22 +17,24 @@
 
 ``MONITOR_REFRESH`` downloads every robots.txt again (the answer is kept). With ``MONITOR_STORAGE_DISABLED``
 or ``MONITOR_ROBOTS_CACHE = False`` nothing is kept: Scrapy's behaviour, but for the 5xx rule above.
-Copies are read and written in a thread of their own (not the reactor's pool, which resolves host names). A
-long-lived process (a distributed worker never closes its spider) reads a host's rules again once they are as
-old as ``MONITOR_ROBOTS_MAX_AGE`` (at least a minute), in the background: the host's requests go on under the
-rules in place, which a failed re-read leaves in place. Rules that are only the outcome of an unreachable
-robots.txt with no copy are asked for again after five minutes, before the host's next request.
+Copies are read and written in a thread of their own (not the reactor's pool, which resolves host names;
+under a reactor other than asyncio's, a read is waited for). A long-lived process (a distributed worker never
+closes its spider) reads a host's rules again once they are as old as ``MONITOR_ROBOTS_MAX_AGE`` (at least a
+minute), in the background: the host's requests go on under the rules in place, which a re-read finding
+robots.txt unreachable with no copy leaves in place. An unreachable robots.txt is asked for again after five
+minutes (or the maximum age, if shorter): before the host's next request when its 5xx refused everything, in
+the background when the host did not answer (its requests go on, unchecked, and fail on their own).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
-from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any, Self, TypeVar
+from typing import Self
 
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
@@ -44,7 +46,7 @@ from scrapy.robotstxt import RobotParser
 from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import CancelledError, Deferred
 from twisted.python.failure import Failure
 
 from monitor.db.robots import RobotsStore, StoredRobots
@@ -53,7 +55,6 @@ from monitor.validators import as_header, etag_of, last_modified_of
 from monitor.workers import wait_for
 
 logger = logging.getLogger(__name__)
-T = TypeVar("T")
 
 MAX_ROBOTS_BYTES = 500 * 1024  # RFC 9309, 2.5: a crawler parses at least the first 500 KiB
 MIN_IN_PROCESS_SECONDS = 60.0  # a long-lived process reads a host's rules again no sooner than this
@@ -92,7 +93,7 @@ class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
         self.updates: dict[str, StoredRobots] = {}  # the copies this process read or confirmed, by origin
         self.read_again_at: dict[str, float] = {}  # by netloc: when (monotonic) its rules are read again
         self.refreshing: set[str] = set()  # the netlocs whose rules are being read again, in the background
-        self.fallbacks: set[str] = set()  # the netlocs whose rules are an unreachable robots.txt's fallback
+        self.refused: set[str] = set()  # the netlocs refused everything: robots.txt answered 5xx, no copy
         self.tasks: set[Deferred[None]] = set()  # the background re-reads
         self.thread: ThreadPoolExecutor | None = None  # the copies' reads and writes
         self.writing: set[Future[None]] = set()  # copies being written
@@ -112,8 +113,9 @@ class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
     async def spider_closed(self, spider: Spider, reason: str) -> None:
         for task in list(self.tasks):  # a re-read the closing downloader will not answer
             task.cancel()
-        while self.writing:  # the copies still being written
-            await wait_for(next(iter(self.writing)))
+        for writing in list(self.writing):  # the copies still being written
+            await wait_for(writing)
+        self.writing.clear()
         thread, self.thread = self.thread, None
         if thread is not None:
             thread.shutdown(wait=True)
@@ -125,20 +127,22 @@ class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
         url = urlparse_cached(request)
         netloc = url.netloc
         origin = f"{url.scheme}://{netloc}"
-        if netloc in self.fallbacks and self._due(netloc):  # no real rules in place: read before going on
+        if netloc in self.refused and self._due(netloc):  # nothing allowed, no real rules: read before going on
             del self._parsers[netloc]
         if netloc not in self._parsers:
-            self._parsers[netloc] = Deferred()
-            parser = await self._first(request, origin, netloc)
-            waiting = self._parsers[netloc]
-            self._parsers[netloc] = parser
-            if isinstance(waiting, Deferred):
+            waiting: Deferred[RobotParser | None] = Deferred()
+            self._parsers[netloc] = waiting
+            parser: RobotParser | None = None
+            try:
+                parser = await self._first(request, origin, netloc)
+            finally:  # cancelled too (a closing process): the host's waiting requests are released
+                self._parsers[netloc] = parser
                 waiting.callback(parser)
         elif self._due(netloc):  # a long-lived process: read again while the host's requests go on under the
             self.refreshing.add(netloc)  # rules in place (a re-read does not hold them up)
             task: Deferred[None] = deferred_from_coro(self._refresh(request, origin, netloc))
             self.tasks.add(task)
-            task.addBoth(lambda _: self.tasks.discard(task))
+            task.addBoth(self._refreshed, task, netloc)
         parser_or_deferred = self._parsers[netloc]
         if isinstance(parser_or_deferred, Deferred):
             # each waiter its own Deferred: awaiting the shared one would hand its result to the first waiter
@@ -159,10 +163,10 @@ class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
     async def _first(self, request: Request, origin: str, netloc: str) -> RobotParser | None:
         """The host's rules read while its requests wait: whatever they are, they apply."""
         parser, fallback = await self._read(request, origin, netloc)
-        if fallback:
-            self.fallbacks.add(netloc)
-        else:
-            self.fallbacks.discard(netloc)
+        if fallback and parser is not None:
+            self.refused.add(netloc)
+        else:  # a host that does not answer is not checked: read again in the background, its requests go on
+            self.refused.discard(netloc)
         await self._announce(parser, request)
         return parser
 
@@ -176,6 +180,11 @@ class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
                 await self._announce(parser, request)
         finally:
             self.refreshing.discard(netloc)
+
+    def _refreshed(self, result: Failure | None, task: Deferred[None], netloc: str) -> None:
+        self.tasks.discard(task)
+        if isinstance(result, Failure) and not result.check(CancelledError, asyncio.CancelledError):
+            logger.error("reading the robots.txt of %s again failed: %s", netloc, result.getErrorMessage())
 
     async def _announce(self, parser: RobotParser | None, request: Request) -> None:
         """Scrapy's ``robots_parsed`` signal (the Crawl-delay extension reads the host's delay from it)."""
@@ -197,7 +206,7 @@ class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
             rules = outcome.rules
             parser = None if rules is None else build_from_crawler(self._parserimpl, self.crawler, rules)
             if outcome.checked_at is None:
-                lifetime = min(max(self.max_age.total_seconds(), MIN_IN_PROCESS_SECONDS), RETRY_UNREACHABLE_SECONDS)
+                lifetime = self._retry_unreachable()
             else:
                 age = max(timedelta(0), datetime.now(UTC) - outcome.checked_at)
                 lifetime = max((self.max_age - age).total_seconds(), MIN_IN_PROCESS_SECONDS)
@@ -205,6 +214,10 @@ class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
             logger.exception("could not read the robots.txt of %s: its rules are not checked", netloc)
         self.read_again_at[netloc] = time.monotonic() + lifetime
         return parser, fallback
+
+    def _retry_unreachable(self) -> float:
+        """Seconds before an unreachable robots.txt is asked for again (no later than its copy would be)."""
+        return min(max(self.max_age.total_seconds(), MIN_IN_PROCESS_SECONDS), RETRY_UNREACHABLE_SECONDS)
 
     async def _rules(self, origin: str) -> Outcome:
         """The robots.txt rules that apply to ``origin`` now."""
@@ -278,11 +291,11 @@ class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
             return Outcome(None, None, fallback=True)
         logger.warning(
             "robots.txt of %s unreachable (%s) and never read before: nothing is requested from %s until it is"
-            " asked for again in %.0f minutes",
+            " asked for again in %.0f s",
             origin,
             why,
             origin,
-            RETRY_UNREACHABLE_SECONDS / 60,
+            self._retry_unreachable(),
         )
         return Outcome(DISALLOW_ALL, None, fallback=True)
 
@@ -290,10 +303,10 @@ class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
         """The latest copy of ``origin``'s robots.txt: this process's, or the archive's when another process
         (a worker, a crawl run beside this one) checked it since."""
         mine = self.updates.get(origin)
-        if self.store is None:
+        if self.store is None or self.thread is None:
             return mine
         try:
-            stored = await wait_for(self._in_thread(self.store.get, origin))
+            stored = await wait_for(self.thread.submit(self.store.get, origin))
         except Exception:
             logger.exception("could not read the kept robots.txt of %s", origin)
             return mine
@@ -307,21 +320,10 @@ class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
         if not self.keep:
             return
         self.updates[copy.origin] = copy
-        if self.store is None:
+        if self.store is None or self.thread is None:
             return
-        writing = self._in_thread(self._save, self.store, copy)
-        self.writing.add(writing)
-        writing.add_done_callback(self.writing.discard)
-
-    def _in_thread(self, function: Callable[..., T], *args: Any) -> Future[T]:
-        if self.thread is None:  # a copy read or written after the close (or with no open): in this thread
-            future: Future[T] = Future()
-            try:
-                future.set_result(function(*args))
-            except Exception as exc:
-                future.set_exception(exc)
-            return future
-        return self.thread.submit(function, *args)
+        self.writing = {writing for writing in self.writing if not writing.done()}  # on the reactor's thread
+        self.writing.add(self.thread.submit(self._save, self.store, copy))
 
     @staticmethod
     def _save(store: RobotsStore, copy: StoredRobots) -> None:

@@ -15,12 +15,12 @@ MAX_LAST_MODIFIED_CHARS = 100
 
 
 def etag_of(response: Response) -> str | None:
-    """The response's ETag, or None when absent or too long to keep."""
+    """The response's ETag, or None when absent, too long to keep or with a control character."""
     return _header(response, b"ETag", MAX_ETAG_CHARS)
 
 
 def last_modified_of(response: Response) -> str | None:
-    """The response's Last-Modified, or None when absent or too long to keep."""
+    """The response's Last-Modified, or None when absent, too long to keep or with a control character."""
     return _header(response, b"Last-Modified", MAX_LAST_MODIFIED_CHARS)
 
 

@@ -4,8 +4,10 @@ answers robots.txt requests from a list, under asyncio.
 
 - A copy is read again once it is as old as ``MONITOR_ROBOTS_MAX_AGE``, counted from when it was checked
   (by this process or another), not from when this process first read it; never sooner than a minute.
-- While the rules are read again, the host's requests go on under the rules in place.
-- robots.txt unreachable: read again after five minutes.
+- While the rules are read again, the host's requests go on under the rules in place; a re-read that finds
+  robots.txt unreachable with no copy keeps them.
+- robots.txt unreachable: read again after five minutes; before the host's next request when its 5xx
+  refused everything (all the requests waiting get the new rules), in the background when it did not answer.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from scrapy import Request, signals
 from scrapy.http import Response
 from scrapy.robotstxt import RobotParser
 from scrapy.utils.test import get_crawler
+from twisted.internet import defer
 
 from monitor.db.robots import StoredRobots
 from monitor.robots import MIN_IN_PROCESS_SECONDS, RETRY_UNREACHABLE_SECONDS, CachedRobotsTxtMiddleware
@@ -34,14 +37,17 @@ class Engine:
 
     def __init__(self) -> None:
         self.asked: list[Request] = []
-        self.answers: list[Response] = []
+        self.answers: list[Response | Exception] = []
         self.gate = asyncio.Event()
         self.gate.set()
 
     async def download_async(self, request: Request) -> Response:
         self.asked.append(request)
         await self.gate.wait()
-        return self.answers.pop(0)
+        answer = self.answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
 
     def answer(self, status: int, body: bytes = b"", **headers: str) -> None:
         self.answers.append(Response(ORIGIN + "/robots.txt", status=status, body=body, headers=headers))
@@ -150,10 +156,53 @@ def test_an_unreachable_robots_txt_is_read_again_after_five_minutes() -> None:
         assert not allowed(parser, "/anything")  # never read, answered 5xx: nothing requested
         assert RETRY_UNREACHABLE_SECONDS - 5 <= harness.read_again_in() <= RETRY_UNREACHABLE_SECONDS
         harness.middleware.read_again_at["a.example"] -= RETRY_UNREACHABLE_SECONDS
+        harness.engine.gate.clear()
         harness.engine.answer(200, b"User-agent: *\nDisallow: /private/\n")
-        parser = await harness.parser()  # no real rules were in place: the request waits for the new ones
-        assert allowed(parser, "/news") and not allowed(parser, "/private/a")
+        # no real rules were in place: the requests wait for the new ones, all of them, asked for once
+        waiting = [asyncio.create_task(harness.parser()) for _ in range(3)]
+        await asyncio.sleep(0.05)
+        assert not any(task.done() for task in waiting) and len(harness.engine.asked) == 2
+        harness.engine.gate.set()
+        parsers = await asyncio.wait_for(asyncio.gather(*waiting), timeout=1)
+        assert all(allowed(parser, "/news") and not allowed(parser, "/private/a") for parser in parsers)
         assert HOUR - 10 <= harness.read_again_in() <= HOUR
+
+    asyncio.run(run())
+
+
+def test_a_host_that_does_not_answer_is_asked_again_in_the_background() -> None:
+    """No answer at all: its requests go on unchecked (and fail on their own) while robots.txt is asked for
+    again; rules found then apply."""
+    harness = Harness(RETRY_ENABLED=False)
+
+    async def run() -> None:
+        harness.engine.answers.append(TimeoutError("no answer"))
+        assert await harness.parser() is None  # not checked
+        harness.middleware.read_again_at["a.example"] -= RETRY_UNREACHABLE_SECONDS
+        harness.engine.gate.clear()
+        harness.engine.answer(200, b"User-agent: *\nDisallow: /private/\n")
+        assert await asyncio.wait_for(harness.parser(), timeout=1) is None  # does not wait for the re-read
+        harness.engine.gate.set()
+        await asyncio.sleep(0.05)
+        parser = await harness.parser()
+        assert allowed(parser, "/news") and not allowed(parser, "/private/a")
+
+    asyncio.run(run())
+
+
+def test_a_first_read_cancelled_releases_the_requests_waiting_for_it() -> None:
+    harness = Harness()
+
+    async def run() -> None:
+        harness.engine.gate.clear()
+        harness.engine.answer(200, b"User-agent: *\nDisallow: /x\n")
+        first = asyncio.create_task(harness.parser())
+        await asyncio.sleep(0.02)
+        second = asyncio.create_task(harness.parser())
+        await asyncio.sleep(0.02)
+        first.cancel()  # a process closing
+        assert await asyncio.wait_for(second, timeout=1) is None
+        assert not isinstance(harness.middleware._parsers["a.example"], defer.Deferred)
 
     asyncio.run(run())
 
