@@ -13,6 +13,7 @@ import csv
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
+from decimal import Decimal
 from operator import itemgetter
 from typing import IO, Any
 
@@ -35,8 +36,8 @@ def _cell(value: Any, excel: bool = False) -> Any:
         return ";".join(str(v) for v in value)
     if isinstance(value, bool):
         return "true" if value else "false"
-    if excel and isinstance(value, float):
-        return repr(value).replace(".", ",")
+    if excel and isinstance(value, float | Decimal):  # PostgreSQL's numeric (avg, round) is a Decimal
+        return (repr(value) if isinstance(value, float) else str(value)).replace(".", ",")
     return neutralise(value) if isinstance(value, str) else value
 
 
@@ -147,6 +148,8 @@ def _json_default(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
+    if isinstance(value, Decimal) and value.is_finite():  # a number in JSON, as SQLite's floats are
+        return int(value) if value == value.to_integral_value() and value.as_tuple().exponent == 0 else float(value)
     return str(value)
 
 

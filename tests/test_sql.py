@@ -138,8 +138,9 @@ def test_views_count_a_page_dated_in_the_future_when_it_was_fetched(archive: tup
 
 
 def _documented() -> dict[str, str]:
-    blocks = re.findall(r"```sql\n-- ([\w-]+)\n(.*?)```", DOCS.read_text("utf-8"), flags=re.S)
-    return {name: query for name, query in blocks}
+    """The examples as a user copies them, their leading comment included."""
+    blocks = re.findall(r"```sql\n(-- ([\w-]+)\n.*?)```", DOCS.read_text("utf-8"), flags=re.S)
+    return {name: query for query, name in blocks}
 
 
 def test_documented_queries_run_on_both_backends(archive: tuple[str, dict[str, int]]) -> None:
@@ -163,3 +164,82 @@ def test_documented_queries_run_on_both_backends(archive: tuple[str, dict[str, i
     both = _rows(db_url, queries["stories-in-both-languages"])
     assert [r["id"] for r in both] == [ids["story_amazon"]]
     assert _rows(db_url, queries["wire-copies-per-agency"]) == [{"agency": "AP", "source": "courier", "copies": 1}]
+
+
+def test_comments_before_the_query_and_clear_errors(archive: tuple[str, dict[str, int]]) -> None:
+    db_url, _ = archive
+    assert _rows(db_url, "/* weekly */ -- counts\n  SELECT 1 AS one") == [{"one": 1}]
+    before = _snapshot(db_url)
+    hidden = _sql(db_url, "-- just a comment\nDELETE FROM copies")
+    assert hidden.exit_code == 1 and "read-only: DELETE" in hidden.output, hidden.output
+    assert _snapshot(db_url) == before
+    for empty in ("", "  ;", "-- nothing\n"):
+        result = _sql(db_url, empty)
+        assert result.exit_code == 1 and "the query is empty" in result.output, result.output
+
+
+def test_a_runaway_query_stops_at_its_time_limit(archive: tuple[str, dict[str, int]]) -> None:
+    db_url, _ = archive
+    endless = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"
+    result = _sql(db_url, endless, "--timeout", "0.5")
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    assert "stopped after 0.5 s" in result.output or "statement timeout" in result.output
+
+
+def test_ctrl_c_stops_a_long_sqlite_query(archive: tuple[str, dict[str, int]]) -> None:
+    """SQLite runs a query in C, deaf to signals unless the query lets Python in."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    db_url, _ = archive
+    if not db_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL's driver stops on Ctrl-C by itself")
+    endless = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"
+    code = "from monitor.cli import main; main()"
+    process = subprocess.Popen([sys.executable, "-c", code, "sql", endless, "--db", db_url], stderr=subprocess.PIPE)
+    time.sleep(3)
+    process.send_signal(signal.SIGINT)
+    try:
+        _, err = process.communicate(timeout=10)
+    finally:
+        process.kill()
+    assert process.returncode != 0 and b"Traceback" not in err, err
+
+
+def test_a_database_that_cannot_be_opened_is_a_clear_error(tmp_path: Path) -> None:
+    import os
+
+    folder = tmp_path / "db folder"
+    folder.mkdir()
+    cases = [f"sqlite:///{folder}", "nosuchdialect://host/db"]
+    postgres = os.environ.get("MONITOR_TEST_POSTGRES_URL")
+    if postgres:
+        from sqlalchemy.engine import make_url
+
+        cases.append(make_url(postgres).set(database="monitor_no_such_database").render_as_string(False))
+    for url in cases:
+        result = _sql(url, "SELECT 1")
+        assert result.exit_code == 1 and "cannot open the database" in result.output, (url, result.output)
+        assert "Traceback" not in result.output
+
+
+def test_a_sqlite_path_with_a_hash_is_read(tmp_path: Path) -> None:
+    folder = tmp_path / "desk #2"
+    folder.mkdir()
+    db_url = f"sqlite:///{folder / 'archive.db'}"
+    Database(db_url).dispose()
+    assert _rows(db_url, "SELECT count(*) AS n FROM articles_v") == [{"n": 0}]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["desk #2"]  # no stray file at the cut path
+
+
+def test_postgresql_decimals_are_numbers_in_json_and_use_a_decimal_comma_for_excel(
+    archive: tuple[str, dict[str, int]],
+) -> None:
+    db_url, _ = archive
+    query = "SELECT CAST(2.5 AS numeric) AS lit, CAST(3 AS numeric) AS whole"
+    assert _rows(db_url, query) == [{"lit": 2.5, "whole": 3}]
+    result = CliRunner().invoke(main, ["sql", query, "--db", db_url, "--csv", "--excel"])
+    assert result.exit_code == 0, result.output
+    assert result.output.lstrip("\ufeff").splitlines()[1] == "2,5;3"

@@ -11,7 +11,7 @@ from monitor.cli.common import db_option, open_db
 from monitor.output import emit, output_options
 
 
-@click.command()
+@click.command(context_settings={"ignore_unknown_options": True})  # a query may start with "--", a comment
 @db_option
 @click.argument("query")
 @click.option(
@@ -23,8 +23,17 @@ from monitor.output import emit, output_options
     metavar="NAME VALUE",
     help="Bind :NAME in the query to VALUE (repeatable).",
 )
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0),
+    default=0,
+    show_default=True,
+    help="Stop the query after this many seconds (0: no limit; Ctrl-C stops it too).",
+)
 @output_options
-def sql(db_url: str | None, query: str, params: tuple[tuple[str, str], ...], fmt: str, excel: bool) -> None:
+def sql(
+    db_url: str | None, query: str, params: tuple[tuple[str, str], ...], timeout: float, fmt: str, excel: bool
+) -> None:
     """Run a read-only SQL query on the archive ('-' reads the query from stdin).
 
     The connection is read-only (SQLite) or the transaction is (PostgreSQL): nothing can be changed.
@@ -33,6 +42,7 @@ def sql(db_url: str | None, query: str, params: tuple[tuple[str, str], ...], fmt
     Example:
         monitor sql "SELECT language, count(*) AS n FROM articles GROUP BY language"
         monitor sql "SELECT title FROM articles WHERE language = :lang" -p lang fr --csv
+        monitor sql --timeout 60 "SELECT ..."     # a runaway query stops after a minute
         echo "SELECT * FROM stories" | monitor sql - --jsonl
     """
     from monitor.db.readonly import ReadOnlyError, run_readonly
@@ -41,7 +51,7 @@ def sql(db_url: str | None, query: str, params: tuple[tuple[str, str], ...], fmt
     if db_url is None and not os.environ.get("MONITOR_DATABASE_URL"):
         open_db(None).dispose()  # the default database: make sure it exists and has the schema
     try:
-        columns, rows = run_readonly(db_url, text, dict(params))
+        columns, rows = run_readonly(db_url, text, dict(params), timeout=timeout)
         emit(columns, rows, fmt, excel)
     except ReadOnlyError as exc:
         raise click.ClickException(f"query failed: {exc}") from exc

@@ -31,7 +31,8 @@ def alembic_config(engine: Engine | None = None) -> Config:
     config = Config()
     config.set_main_option("script_location", str(migrations_path()))
     if engine is not None:
-        config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+        url = engine.url.render_as_string(hide_password=False)  # a "#" in a path is "%23", a password's "%" too:
+        config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))  # escaped for alembic's configparser
         config.attributes["engine"] = engine
     return config
 

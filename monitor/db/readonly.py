@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from monitor.db.session import resolve_database_url
 
@@ -18,14 +21,33 @@ class ReadOnlyError(RuntimeError):
 
 
 def run_readonly(
-    url: str | None, query: str, params: Mapping[str, Any] | None = None
+    url: str | None, query: str, params: Mapping[str, Any] | None = None, timeout: float = 0.0
 ) -> tuple[list[str], Iterator[tuple[Any, ...]]]:
-    """Columns and a stream of rows of ``query``, run so that it cannot change the archive."""
+    """Columns and a stream of rows of ``query``, run so that it cannot change the archive, stopped after
+    ``timeout`` seconds (0: no limit). Ctrl-C stops a long query (``KeyboardInterrupt``)."""
+    if not _without_comments(query).strip().rstrip(";").strip():
+        raise ReadOnlyError("the query is empty")
     resolved = resolve_database_url(url)
-    parsed = make_url(resolved)
+    try:
+        parsed = make_url(resolved)
+    except ArgumentError as exc:
+        raise ReadOnlyError(f"cannot open the database: {exc}") from exc
     if parsed.get_backend_name() == "sqlite":
-        return _sqlite(parsed.database or "", query, params or {})
-    return _other(resolved, query, params or {})
+        return _sqlite(parsed.database or "", query, params or {}, timeout)
+    return _other(resolved, query, params or {}, timeout)
+
+
+_COMMENT = re.compile(r"\s*(?:--[^\n]*(?:\n|$)|/\*.*?\*/)", re.S)
+
+
+def _without_comments(query: str) -> str:
+    """``query`` without its leading comments and spaces."""
+    start = 0
+    while match := _COMMENT.match(query, start):
+        if match.end() == start:
+            break
+        start = match.end()
+    return query[start:].lstrip()
 
 
 # What a read-only query may do on SQLite: read, call functions, recurse, and inspect the schema.
@@ -77,7 +99,7 @@ def _authorizer(refused: list[str]) -> Any:
 
 def _statement(query: str) -> str:
     """``DROP TABLE`` of ``drop table articles``: what the user wrote, for the message."""
-    words = query.split()[:2]
+    words = _without_comments(query).split()[:2]
     if not words:
         return "this statement"
     return " ".join(words).upper() if words[0].upper() in ("CREATE", "DROP", "ALTER") else words[0].upper()
@@ -93,18 +115,26 @@ def _refusal(exc: sqlite3.Error, refused: list[str], query: str = "") -> ReadOnl
     return ReadOnlyError(message)
 
 
-def _sqlite(path: str, query: str, params: Mapping[str, Any]) -> tuple[list[str], Iterator[tuple[Any, ...]]]:
+def _sqlite(
+    path: str, query: str, params: Mapping[str, Any], timeout: float
+) -> tuple[list[str], Iterator[tuple[Any, ...]]]:
     if not path or path == ":memory:" or not Path(path).exists():
         raise ReadOnlyError(f"no database at {path or ':memory:'}: run `monitor init` or a crawl first")
-    connection = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True, timeout=30)
-    connection.execute("PRAGMA query_only = ON")
+    if not Path(path).is_file():
+        raise ReadOnlyError(f"cannot open the database: {path} is not a file")
+    try:  # the path as a file: URI, percent-encoded (a # or ? in a folder's name is part of the path)
+        connection = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+        connection.execute("PRAGMA query_only = ON")
+    except sqlite3.Error as exc:
+        raise ReadOnlyError(f"cannot open the database: {path}: {exc}") from exc
     refused: list[str] = []
     connection.set_authorizer(_authorizer(refused))
+    timed_out = _stop_after(connection, timeout)
     try:
         cursor = connection.execute(query, dict(params))
     except sqlite3.Error as exc:
         connection.close()
-        raise _refusal(exc, refused, query) from exc
+        raise _stopped(exc, timed_out, timeout) or _refusal(exc, refused, query) from exc
     columns = [d[0] for d in cursor.description or []]
 
     def rows() -> Iterator[tuple[Any, ...]]:
@@ -115,27 +145,61 @@ def _sqlite(path: str, query: str, params: Mapping[str, Any]) -> tuple[list[str]
                     return
                 yield from chunk
         except sqlite3.Error as exc:
-            raise _refusal(exc, refused, query) from exc
+            raise _stopped(exc, timed_out, timeout) or _refusal(exc, refused, query) from exc
         finally:
             connection.close()
 
     return columns, rows()
 
 
+def _stop_after(connection: sqlite3.Connection, timeout: float) -> Callable[[], bool]:
+    """SQLite runs a query in C, deaf to signals: a progress handler lets Ctrl-C in (Python runs its signal
+    handler there, and the query is interrupted) and stops the query after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout if timeout > 0 else float("inf")
+    state = {"timed_out": False}
+
+    def progress() -> int:
+        if time.monotonic() > deadline:
+            state["timed_out"] = True
+            return 1
+        return 0
+
+    connection.set_progress_handler(progress, 20_000)
+    return lambda: state["timed_out"]
+
+
+def _stopped(exc: sqlite3.Error, timed_out: Callable[[], bool], timeout: float) -> ReadOnlyError | None:
+    """The query's end when SQLite interrupted it: the time limit, or Ctrl-C (raised again as such)."""
+    if "interrupted" not in str(exc):
+        return None
+    if timed_out():
+        return ReadOnlyError(f"the query was stopped after {timeout:g} s (--timeout)")
+    raise KeyboardInterrupt from exc
+
+
 _PG_READING = ("SELECT", "WITH", "VALUES", "TABLE", "(")
 
 
-def _other(url: str, query: str, params: Mapping[str, Any]) -> tuple[list[str], Iterator[tuple[Any, ...]]]:
+def _other(
+    url: str, query: str, params: Mapping[str, Any], timeout: float
+) -> tuple[list[str], Iterator[tuple[Any, ...]]]:
     """PostgreSQL: a read-only transaction (and read-only by default on this session), rows from a server-side
-    cursor, which takes one SELECT/WITH/VALUES/TABLE query and nothing else."""
-    first = query.lstrip().split(None, 1)[0].upper() if query.strip() else ""
+    cursor, which takes one SELECT/WITH/VALUES/TABLE query (after comments) and nothing else."""
+    words = _without_comments(query).split(None, 1)
+    first = words[0].upper() if words else ""
     if not first.startswith(_PG_READING):
         raise ReadOnlyError(
             f"monitor sql is read-only: {_statement(query)} is not allowed (the archive is unchanged); "
             "write a SELECT, WITH, VALUES or TABLE query"
         )
-    engine = create_engine(url, connect_args={"options": "-c default_transaction_read_only=on"})
-    connection = engine.connect()
+    options = "-c default_transaction_read_only=on"
+    if timeout > 0:
+        options += f" -c statement_timeout={max(1, round(timeout * 1000))}"
+    try:
+        engine = create_engine(url, connect_args={"options": options})
+        connection = engine.connect()
+    except (SQLAlchemyError, ImportError) as exc:
+        raise ReadOnlyError(f"cannot open the database: {_pg_message(exc)}") from exc
     try:
         connection.exec_driver_sql("SET TRANSACTION READ ONLY")
         result = connection.execution_options(stream_results=True).execute(text(query), dict(params))
