@@ -114,18 +114,16 @@ def sniff(body: bytes) -> Kind:
 
 
 def _without_entity_declarations(body: bytes) -> bytes:
-    """Drops an internal DTD subset: entity definitions are never expanded (billion laughs, XXE).
+    """Drops every internal DTD subset, wherever it is (after a decoy in a comment, far into the document):
+    entity definitions are never expanded (billion laughs, XXE). A declaration left over (a subset cut short
+    by a "]" in a value, one outside any subset) becomes text, which the parser cannot expand either.
 
-    References to the entities it declared become U+FFFD, and links holding one are dropped.
+    References to the entities declared become U+FFFD, and links holding one are dropped.
     """
-    head = body[:65536]
-    if b"<!ENTITY" not in head:
+    if b"<!ENTITY" not in body:
         return body
-    found = _ENTITY_DECL.search(head)
-    if found is None:
-        return body
-    names = set(re.findall(rb"<!ENTITY\s+%?\s*([\w.:-]+)", found.group(0)))
-    rest = head[: found.start()] + head[found.end() :] + body[65536:]
+    names = set(re.findall(rb"<!ENTITY\s+%?\s*([\w.:-]+)", body))
+    rest = _ENTITY_DECL.sub(b"", body).replace(b"<!ENTITY", b"&lt;!ENTITY")
     return re.sub(rb"&([\w.:-]+);", lambda m: b"&#xFFFD;" if m.group(1) in names else m.group(0), rest)
 
 

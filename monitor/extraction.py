@@ -51,6 +51,7 @@ from monitor.language import detect_language
 __all__ = ["ExtractionError", "clean_title", "extract_article", "split_authors"]
 
 MAX_HTML_CHARS = 3_000_000
+MAX_STRAY_NULS = 16  # more NUL bytes than this in the first 4 KiB: a binary file, not a page
 HEADER_TEXT_CHARS = 3_000
 _SCRIPTS = re.compile(r"<script(?![^>]*ld\+json)[^>]*>.*?</script\s*>", re.DOTALL | re.IGNORECASE)  # not JSON-LD
 AFTER_HEADLINE_CHARS = 600
@@ -198,14 +199,14 @@ def _as_text(html: str | bytes) -> str:
         data = bytes(html)
         if not data.strip():
             raise ExtractionError("empty input")
-        if b"\x00" in data[:4096]:
+        if data[:4096].count(b"\x00") > MAX_STRAY_NULS:
             raise ExtractionError("binary input, not HTML")
         markup = _decode(data[: 4 * MAX_HTML_CHARS])
     else:
         raise ExtractionError(f"expected str or bytes, got {type(html).__name__}")
     if not markup.strip():
         raise ExtractionError("empty input")
-    if "\x00" in markup[:4096]:
+    if markup[:4096].count("\x00") > MAX_STRAY_NULS:  # a few stray NULs in a page are dropped below
         raise ExtractionError("binary input, not HTML")
     if "<" not in markup[:65_536]:
         raise ExtractionError("no article body found (not HTML: no markup)")
@@ -223,10 +224,12 @@ def _decode(data: bytes) -> str:
 
 
 def _mostly_single_byte(data: bytes) -> bool:
-    """More bytes that are not UTF-8 than UTF-8 multibyte characters (``É«`` in Latin-1 reads as one)."""
+    """Many more bytes that are not UTF-8 than UTF-8 multibyte characters: a Latin-1 page makes one by chance
+    now and then (``É«``), while a UTF-8 page with a few broken characters (teasers cut mid-character) keeps
+    far more valid ones than broken ones."""
     valid = len(_UTF8_MULTIBYTE.findall(data))
     invalid = len(re.findall(rb"[\x80-\xff]", data)) - len(b"".join(_UTF8_MULTIBYTE.findall(data)))
-    return invalid >= valid
+    return invalid > 3 * valid or (valid <= 2 and invalid >= valid)
 
 
 def _auto_detect(data: bytes) -> str | None:

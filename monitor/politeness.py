@@ -49,7 +49,7 @@ def retry_after_seconds(value: str | bytes | None, now: datetime | None = None) 
     if value is None:
         return None
     text = (value.decode("latin-1") if isinstance(value, bytes) else value).strip()
-    if text.isdigit():
+    if text.isascii() and text.isdigit():  # "²" is a digit to str.isdigit, not to float
         return float(text)
     try:
         when = parsedate_to_datetime(text)

@@ -84,6 +84,22 @@ def test_entity_expansion_and_external_entities_are_never_expanded() -> None:
     assert all(len(url) < 200 and "root:" not in url for url in urls)
 
 
+@pytest.mark.parametrize("where", ["after a decoy in a comment", "far into the document"])
+def test_entity_declarations_are_dropped_wherever_they_are(where: str) -> None:
+    """A declaration hidden behind a commented-out DOCTYPE, or after 64 KiB of padding, is not expanded."""
+    head = b'<?xml version="1.0"?>\n'
+    if where == "after a decoy in a comment":
+        head += b"<!-- <!DOCTYPE x [ ]> -->\n"
+    else:
+        head += b"<!--" + b" padding" * 10_000 + b" -->\n"
+    body = LAUGHS.split(b"\n", 1)[1]  # the DOCTYPE and its subset
+    feed = head + body + b'<rss version="2.0"><channel><title>t</title><item><title>x&lol6;</title>'
+    feed += b"<link>http://a.example/news/safe-entry-link</link></item></channel></rss>"
+    links = parse_feed(feed, A)
+    assert [link.url for link in links] == ["http://a.example/news/safe-entry-link"]
+    assert len(links[0].title or "") < 10 and "lol" not in (links[0].title or "")
+
+
 def test_feed_served_as_html_is_still_a_feed() -> None:
     assert sniff(fixture("feed.rdf")) == "feed"
     assert sniff(fixture("section.html")) == "html"

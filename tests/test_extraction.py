@@ -55,6 +55,22 @@ def test_accents_survive_a_page_without_declared_charset() -> None:
     assert "défenseurs" in latin.text
 
 
+def test_a_stray_nul_or_a_few_broken_characters_do_not_spoil_a_page() -> None:
+    """One NUL in the <title> drops nothing; a UTF-8 page with teasers cut mid-character stays UTF-8
+    (decoding it all as Windows-1252 turned every accent into mojibake)."""
+    paragraph = "<p>Le préfet a autorisé la reconnaissance faciale à la gare, où les caméras sont déjà là.</p>"
+    page = (
+        "<html><head><meta charset='utf-8'><title>\x00Le préfet et la reconnaissance faciale</title></head><body>"
+        "<article><h1>Le préfet et la reconnaissance faciale</h1>" + paragraph * 6 + "</article></body></html>"
+    ).encode()
+    assert "préfet" in extract_article(page, "https://example.fr/nul.html").text
+    teasers = b"".join(b'<li><a href="/t%d">Le pr\xc3</a></li>' % i for i in range(60))
+    cut = page.replace(b"\x00", b"").replace(b"</article>", b"</article><ul>" + teasers + b"</ul>")
+    article = extract_article(cut, "https://example.fr/cut.html")
+    assert "préfet" in article.text and "prÃ" not in article.text and article.title is not None
+    assert "Ã" not in article.title
+
+
 @pytest.mark.parametrize(
     "data,message",
     [

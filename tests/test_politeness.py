@@ -20,6 +20,7 @@ def test_retry_after_in_seconds_or_as_a_date() -> None:
     assert retry_after_seconds("Tue, 05 Mar 2024 10:01:30 GMT", now) == 90
     assert retry_after_seconds("Tue, 05 Mar 2024 09:00:00 GMT", now) == 0
     assert retry_after_seconds("soon") is None and retry_after_seconds(None) is None
+    assert retry_after_seconds(b"\xb2") is None and retry_after_seconds("\u0663") is None  # "²", "٣": not seconds
 
 
 def test_backoff_doubles_up_to_the_cap() -> None:
