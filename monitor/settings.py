@@ -90,6 +90,7 @@ MONITOR_SCHEDULE_JITTER = 60  # seconds a scheduled run may be delayed at random
 MONITOR_MISFIRE_GRACE_TIME = None  # seconds a late run may still start; None: it always runs, once
 MONITOR_CRAWL_TIMEOUT = 6 * 3600  # seconds before a crawl gets SIGTERM (then SIGKILL 30 s later)
 MONITOR_MAX_ARTICLES_PER_SOURCE = 1000  # newest article links requested per source per crawl; 0: no limit
+MONITOR_SITEMAP_MAX_DOCUMENTS = 200  # sitemaps followed from a source's indexes per crawl, newest first; 0: no limit
 # Discovery, incremental crawls, politeness (docs/discovery.md) -----------------------------------------
 MONITOR_CONDITIONAL_REQUESTS = True  # If-None-Match / If-Modified-Since for feeds, sitemaps, section pages
 MONITOR_SITEMAP_HORIZON_DAYS = 7  # sitemap entries (and child sitemaps) older than this are skipped; 0: none

@@ -40,6 +40,7 @@ from monitor.urls import canonical_url, host_allowed
 
 HTML_TYPES = (b"text/html", b"application/xhtml+xml")
 MAX_ARTICLES_PER_SOURCE = 1000  # MONITOR_MAX_ARTICLES_PER_SOURCE: the newest article links a crawl requests
+MAX_SITEMAPS_PER_SOURCE = 200  # MONITOR_SITEMAP_MAX_DOCUMENTS: the sitemaps a crawl follows from a source's indexes
 
 
 def _documents(response: Response) -> tuple[str, ...]:
@@ -59,6 +60,8 @@ class NewsSpider(Spider):
         self.horizon: timedelta | None = None
         self.max_sitemap_depth = 3
         self.max_articles = MAX_ARTICLES_PER_SOURCE
+        self.max_sitemaps = MAX_SITEMAPS_PER_SOURCE
+        self.sitemaps_followed: dict[str, int] = {}  # by source: the sitemaps its indexes led to in this crawl
         self.requested: dict[str, int] = {}
         self.requested_urls: set[str] = set()  # article URLs requested in this crawl (canonical)
         self._allowed_hosts: dict[str, tuple[Source, tuple[str, ...]]] = {}
@@ -78,6 +81,7 @@ class NewsSpider(Spider):
         spider.horizon = timedelta(days=days) if days > 0 else None
         spider.max_sitemap_depth = settings.getint("MONITOR_SITEMAP_MAX_DEPTH", 3)
         spider.max_articles = settings.getint("MONITOR_MAX_ARTICLES_PER_SOURCE", MAX_ARTICLES_PER_SOURCE)
+        spider.max_sitemaps = settings.getint("MONITOR_SITEMAP_MAX_DOCUMENTS", MAX_SITEMAPS_PER_SOURCE)
         crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
         return spider
 
@@ -144,10 +148,20 @@ class NewsSpider(Spider):
                 self._fault(response, "sitemap_too_deep", f"{response.url}: sitemap indexes nested too deep")
                 return
             documents = _documents(response)  # this index and those above it
+            name = response.meta["source"]
             for link in newest_first(recent):
                 if link.url == response.url or not self._allowed(response, link.url):
                     continue  # an index that lists itself, or a sitemap elsewhere
-                meta = {"source": response.meta["source"], "kind": "sitemap", "depth": depth, ANCESTORS: documents}
+                if self.max_sitemaps and self.sitemaps_followed.get(name, 0) >= self.max_sitemaps:
+                    self._fault(  # a tree of undated indexes would otherwise cost thousands of requests a poll
+                        response,
+                        "sitemap_limit",
+                        f"{response.url}: source {name} reached {self.max_sitemaps} sitemaps in this crawl "
+                        "(MONITOR_SITEMAP_MAX_DOCUMENTS); the index's older entries are left out",
+                    )
+                    return
+                self.sitemaps_followed[name] = self.sitemaps_followed.get(name, 0) + 1
+                meta = {"source": name, "kind": "sitemap", "depth": depth, ANCESTORS: documents}
                 yield Request(link.url, self.parse_sitemap, errback=self.on_error, meta=meta, priority=1000 - depth)
             return
         if links and not recent:
