@@ -21,6 +21,7 @@ from datetime import UTC, datetime, tzinfo
 from functools import partial
 from typing import Any, Literal, TypeAlias
 from urllib.parse import urljoin, urlsplit
+from xml.sax import SAXException
 
 import feedparser
 from courlan.filters import is_navigation_page, is_not_crawlable, type_filter
@@ -218,8 +219,11 @@ def _read_feed(body: bytes, base_url: str, zone: tzinfo = UTC) -> list[Link]:
         url = _join(_join(base_url, base or ""), href.strip())
         if url and _usable(url):
             links.append(Link(url, _clean(entry.get("title")), _entry_date(entry, zone), _lang(entry.get("language"))))
-    if not links and parsed.get("bozo"):
-        links = _recover_feed(body, base_url)
+    if parsed.get("bozo") and (not links or isinstance(parsed.get("bozo_exception"), SAXException)):
+        # malformed XML: feedparser's loose parser can lose well-formed items after a broken one, which
+        # lxml's recovering parser keeps; the items either finds, once each
+        known = {link.url for link in links}
+        links += [link for link in _recover_feed(body, base_url) if link.url not in known]
     if not links and parsed.get("bozo") and not parsed.get("version"):
         raise DiscoveryError(f"not a feed: {parsed.get('bozo_exception')}")
     return links

@@ -100,6 +100,15 @@ def test_entity_declarations_are_dropped_wherever_they_are(where: str) -> None:
     assert len(links[0].title or "") < 10 and "lol" not in (links[0].title or "")
 
 
+def test_a_broken_tag_does_not_lose_the_well_formed_items_after_it() -> None:
+    items = [f"<item><title>i{i}</title><link>http://a.example/news/item-number-{i}</link></item>" for i in range(5)]
+    items[2] = "<item><title>i2 </titel><link>http://a.example/news/item-number-2</link></item>"
+    feed = f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{"".join(items)}</channel></rss>'
+    urls = [link.url for link in parse_feed(feed.encode(), A)]
+    assert {f"http://a.example/news/item-number-{i}" for i in (0, 1, 3, 4)} <= set(urls)
+    assert len(urls) == len(set(urls))
+
+
 def test_feed_served_as_html_is_still_a_feed() -> None:
     assert sniff(fixture("feed.rdf")) == "feed"
     assert sniff(fixture("section.html")) == "html"
