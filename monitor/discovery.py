@@ -221,12 +221,17 @@ def _read_feed(body: bytes, base_url: str, zone: tzinfo = UTC) -> list[Link]:
             links.append(Link(url, _clean(entry.get("title")), _entry_date(entry, zone), _lang(entry.get("language"))))
     if parsed.get("bozo") and (not links or isinstance(parsed.get("bozo_exception"), SAXException)):
         # malformed XML: feedparser's loose parser can lose well-formed items after a broken one, which
-        # lxml's recovering parser keeps; the items either finds, once each
-        known = {link.url for link in links}
-        links += [link for link in _recover_feed(body, base_url) if link.url not in known]
+        # lxml's recovering parser keeps. Its items add to feedparser's, not their other readings of one
+        # address (lxml reads "?a=1&b=2", a bare ampersand, as "?a=1=2"): one per address without its query
+        known = {_without_query(link.url) for link in links}
+        links += [link for link in _recover_feed(body, base_url) if _without_query(link.url) not in known]
     if not links and parsed.get("bozo") and not parsed.get("version"):
         raise DiscoveryError(f"not a feed: {parsed.get('bozo_exception')}")
     return links
+
+
+def _without_query(url: str) -> str:
+    return urlsplit(url)._replace(query="", fragment="").geturl()
 
 
 def _recover_feed(body: bytes, base_url: str) -> list[Link]:

@@ -327,9 +327,12 @@ class NewsSpider(Spider):
     ) -> None:
         """Something wrong with a document: logged, counted in total and for its source; ``failed`` when
         the document gave nothing usable (it then counts as failed rather than fetched)."""
-        self.logger.warning(message)
-        self._count(total or kind)
         source = response.meta.get("source")
+        if source:  # named as record_fault names it
+            self.logger.warning("source %s: %s", source, message)
+        else:
+            self.logger.warning(message)
+        self._count(total or kind)
         if source and self.crawler.stats is not None:
             self.crawler.stats.inc_value(error_key(source, kind))
             if failed:

@@ -237,7 +237,7 @@ def test_each_counted_fault_is_logged_once_with_its_kind(
 def test_unusable_documents_are_logged_once(crawled: dict[str, Any], source: str, what: str, path: str) -> None:
     url = crawled["server"].url(path)
     lines = [line for line in crawled["log"].splitlines() if "WARNING" in line and url in line]
-    assert len(lines) == 1 and what in lines[0], lines
+    assert len(lines) == 1 and what in lines[0] and f"source {source}: " in lines[0], lines
 
 
 def test_a_download_error_is_logged_once(crawled: dict[str, Any]) -> None:
