@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from typing import Any
@@ -171,5 +172,46 @@ def test_0012_clamps_the_views_seen_time_and_its_downgrade_restores_the_publicat
         assert seen().startswith("2031-01-01")
         command.upgrade(config, "0012")
         assert seen().startswith("2020-06-09")
+    finally:
+        engine.dispose()
+
+
+def test_json_columns_are_utf8_text_and_0013_rewrites_the_escaped_rows(db_url: str) -> None:
+    """An author "Lefèvre" reads so in the archive's SQL (``monitor sql``, a spreadsheet), not as an escape,
+    whether written now or before 0013."""
+    from pathlib import Path
+
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine, text, update
+
+    from monitor.db.models import Article
+    from tests.newsroom_archive import fill
+
+    db = Database(db_url)
+    ids = fill(db)
+    article = ids["gazette_amazon"]
+    with db.session() as session:
+        session.execute(update(Article).where(Article.id == article).values(authors=["Thomas Lefèvre"]))
+    db.dispose()
+    config = Config(str(Path(__file__).resolve().parent.parent / "alembic.ini"))
+    config.set_main_option("sqlalchemy.url", db_url)
+    engine = create_engine(db_url)
+    postgres = engine.dialect.name == "postgresql"
+    authors = text("SELECT CAST(authors AS text) FROM articles WHERE id = :id")
+    try:
+        with engine.connect() as connection:
+            assert "Lefèvre" in connection.execute(authors, {"id": article}).scalar_one()
+        command.downgrade(config, "0012")
+        with engine.begin() as connection:  # as a version before 0013 wrote it
+            escaped = '["Thomas Lef\\u00e8vre", "Ana \\"Q\\" Ruiz"]'
+            value = "CAST(:value AS json)" if postgres else ":value"
+            connection.execute(
+                text(f"UPDATE articles SET authors = {value} WHERE id = :id"), {"value": escaped, "id": article}
+            )
+        command.upgrade(config, "head")
+        with engine.connect() as connection:
+            written = connection.execute(authors, {"id": article}).scalar_one()
+        assert "\\u" not in written and json.loads(written) == ["Thomas Lefèvre", 'Ana "Q" Ruiz']
     finally:
         engine.dispose()

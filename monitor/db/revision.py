@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError
 
 from monitor.db.session import NO_BEGIN
 
-HEAD_REVISION = "0012"  # migrations/versions/0012_seen_at_clamped.py
+HEAD_REVISION = "0013"  # migrations/versions/0013_json_as_utf8.py
 
 
 def at_head(engine: Engine) -> bool:

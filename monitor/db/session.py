@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -53,8 +54,16 @@ def _sqlite_begin_immediate(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def json_text(value: Any) -> str:
+    """A JSON column's text: UTF-8 as it is, so that "Lefèvre" reads so in ``monitor sql`` and a spreadsheet,
+    not as ``Lef\\u00e8vre``."""
+    return json.dumps(value, ensure_ascii=False)
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for ``url``; SQLite gets WAL mode, a busy timeout and foreign keys."""
+    """An engine for ``url``; SQLite gets WAL mode, a busy timeout and foreign keys; JSON columns are
+    written as UTF-8 text (``json_text``)."""
+    kwargs.setdefault("json_serializer", json_text)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
