@@ -341,9 +341,11 @@ def parse_sitemap(
     kind = _local(root.tag).lower()
     if kind not in ("sitemapindex", "urlset"):
         raise DiscoveryError(f"not a sitemap: root element <{kind}>")
+    entries = [node for node in root if isinstance(node.tag, str)]
+    cut = entries[-1] if entries and _cut_in_a_loc(stripped) else None  # a truncated document's last address
     links: list[Link] = []
-    for node in root:
-        if not isinstance(node.tag, str):
+    for node in entries:
+        if node is cut:
             continue
         fields = _entry_fields(node)
         loc = fields.get("loc")
@@ -362,6 +364,15 @@ def parse_sitemap(
             )
         )
     return ("index" if kind == "sitemapindex" else "urlset"), links
+
+
+_LOC_TAG = re.compile(rb"<(/?)(?:[\w.-]+:)?loc\s*>")
+
+
+def _cut_in_a_loc(body: bytes) -> bool:
+    """Whether the document ends inside a ``<loc>``: cut short, its last address is only part of one."""
+    tags = _LOC_TAG.findall(body[-65536:])
+    return bool(tags) and tags[-1] == b""
 
 
 def _entry_fields(node: Any) -> dict[str, str]:

@@ -109,6 +109,16 @@ def test_a_broken_tag_does_not_lose_the_well_formed_items_after_it() -> None:
     assert len(urls) == len(set(urls))
 
 
+def test_a_sitemap_cut_in_an_address_does_not_give_the_part_as_an_address() -> None:
+    whole = b'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+    whole += b"<url><loc>http://a.example/news/first-story</loc></url>"
+    cut = whole + b"<url><loc>http://a.example/news/second-sto"
+    _, found = parse_sitemap(cut)
+    assert [link.url for link in found] == ["http://a.example/news/first-story"]
+    _, found = parse_sitemap(whole + b"<url><loc>http://a.example/news/second-story</loc><lastmod>2024")
+    assert [link.url for link in found][-1] == "http://a.example/news/second-story"  # cut after its address
+
+
 def test_feed_served_as_html_is_still_a_feed() -> None:
     assert sniff(fixture("feed.rdf")) == "feed"
     assert sniff(fixture("section.html")) == "html"
