@@ -51,7 +51,7 @@ from monitor.language import detect_language
 __all__ = ["ExtractionError", "clean_title", "extract_article", "split_authors"]
 
 MAX_HTML_CHARS = 3_000_000
-MAX_STRAY_NULS = 16  # more NUL bytes than this in the first 4 KiB: a binary file, not a page
+MAX_STRAY_NULS = 16  # more NUL bytes than this in the first 4 KiB: a binary file, not a page (``_binary``)
 HEADER_TEXT_CHARS = 3_000
 _SCRIPTS = re.compile(r"<script(?![^>]*ld\+json)[^>]*>.*?</script\s*>", re.DOTALL | re.IGNORECASE)  # not JSON-LD
 AFTER_HEADLINE_CHARS = 600
@@ -199,18 +199,28 @@ def _as_text(html: str | bytes) -> str:
         data = bytes(html)
         if not data.strip():
             raise ExtractionError("empty input")
-        if data[:4096].count(b"\x00") > MAX_STRAY_NULS:
+        if _binary(data[:4096].decode("latin-1")):
             raise ExtractionError("binary input, not HTML")
         markup = _decode(data[: 4 * MAX_HTML_CHARS])
     else:
         raise ExtractionError(f"expected str or bytes, got {type(html).__name__}")
     if not markup.strip():
         raise ExtractionError("empty input")
-    if markup[:4096].count("\x00") > MAX_STRAY_NULS:  # a few stray NULs in a page are dropped below
+    if _binary(markup[:4096]):  # a few stray NULs in a page are dropped below
         raise ExtractionError("binary input, not HTML")
     if "<" not in markup[:65_536]:
         raise ExtractionError("no article body found (not HTML: no markup)")
     return markup[:MAX_HTML_CHARS].replace("\x00", "")
+
+
+_CONTROL = re.compile("[\x01-\x08\x0e-\x1a\x1c-\x1f]")  # C0 controls no text uses (tab, newlines, ESC aside)
+
+
+def _binary(head: str) -> bool:
+    """A binary file rather than a page: NUL bytes, many or beside other control characters (a page may
+    carry a stray NUL, in its <title> say, and nothing else of the kind)."""
+    nuls = head.count("\x00")
+    return nuls > MAX_STRAY_NULS or (nuls > 0 and _CONTROL.search(head) is not None)
 
 
 def _decode(data: bytes) -> str:
