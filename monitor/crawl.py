@@ -236,11 +236,16 @@ def _status_of(report: CrawlReport) -> tuple[str, str | None]:
 
 
 def run_sources(options: CrawlOptions, lock_dir: str | None = None) -> RunOutcome:
-    """Crawl the sources nobody else is crawling, with a run row and a run log line per source."""
+    """Crawl the sources nobody else is crawling, with a run row and a run log line per source.
+
+    The lock folder is ``lock_dir``, else the ``MONITOR_LOCK_DIR`` setting (``-s``, the settings module), else
+    the database's default: the daemon and ``monitor crawl`` given the same settings share their locks."""
     from monitor.db import Database
     from monitor.db.runs import AdvisoryLocks, Runs
     from monitor.locks import acquire, lock_dir_for
 
+    if not lock_dir:
+        lock_dir = build_settings(options).get("MONITOR_LOCK_DIR") or None
     database = Database(options.database_url)
     runs, advisory = Runs(database), AdvisoryLocks(database)
     names = [s.name for s in options.sources]

@@ -69,6 +69,7 @@ def test_runs_close_what_a_dead_process_left_running(database: Database) -> None
     assert row.status == "finished" and row.counts == {"stored": 3} and row.finished is not None
     latest = runs.latest(limit_per_source=5)["lemonde"]
     assert [(r.id, r.status) for r in latest] == [(fresh, "finished"), (stale, "interrupted")]
+    assert latest[1].finished is not None  # closed when found dead: not a run without an end
     assert runs.last_error()["lemonde"].id == stale
     runs.start("bbc", "daemon", pid=77)
     [closed] = runs.close_dead(77, "interrupted", "crawl process killed by SIGKILL")
@@ -94,6 +95,20 @@ def test_run_log_lines_and_exit_statuses() -> None:
     assert outcome("finished", "skipped") == EXIT_SKIPPED == 75
     assert outcome("skipped", "interrupted") == EXIT_INTERRUPTED
     assert outcome("interrupted", "failed", "skipped") == EXIT_FAILED
+
+
+def test_monitor_lock_dir_setting_is_the_lock_folder_of_a_cron_crawl(tmp_path: Path, db_url: str) -> None:
+    """``monitor crawl -s MONITOR_LOCK_DIR=…`` uses the same locks as a daemon given that setting: a source
+    the daemon is crawling is skipped, not crawled twice at once."""
+    from monitor.crawl import CrawlOptions, run_sources
+    from monitor.sources import Source
+
+    source = Source(name="lemonde", title="Le Monde", language="fr", feeds=("http://127.0.0.1:9/feed.xml",))
+    options = CrawlOptions(database_url=db_url, sources=[source], overrides={"MONITOR_LOCK_DIR": str(tmp_path / "l")})
+    with acquire(tmp_path / "l", ["lemonde"]):  # the daemon's crawl of lemonde
+        outcome = run_sources(options)
+    assert [(r.source, r.status) for r in outcome.records] == [("lemonde", "skipped")]
+    assert outcome.exit_status == EXIT_SKIPPED
 
 
 @pytest.mark.slow

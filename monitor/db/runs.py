@@ -56,7 +56,7 @@ class Runs:
             session.execute(
                 update(CrawlRun)
                 .where(CrawlRun.source == source, CrawlRun.status == RUNNING)
-                .values(status=INTERRUPTED, error="the crawl process died before the end of the run")
+                .values(status=INTERRUPTED, error="the crawl process died before the end of the run", finished=now)
             )
             run = CrawlRun(source=source, origin=origin, started=now, status=RUNNING, counts={}, pid=pid)
             session.add(run)
