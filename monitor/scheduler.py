@@ -21,12 +21,15 @@ import multiprocessing
 import os
 import signal
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
+from apscheduler.executors.base import run_job
 from apscheduler.executors.pool import ThreadPoolExecutor as _APSThreadPool
+from apscheduler.job import Job
 from apscheduler.jobstores.base import BaseJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -99,9 +102,50 @@ class DaemonConfig:
 
 
 class _CrawlPool(_APSThreadPool):
-    """APScheduler's thread pool, whose shutdown drops the runs that are waiting for a thread."""
+    """APScheduler's thread pool, whose shutdown drops the runs that are waiting for a thread.
+
+    APScheduler moves a job's next run on when it submits the run, so a dropped run is handed to
+    ``on_dropped`` (the daemon keeps the source due); its future is settled without a traceback.
+    """
+
+    def __init__(self, max_workers: int, on_dropped: Callable[[Job, list[datetime]], None]) -> None:
+        super().__init__(max_workers)
+        self._on_dropped = on_dropped
+        self._waiting: dict[concurrent.futures.Future[Any], tuple[Job, list[datetime]]] = {}
+        self._waiting_lock = threading.Lock()
+
+    def _do_submit_job(self, job: Job, run_times: list[datetime]) -> None:
+        future = self._pool.submit(self._run, job, run_times)
+        with self._waiting_lock:
+            if not future.done() and not future.running():
+                self._waiting[future] = (job, run_times)
+        future.add_done_callback(lambda done: self._settle(job, done))
+
+    def _run(self, job: Job, run_times: list[datetime]) -> Any:
+        with self._waiting_lock:  # started: no longer waiting, a shutdown cannot drop it
+            for future, (waiting, _) in list(self._waiting.items()):
+                if waiting is job:
+                    del self._waiting[future]
+        return run_job(job, job._jobstore_alias, run_times, self._logger.name)
+
+    def _settle(self, job: Job, future: concurrent.futures.Future[Any]) -> None:
+        with self._waiting_lock:
+            self._waiting.pop(future, None)
+        if future.cancelled():
+            self._run_job_success(job.id, [])  # releases the job's instance; no event to dispatch
+            return
+        exc = future.exception()
+        if exc is not None:
+            self._run_job_error(job.id, exc, exc.__traceback__)
+        else:
+            self._run_job_success(job.id, future.result())
 
     def shutdown(self, wait: bool = True) -> None:
+        with self._waiting_lock:
+            waiting = list(self._waiting.items())
+        for future, (job, run_times) in waiting:
+            if future.cancel():
+                self._on_dropped(job, run_times)
         self._pool.shutdown(wait, cancel_futures=True)
 
 
@@ -122,9 +166,10 @@ class Daemon:
 
         self.config = config
         self.database = Database(config.database_url)
+        self.jobstore = jobstore or SQLAlchemyJobStore(engine=self.database.engine, tablename=JOBS_TABLE)
         self.scheduler = _Scheduler(
-            jobstores={"default": jobstore or SQLAlchemyJobStore(engine=self.database.engine, tablename=JOBS_TABLE)},
-            executors={"default": _CrawlPool(max_workers=max(1, config.max_crawls))},
+            jobstores={"default": self.jobstore},
+            executors={"default": _CrawlPool(max(1, config.max_crawls), self._keep_due)},
             job_defaults={
                 "coalesce": True,
                 "max_instances": 1,
@@ -167,6 +212,15 @@ class Daemon:
                 replace_existing=True,
                 next_run_time=next_run,
             )
+
+    def _keep_due(self, job: Job, run_times: list[datetime]) -> None:
+        """A run dropped at shutdown before it started: its source stays due, for the next start."""
+        stored = self.jobstore.lookup_job(job.id)
+        if stored is None or not run_times:
+            return
+        stored.next_run_time = min(run_times)
+        self.jobstore.update_job(stored)
+        logger.info("%s: not started before the stop, still due", job.id.removeprefix(JOB_PREFIX))
 
     def next_runs(self) -> dict[str, datetime | None]:
         return {

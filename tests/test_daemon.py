@@ -148,3 +148,64 @@ def test_once_crawls_the_due_sources_together_one_crawl_per_lane(
         when is not None and when > datetime.now(when.tzinfo) + timedelta(minutes=50)
         for when in _next_runs(db_url, sources).values()
     )
+
+
+def test_a_run_waiting_for_a_lane_at_shutdown_stays_due(
+    db_url: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Two sources due, one lane: the second run waits for the first. A stop then drops the waiting run,
+    but the source stays due (APScheduler had already moved its next run on): the next start runs it,
+    not the next interval. No traceback either."""
+    import threading
+    import time
+
+    from apscheduler.schedulers.base import STATE_STOPPED
+
+    import monitor.scheduler as scheduler
+
+    started, release = threading.Event(), threading.Event()
+    calls: list[str] = []
+
+    def fake_crawl(options: CrawlOptions, lock_dir: Any = None, timeout: Any = None) -> Any:
+        calls.append(options.sources[0].name)
+        started.set()
+        release.wait(30)
+        return type("Outcome", (), {"exit_status": 0})()
+
+    monkeypatch.setattr(scheduler, "run_in_subprocess", fake_crawl)
+    sources = [_source("a", "1h"), _source("b", "1h")]
+    daemon = Daemon(DaemonConfig(database_url=db_url, sources=sources, options=CrawlOptions(), max_crawls=1))
+
+    def both_submitted() -> bool:
+        runs = daemon.next_runs()
+        return len(runs) == 2 and all(
+            w is not None and w > datetime.now(w.tzinfo) + timedelta(minutes=50) for w in runs.values()
+        )
+
+    def stop() -> None:
+        started.wait(30)
+        wait_for(both_submitted, what="both runs submitted")
+        daemon.request_stop()
+        wait_for(lambda: daemon.scheduler.state == STATE_STOPPED, what="the scheduler stopping")
+        time.sleep(0.3)  # the shutdown drops the waiting run, then waits for the running one
+        release.set()
+
+    handlers = {signum: signal.getsignal(signum) for signum in (signal.SIGTERM, signal.SIGINT)}
+    stopper = threading.Thread(target=stop)
+    stopper.start()
+    try:
+        assert daemon.run() == 0
+    finally:
+        release.set()
+        stopper.join(30)
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
+    assert len(calls) == 1
+    [waiting] = {"a", "b"} - set(calls)
+    after = _next_runs(db_url, sources)
+    assert after[calls[0]] is not None and after[calls[0]] > datetime.now(after[calls[0]].tzinfo) + timedelta(
+        minutes=50
+    )  # type: ignore[union-attr]
+    due = after[waiting]
+    assert due is not None and due <= datetime.now(due.tzinfo)
+    assert not [r for r in caplog.records if r.levelno >= 40], [r.getMessage() for r in caplog.records]
