@@ -15,7 +15,6 @@ import logging
 import multiprocessing
 import os
 import signal
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -26,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from monitor.logsetup import hand_over
 from monitor.runlog import RunRecord, emit
 from monitor.sources import Source
+from monitor.stopping import Interrupted, SignalStop, hold_signals
 
 if TYPE_CHECKING:
     from scrapy.settings import BaseSettings, Settings
@@ -163,14 +163,16 @@ def _count_per_source(crawler: Any, counts: dict[str, Counter[str]]) -> None:
         crawler.signals.connect(handler, signal=signal_, weak=False)
 
 
-def crawl(options: CrawlOptions) -> CrawlReport:
+def crawl(options: CrawlOptions, signals: SignalStop | None = None) -> CrawlReport:
     """Crawl ``options.sources`` in this process; call at most once per process.
 
     SIGINT/SIGTERM stop it gracefully (requests in flight finish, their articles are committed, the
     finish reason is ``shutdown``); a second signal stops it at once (each article is one transaction).
+    Before Scrapy runs, a signal raises ``Interrupted`` (``monitor.stopping``).
     """
     from monitor.workers import ExtractionPool, extract_workers
 
+    signals = signals or SignalStop().install()
     settings = build_settings(options)
     # ExtractionPipeline adopts this pool (spider argument). A crawl that expects pages starts its workers
     # first: they load trafilatura and warm up on the other core while this process loads Scrapy, the
@@ -180,7 +182,7 @@ def crawl(options: CrawlOptions) -> CrawlReport:
     if expects_pages(settings, options.sources):
         pool.start()
     try:
-        return _crawl_with(options, settings, pool)
+        return _crawl_with(options, settings, pool, signals)
     finally:
         pool.shutdown()
 
@@ -204,21 +206,22 @@ def expects_pages(settings: BaseSettings, sources: list[Source]) -> bool:
         return True
 
 
-def _crawl_with(options: CrawlOptions, settings: Settings, pool: ExtractionPool) -> CrawlReport:
-    from scrapy.crawler import CrawlerProcess
-
+def _crawl_with(options: CrawlOptions, settings: Settings, pool: ExtractionPool, signals: SignalStop) -> CrawlReport:
     from spiders.news import NewsSpider
 
     level = logging.getLevelName(options.log_level.upper())
     # each record printed once: Scrapy's root handler replaces the command line's (monitor.logsetup)
     settings.set("LOG_INSTALL_ROOT_HANDLER", hand_over(level if isinstance(level, int) else None), priority="cmdline")
-    process = CrawlerProcess(settings)
-    crawler = process.create_crawler(NewsSpider)
     counts: dict[str, Counter[str]] = {}
-    _count_per_source(crawler, counts)
-    process.crawl(crawler, sources=options.sources, extraction_pool=pool)
+    with signals.building():
+        process = signals.process(settings)
+        crawler = process.create_crawler(NewsSpider)
+        _count_per_source(crawler, counts)
+        process.crawl(crawler, sources=options.sources, extraction_pool=pool)
     process.start()
-    stats = crawler.stats.get_stats() if crawler.stats is not None else {}
+    stats = dict(crawler.stats.get_stats()) if crawler.stats is not None else {}
+    if signals.received and stats.get("finish_reason") is None:  # stopped before the spider opened
+        stats["finish_reason"] = "shutdown"
     for key, value in stats.items():  # the spider's own per-source stats: monitor/source/<name>/<what>
         name, _, what = key.removeprefix("monitor/source/").partition("/")
         if key.startswith("monitor/source/") and what and isinstance(value, int):
@@ -238,12 +241,16 @@ def _status_of(report: CrawlReport) -> tuple[str, str | None]:
 def run_sources(options: CrawlOptions, lock_dir: str | None = None) -> RunOutcome:
     """Crawl the sources nobody else is crawling, with a run row and a run log line per source.
 
+    A signal before the crawl raises ``Interrupted`` when no run row is open yet; once rows are open, they
+    are closed as ``interrupted``.
+
     The lock folder is ``lock_dir``, else the ``MONITOR_LOCK_DIR`` setting (``-s``, the settings module), else
     the database's default: the daemon and ``monitor crawl`` given the same settings share their locks."""
     from monitor.db import Database
     from monitor.db.runs import AdvisoryLocks, Runs
     from monitor.locks import acquire, lock_dir_for
 
+    signals = SignalStop().install()
     if not lock_dir:
         lock_dir = build_settings(options).get("MONITOR_LOCK_DIR") or None
     database = Database(options.database_url)
@@ -264,19 +271,24 @@ def run_sources(options: CrawlOptions, lock_dir: str | None = None) -> RunOutcom
         held = [s for s in options.sources if s.name in locks.handles]
         if not held:
             return RunOutcome(records)
-        run_ids = {s.name: runs.start(s.name, options.origin, pid) for s in held}
+        run_ids: dict[str, int] = {}
         report: CrawlReport | None = None
         try:
-            report = crawl(replace(options, sources=held, database_url=database.url))
+            for source in held:
+                run_ids[source.name] = runs.start(source.name, options.origin, pid)
+            report = crawl(replace(options, sources=held, database_url=database.url), signals)
             status, error = _status_of(report)
         except Interrupted:
             status, error = "interrupted", "stopped by a signal before the crawl started"
         except Exception as exc:  # the crawl could not run: every source of it failed
             status, error = "failed", f"{type(exc).__name__}: {exc}"
-        _hold_signals()  # the crawl is over: its bookkeeping (a few ms) is not cut short by a late signal
+        hold_signals()  # the crawl is over: its bookkeeping (a few ms) is not cut short by a late signal
         for source in held:
             counts = dict(report.per_source.get(source.name, {})) if report else {}
-            row = runs.finish(run_ids[source.name], status, counts, error)
+            if source.name in run_ids:
+                row = runs.finish(run_ids[source.name], status, counts, error)
+            else:  # the signal came before its row was opened
+                row = runs.record(source.name, options.origin, status, error, pid)
             records.append(_record(row))
             emit(records[-1], options.log_format)
         return RunOutcome(records, report)
@@ -284,13 +296,6 @@ def run_sources(options: CrawlOptions, lock_dir: str | None = None) -> RunOutcom
         advisory.close()
         locks.release()
         database.dispose()
-
-
-def _hold_signals() -> None:
-    """Ignore SIGTERM/SIGINT from now on in this process (only from the main thread)."""
-    if threading.current_thread() is threading.main_thread():
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, signal.SIG_IGN)
 
 
 def _record(row: Any) -> RunRecord:
@@ -316,18 +321,9 @@ def _detach() -> None:
         os.kill(os.getpid(), signal.SIGTERM)
 
 
-class Interrupted(BaseException):
-    """SIGTERM/SIGINT in a crawl child before Scrapy installed its own handlers (which replace ours)."""
-
-
-def _interrupt(signum: int, _frame: Any) -> None:
-    raise Interrupted(signum)
-
-
 def _child_main(work: Callable[[], Any], conn: Any) -> None:
     _detach()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, _interrupt)
+    SignalStop().install()
     try:
         conn.send(work())
     except Interrupted:

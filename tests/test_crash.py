@@ -118,3 +118,48 @@ def test_kill9_of_a_crawl_then_of_the_daemon_mid_crawl_then_a_restart(tmp_path: 
     assert statuses.count("interrupted") == 2 and statuses[-1] == "finished" and "running" not in statuses
     archive.assert_consistent()
     archive.dispose()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_while_a_cron_crawl_starts_up_ends_it_as_interrupted(tmp_path: Path, signum: int) -> None:
+    """`monitor crawl` stopped in its first seconds (run rows open, Scrapy still loading): exit 130, the runs
+    closed as interrupted with an end, not left running (SIGTERM killed it, 143) nor failed (SIGINT)."""
+    db_url = f"sqlite:///{tmp_path / 'archive.db'}"
+    archive = Archive(db_url)
+    with growing_site(tmp_path) as site:
+        site.add(2)
+        sources = str(site.sources_file(tmp_path / "sources.toml"))
+        crawl = monitor_process("crawl", "--db", db_url, "--sources", sources, *FAST, log=tmp_path / "crawl.log")
+        try:
+            wait_for(lambda: archive.runs("running"), timeout=60, what="the run row")
+            crawl.send_signal(signum)
+            assert crawl.wait(60) == EXIT_INTERRUPTED, (tmp_path / "crawl.log").read_text()[-3000:]
+        finally:
+            if crawl.poll() is None:
+                crawl.kill()
+    [run] = archive.runs()
+    assert run.status == "interrupted" and run.finished is not None, run
+    assert "Traceback" not in (tmp_path / "crawl.log").read_text()
+    archive.dispose()
+
+
+def test_a_signal_while_scrapy_builds_the_crawl_waits_for_the_end_of_that_step() -> None:
+    """Inside ``building()`` (Scrapy's Deferreds would log and lose an exception) a signal is held, then
+    raised as ``Interrupted`` when the step ends; before it, it raises at once."""
+    from monitor.stopping import Interrupted, SignalStop
+
+    handlers = {signum: signal.getsignal(signum) for signum in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        stop = SignalStop().install()
+        steps: list[str] = []
+        with pytest.raises(Interrupted), stop.building():
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(0.05)
+            steps.append("built")  # not cut short
+        assert steps == ["built"] and stop.received == 1
+        with pytest.raises(Interrupted):
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(1)
+    finally:
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)

@@ -72,8 +72,9 @@ def crawl(
         monitor crawl --all-topics --db postgresql://postgres@localhost/monitor
         monitor crawl -s CONCURRENT_REQUESTS_PER_DOMAIN=1 -s MONITOR_CONTACT=mailto:desk@example.org
     """
-    from monitor.crawl import EXIT_USAGE, CrawlOptions, run_sources
+    from monitor.crawl import EXIT_INTERRUPTED, EXIT_USAGE, CrawlOptions, run_sources
     from monitor.sources import SourcesError, load_sources, select_sources
+    from monitor.stopping import Interrupted
 
     if not sources_file and not source_names:
         click.echo("crawling every shipped outlet (use --sources FILE or --source NAME to choose)", err=True)
@@ -104,7 +105,11 @@ def crawl(
         origin="cron",
         log_format=log_format,
     )
-    outcome = run_sources(options, lock_dir)
+    try:
+        outcome = run_sources(options, lock_dir)
+    except Interrupted:
+        click.echo("stopped by a signal before the crawl started", err=True)
+        sys.exit(EXIT_INTERRUPTED)
     for record in outcome.records:
         if record.status == "skipped":
             click.echo(f"{record.source}: skipped, {record.error}", err=True)
