@@ -148,3 +148,24 @@ def test_postgresql_advisory_lock_covers_other_hosts(database: Database) -> None
     assert second.try_lock("lemonde")
     second.close()
     assert AdvisoryLocks(database).try_lock("lemonde")
+
+
+def test_status_shows_a_run_whose_process_is_gone_as_interrupted(database: Database) -> None:
+    """A crawl killed with kill -9 leaves its row `running`; `monitor status` does not say it still runs.
+    PostgreSQL asks whether anyone holds the source's advisory lock (any host); SQLite whether the pid lives."""
+    from monitor.cli.status import GONE, status_report
+    from monitor.db.runs import AdvisoryLocks
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait(30)
+    runs = Runs(database)
+    runs.start("killed", "cron", pid=dead.pid)
+    runs.start("alive", "cron", pid=os.getpid())
+    advisory = AdvisoryLocks(database)
+    try:
+        assert advisory.try_lock("alive")  # what a live crawl holds on PostgreSQL
+        report = status_report(database)["sources"]
+    finally:
+        advisory.close()
+    assert report["killed"]["last_status"] == "interrupted" and report["killed"]["last_error"] == GONE
+    assert report["alive"]["last_status"] == "running" and report["alive"]["last_error"] is None

@@ -10,6 +10,8 @@ import click
 
 from monitor.cli.common import db_option, open_db
 
+GONE = "the crawl process is gone (killed?); its run row says running until the next run closes it"
+
 
 def _when(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat(timespec="seconds") if value else None
@@ -28,16 +30,17 @@ def status_report(database: Any, now: datetime | None = None) -> dict[str, Any]:
     for name in sorted(set(latest) | set(next_runs)):
         last = latest[name][0] if latest.get(name) else None
         error = errors.get(name)
+        gone = last is not None and runs.gone(last)
         sources[name] = {
             "last_run": _when(last.started) if last else None,
-            "last_status": last.status if last else None,
+            "last_status": "interrupted" if gone else (last.status if last else None),
             "last_duration_s": (
                 round((last.finished - last.started).total_seconds(), 1) if last and last.finished else None
             ),
             "last_counts": last.counts if last else {},
             "next_run": _when(next_runs.get(name)),
-            "last_error": error.error if error else None,
-            "last_error_at": _when(error.started) if error else None,
+            "last_error": GONE if gone else (error.error if error else None),
+            "last_error_at": _when(last.started) if gone and last else (_when(error.started) if error else None),
         }
     today = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     return {"now": _when(now), "archive": runs.archive_size(today), "sources": sources}
@@ -50,8 +53,8 @@ def status(db_url: str | None, as_json: bool) -> None:
     """Show, per source, the last run (status, duration, counts), the next scheduled run and the last
     error; and the archive's size and the stories opened today (UTC).
 
-    A run is `running`, `finished`, `interrupted` (stopped by a signal, or killed), `failed` or
-    `skipped` (another process was crawling the source).
+    A run is `running`, `finished`, `interrupted` (stopped by a signal, or killed: a run whose process is
+    gone shows as interrupted at once), `failed` or `skipped` (another process was crawling the source).
 
     \b
     Example:

@@ -6,11 +6,12 @@ The only SQL of the daemon, ``monitor crawl`` run records and ``monitor status``
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, func, select, text, update
 
 from monitor.db.models import Article, CrawlRun, Story, apscheduler_jobs
 from monitor.db.session import Database
@@ -99,6 +100,29 @@ class Runs:
         with self.db.session() as session:
             query = select(CrawlRun).where(CrawlRun.pid == pid, CrawlRun.started >= since).order_by(CrawlRun.id)
             return [_row(run) for run in session.scalars(query)]
+
+    def gone(self, run: RunRow) -> bool:
+        """Whether a ``running`` run's process is gone (killed before it could close the run; the next run
+        of the source closes it). PostgreSQL: nobody holds the source's advisory lock, whatever the host;
+        SQLite (a file on this host): its process is not alive. False when it cannot be known."""
+        if run.status != RUNNING:
+            return False
+        if self.db.dialect == "postgresql":
+            key = advisory_key(run.source) & 0xFFFFFFFFFFFFFFFF
+            query = text(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                " AND classid = :high AND objid = :low AND objsubid = 1"
+            )
+            with self.db.session() as session:
+                return not session.scalar(query, {"high": key >> 32, "low": key & 0xFFFFFFFF})
+        if self.db.dialect == "sqlite" and run.pid:
+            try:
+                os.kill(run.pid, 0)
+            except ProcessLookupError:
+                return True
+            except OSError:  # alive, another user's
+                return False
+        return False
 
     def latest(self, limit_per_source: int = 1) -> dict[str, list[RunRow]]:
         """The latest runs of each source, newest first."""
