@@ -3,6 +3,7 @@ child-process runner reads results before joining and reports how children died.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import time
@@ -13,6 +14,11 @@ import pytest
 
 from monitor.crawl import EXIT_INTERRUPTED, _in_child, describe_exit
 from tests.test_daemon_site import FAST, SLOW, Archive, growing_site, monitor_process, run_monitor, wait_for
+
+
+def _counts(run: Any) -> dict[str, Any]:
+    counts = run.counts
+    return dict(json.loads(counts) if isinstance(counts, str) else counts)
 
 
 def _send_big(conn: Any) -> None:
@@ -93,6 +99,7 @@ def test_kill9_of_a_crawl_then_of_the_daemon_mid_crawl_then_a_restart(tmp_path: 
             [killed] = archive.runs("interrupted")
             assert killed.pid == first_pid and "SIGKILL" in killed.error
             after_first = archive.articles()
+            assert 2 <= _counts(killed)["stored"] <= after_first  # what it committed before the kill
             # 2. kill -9 of the crawl and of the daemon together, mid-crawl (a power cut)
             second_pid = wait_for(
                 lambda: _running_pid(archive) not in (0, first_pid) and _running_pid(archive), what="the next crawl"
@@ -116,6 +123,8 @@ def test_kill9_of_a_crawl_then_of_the_daemon_mid_crawl_then_a_restart(tmp_path: 
     assert archive.articles() == site.on_topic_total()
     statuses = [r.status for r in archive.runs()]
     assert statuses.count("interrupted") == 2 and statuses[-1] == "finished" and "running" not in statuses
+    power_cut = archive.runs("interrupted")[-1]
+    assert power_cut.finished is not None and _counts(power_cut)["stored"] >= 1  # closed by the restart
     archive.assert_consistent()
     archive.dispose()
 

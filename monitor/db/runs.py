@@ -11,9 +11,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select, text, update
+from sqlalchemy import Connection, func, select, text
+from sqlalchemy.orm import Session
 
 from monitor.db.models import Article, CrawlRun, Story, apscheduler_jobs
+from monitor.db.models import Source as SourceRow
 from monitor.db.session import Database
 from monitor.db.store import utcnow
 
@@ -54,11 +56,9 @@ class Runs:
         source belongs to a process that died (kill -9, power cut): those are closed as ``interrupted``."""
         now = utcnow()
         with self.db.session() as session:
-            session.execute(
-                update(CrawlRun)
-                .where(CrawlRun.source == source, CrawlRun.status == RUNNING)
-                .values(status=INTERRUPTED, error="the crawl process died before the end of the run", finished=now)
-            )
+            dead = select(CrawlRun).where(CrawlRun.source == source, CrawlRun.status == RUNNING)
+            for stale in session.scalars(dead):
+                _close(session, stale, INTERRUPTED, "the crawl process died before the end of the run", now)
             run = CrawlRun(source=source, origin=origin, started=now, status=RUNNING, counts={}, pid=pid)
             session.add(run)
             session.flush()
@@ -89,7 +89,7 @@ class Runs:
         with self.db.session() as session:
             runs = list(session.scalars(select(CrawlRun).where(CrawlRun.pid == pid, CrawlRun.status == RUNNING)))
             for run in runs:
-                run.status, run.error, run.finished = status, error, utcnow()
+                _close(session, run, status, error, utcnow())
             session.flush()
             return [_row(run) for run in runs]
 
@@ -172,6 +172,19 @@ class Runs:
                 )
                 or 0,
             }
+
+
+def _close(session: Session, run: CrawlRun, status: str, error: str, now: datetime) -> None:
+    """Close the run of a process that died: its counts are lost with it, but the articles it stored are in
+    the archive (each committed on its own), counted here."""
+    stored = session.scalar(
+        select(func.count())
+        .select_from(Article)
+        .join(SourceRow, Article.source_id == SourceRow.id)
+        .where(SourceRow.name == run.source, Article.fetched_at >= run.started)
+    )
+    run.status, run.error, run.finished = status, error, now
+    run.counts = {**(run.counts or {}), "stored": int(stored or 0)}
 
 
 def advisory_key(source: str) -> int:
