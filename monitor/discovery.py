@@ -135,10 +135,11 @@ def _local(tag: str) -> str:
 
 
 def _usable(url: str) -> bool:
-    """An http(s) URL with a host, nothing unreadable (U+FFFD) and no control character."""
+    """An http(s) URL with a host, a port that is a number, nothing unreadable (U+FFFD), no control character."""
     try:
         parts = urlsplit(url)
-    except ValueError:  # "http://[not an address" and the like
+        _ = parts.port  # "https://host:80O/" raises here
+    except ValueError:  # "http://[not an address", a port that is not a number and the like
         return False
     return parts.scheme in ("http", "https") and bool(parts.netloc) and "\ufffd" not in url and url.isprintable()
 

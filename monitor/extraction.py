@@ -25,7 +25,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, time
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from lxml import etree as lxml_etree
 from trafilatura.utils import load_html
@@ -251,15 +251,35 @@ def _auto_detect(data: bytes) -> str | None:
 
 
 def _canonical(tree: Any, data: PageData, url: str) -> str:
+    """The page's ``rel=canonical`` (relative ones resolved), else its ``og:url``, else ``url``."""
     head = tree.find("head")
     hrefs = _canonical_links(head) if head is not None else []
     for href in (hrefs or _canonical_links(tree))[:3]:
-        if href.strip().startswith(("http://", "https://")):
-            return str(href.strip())
-    og_url = data.first("og:url")
-    if og_url and og_url.startswith(("http://", "https://")):
-        return og_url
-    return url
+        found = _page_address(href, url)
+        if found:
+            return found
+    return _page_address(data.first("og:url") or "", url) or url
+
+
+def _page_address(href: str, url: str) -> str | None:
+    """``href`` as the page's own address, resolved against ``url``; None when it is not one: not http(s),
+    unparsable, or the site's root or a folder above the page (a template that gives every article the
+    homepage or its section as canonical would make all of them one article)."""
+    href = href.strip()
+    if not href or href.startswith("#"):
+        return None
+    try:
+        address = urljoin(url, href)
+        parts, page = urlsplit(address), urlsplit(url)
+        _ = parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    path, page_path = parts.path or "/", page.path.rstrip("/")
+    if not parts.query and page_path and path.endswith("/") and page_path.startswith(path):
+        return None  # "/" or "/news/" for "/news/technology-1"; "/news/story/" for itself is kept
+    return address
 
 
 def _canonical_links(element: Any) -> list[str]:

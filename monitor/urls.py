@@ -39,12 +39,30 @@ AMP_PATH = [
     (re.compile(r"\.amp(\.html?)$"), r"\1"),  # story.amp.html
     (re.compile(r"/amp\.html?$"), "/"),  # story/amp.html
     (re.compile(r"(?<=[\w-])\.amp$"), ""),  # news/technology-52978191.amp
+    (re.compile(r"(?<=[\w-])/amp(?=/[^/]+$)"), ""),  # /news/amp/technology-52978191
 ]
 
 
-def is_tracking_param(name: str) -> bool:
+# Names that are tracking on most sites but an article's identifier on some (``actualite.php?cid=4521``,
+# ``?source=12``): dropped only when their value is not a number, so two articles never share a form.
+WORD_VALUED = frozenset({"ref", "from", "origin", "feed", "rss", "share", "partner", "cmp", "ito", "spm", "emc"})
+IDENTIFIER_VALUE = re.compile(r"^\d+$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
+ALWAYS_TRACKING_RE = re.compile(r"^(?:dc|fbc|gc|twc|yc|ysc|msc|ms)?clid$|^(?:utm|mc|ga|gs|itm|mkt|ml|mtm|pk|vero)_")
+
+
+def is_tracking_param(name: str, value: str = "") -> bool:
+    """Whether query parameter ``name=value`` only says where a reader came from. Unambiguous trackers go
+    whatever their value (``utm_*``, ``fbclid``, ``xtor``); names that some sites use as an article's
+    identifier (courlan's patterns match ``cid``, ``uid``, ``source``; ``ref``, ``from``…) go unless their
+    value is a number or a UUID."""
     lowered = name.lower()
-    return lowered in TRACKING_PARAMS or lowered.startswith(TRACKING_PREFIXES) or bool(TRACKERS_RE.search(lowered))
+    if lowered.startswith(TRACKING_PREFIXES) or ALWAYS_TRACKING_RE.search(lowered):
+        return True
+    if lowered in TRACKING_PARAMS and lowered not in WORD_VALUED:
+        return True
+    if lowered in WORD_VALUED or TRACKERS_RE.search(lowered):
+        return not IDENTIFIER_VALUE.match(value.strip())
+    return False
 
 
 def _is_amp_param(name: str, value: str) -> bool:
@@ -78,22 +96,41 @@ def canonical_url(url: str) -> str:
     >>> canonical_url("HTTPS://WWW.Example.com:443/a/b.amp.html?utm_source=x&id=3#top")
     'https://www.example.com/a/b.html?id=3'
     """
+    return _normal(url, variants=True)
+
+
+def fetch_url(url: str) -> str:
+    """The address to request for an article link: its canonical form without the variant rewrites (an
+    ``m.`` host becomes ``www.``, which a site without ``www.`` does not serve; an AMP path the main one),
+    which guess (Google's AMP cache is left for the page it serves); ``canonical_url`` stays the key that
+    says whether it was fetched or archived already.
+
+    >>> fetch_url("https://m.example.fr/a/b.amp.html?utm_source=x&id=3#top")
+    'https://m.example.fr/a/b.amp.html?id=3'
+    """
+    return _normal(url, variants=False)
+
+
+def _normal(url: str, variants: bool) -> str:
     parts = urlsplit(url.strip())
     scheme = (parts.scheme or "http").lower()
     host = (parts.hostname or "").lower().rstrip(".")
     path = _remove_dot_segments(parts.path or "/")
     port = parts.port if parts.port and DEFAULT_PORTS.get(scheme) != parts.port else None
-    if AMP_CACHE_HOST.search(host):
+    if AMP_CACHE_HOST.search(host):  # not a guess: the cache's address spells the page's
         scheme, host, path = _unwrap_amp_cache(scheme, host, unquote(path))
         port = None
-    if VARIANT_HOST.match(host):
+    if variants and VARIANT_HOST.match(host):
         host = VARIANT_HOST.sub("www.", host)
-    path = _strip_amp_path(_remove_dot_segments(path))  # again: an AMP cache path may carry its own
+    if variants:
+        path = _strip_amp_path(_remove_dot_segments(path))  # again: an AMP cache path may carry its own
     netloc = host if port is None else f"{host}:{port}"
     if parts.username:
         netloc = f"{parts.username}@{netloc}"
     pairs = parse_qsl(parts.query, keep_blank_values=True)
-    query = urlencode([(k, v) for k, v in pairs if not is_tracking_param(k) and not _is_amp_param(k, v)])
+    query = urlencode(
+        [(k, v) for k, v in pairs if not is_tracking_param(k, v) and not (variants and _is_amp_param(k, v))]
+    )
     rebuilt = urlunsplit((scheme, netloc, path, query, ""))
     return canonicalize_url(rebuilt, keep_fragments=False)
 

@@ -107,11 +107,21 @@ def extract_page(job: PageJob) -> PageResult:
     if not article.title and job.feed_title:
         article.title = job.feed_title
         article.provenance["title"] = "feed"
-    if article.published_at is None and job.feed_published is not None:
+    if job.feed_published is not None and (article.published_at is None or _same_day_only(article, job.feed_published)):
         article.published_at = job.feed_published
         article.provenance["published_at"] = "feed"
     prepared = prepare(article, _feature_extractor(), job.body) if job.prepare else None
     return PageResult(article, None, time.process_time() - started, prepared)
+
+
+def _same_day_only(article: Article, listed: datetime) -> bool:
+    """Whether the page gave only the day (htmldate reads it from the URL, a text date without a time) and
+    the feed or sitemap that listed the page gives a time on that same day: the listing is then as exact."""
+    published = article.published_at
+    if published is None or article.provenance.get("published_at") not in ("htmldate", "text"):
+        return False
+    midnight = (published.hour, published.minute, published.second, published.microsecond) == (0, 0, 0, 0)
+    return midnight and published.date() == listed.date()
 
 
 @cache

@@ -36,7 +36,7 @@ from monitor.health import error_key, error_kind, stat_key
 from monitor.items import PageItem
 from monitor.middlewares import ANCESTORS, CANONICAL, IS_INDEX
 from monitor.sources import Source, load_sources, select_sources
-from monitor.urls import canonical_url, host_allowed
+from monitor.urls import canonical_url, fetch_url, host_allowed
 
 HTML_TYPES = (b"text/html", b"application/xhtml+xml")
 MAX_ARTICLES_PER_SOURCE = 1000  # MONITOR_MAX_ARTICLES_PER_SOURCE: the newest article links a crawl requests
@@ -206,7 +206,11 @@ class NewsSpider(Spider):
         section = response.meta.get("kind") == "section" or sniff(response.body) == "html"
         documents = _documents(response)  # what led to these articles: read again if one fails for a while
         for rank, link in enumerate(newest_first(links)):
-            url = canonical_url(link.url)
+            try:
+                url, address = canonical_url(link.url), fetch_url(link.url)
+            except ValueError:  # an address no parser would take ("https://host:80O/"): that link alone
+                self._count("bad_links")
+                continue
             if url in seen or (section and not looks_like_article(url)):
                 continue
             seen.add(url)
@@ -237,7 +241,7 @@ class NewsSpider(Spider):
                 "documents": documents,
                 CANONICAL: url,  # ArchivedUrlMiddleware need not canonicalise it again
             }
-            yield Request(url, self.parse_article, errback=self.on_error, meta=meta, priority=-rank)
+            yield Request(address, self.parse_article, errback=self.on_error, meta=meta, priority=-rank)
 
     def allowed_hosts(self, name: str) -> tuple[str, ...]:
         """``Source.allowed_domains`` of source ``name``, computed once per definition of the source (a
