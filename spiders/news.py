@@ -32,7 +32,7 @@ from monitor.discovery import (
     sniff,
 )
 from monitor.faults import RETRY_NEXT_CRAWL, attempts, failure_kind, first_url, is_redirect_loop, record_fault
-from monitor.health import error_key, error_kind, stat_key
+from monitor.health import DISCOVERY_KINDS, error_key, error_kind, stat_key
 from monitor.items import PageItem
 from monitor.middlewares import ANCESTORS, CANONICAL, IS_INDEX
 from monitor.sources import Source, load_sources, select_sources
@@ -83,7 +83,16 @@ class NewsSpider(Spider):
         spider.max_articles = settings.getint("MONITOR_MAX_ARTICLES_PER_SOURCE", MAX_ARTICLES_PER_SOURCE)
         spider.max_sitemaps = settings.getint("MONITOR_SITEMAP_MAX_DOCUMENTS", MAX_SITEMAPS_PER_SOURCE)
         crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
+        crawler.signals.connect(spider.spider_error, signal=signals.spider_error)
         return spider
+
+    def spider_error(self, failure: Any, response: Response, spider: Spider) -> None:
+        """A callback that raised on a feed, sitemap or section page (Scrapy logs the traceback): the links
+        it had not yielded yet would be lost for good if its validators were kept, the next crawl getting a
+        304; so it keeps none, and counts as a parse error of its source."""
+        if spider is self and response.meta.get("kind") in DISCOVERY_KINDS and response.meta.get("source"):
+            message = f"{response.url}: reading it failed ({failure.getErrorMessage()}); read in full next time"
+            self._fault(response, "parse_error", message, failed=True)
 
     async def start(self) -> Any:  # Scrapy >= 2.13
         for request in self._start_requests():

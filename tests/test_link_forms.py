@@ -136,3 +136,31 @@ def test_one_crawl_of_links_as_real_feeds_give_them(tmp_path: Path) -> None:
     }
     # the page gives only the day (htmldate reads it from the URL): the feed's time on that day is kept
     assert str(stored["/2024/03/05/cameras-school"].published_at).startswith("2024-03-05 14:30")
+
+
+def test_a_feed_whose_reading_raised_keeps_no_validator() -> None:
+    """Whatever makes a feed's callback raise, the links it had not yielded are not hidden behind a 304 at
+    the next crawl: the feed keeps no validator, and counts as a parse error of its source."""
+    from scrapy import Request
+    from scrapy.http import XmlResponse
+    from scrapy.utils.test import get_crawler
+    from twisted.python.failure import Failure
+
+    from spiders.news import NewsSpider
+
+    source = Source("alpha", "Alpha", "en", feeds=("http://127.0.0.1:9/rss.xml",))
+    crawler = get_crawler(NewsSpider, {"MONITOR_STORAGE_DISABLED": True})
+    crawler._apply_settings()  # its stats, as a crawl has them
+    spider = NewsSpider.from_crawler(crawler, sources=[source])
+    assert crawler.stats is not None
+    request = Request("http://127.0.0.1:9/rss.xml", meta={"source": "alpha", "kind": "feed"})
+    response = XmlResponse(request.url, body=b"<rss/>", request=request)
+    try:
+        raise ValueError("Port could not be cast to integer value as '80O'")
+    except ValueError:
+        failure = Failure()
+    crawler.signals.send_catch_log(
+        signal=__import__("scrapy").signals.spider_error, failure=failure, response=response, spider=spider
+    )
+    assert response.meta["discovery_failed"] is True
+    assert crawler.stats.get_value("monitor/source/alpha/error/parse_error") == 1
