@@ -32,13 +32,28 @@ def _cell(value: Any, excel: bool = False) -> Any:
         return ""
     if isinstance(value, datetime | date):
         return value.isoformat()
-    if isinstance(value, list | tuple):
-        return ";".join(str(v) for v in value)
+    if isinstance(value, list | tuple):  # an array, a JSON list (PostgreSQL gives them as such): its items
+        return neutralise(";".join(_item(v) for v in value))
+    if isinstance(value, dict):  # a JSON object, written as JSON
+        return json.dumps(value, ensure_ascii=False, default=str)
     if isinstance(value, bool):
         return "true" if value else "false"
     if excel and isinstance(value, float | Decimal):  # PostgreSQL's numeric (avg, round) is a Decimal
         return (repr(value) if isinstance(value, float) else str(value)).replace(".", ",")
-    return neutralise(value) if isinstance(value, str) else value
+    if isinstance(value, int | float | Decimal):
+        return value
+    if isinstance(value, bytes | bytearray | memoryview):  # a BLOB, bytea: as hexadecimal
+        return "\\x" + bytes(value).hex()
+    return neutralise(value if isinstance(value, str) else str(value))
+
+
+def _item(value: Any) -> str:
+    """An item of a list cell: text as it is, nested lists and objects as JSON, nothing for null."""
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple | dict):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return str(value)
 
 
 def _values(columns: Sequence[str]) -> Callable[[Mapping[str, Any] | Sequence[Any]], Sequence[Any]]:
@@ -153,11 +168,25 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        return "NaN" if value != value else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
 def write_jsonl(out: IO[str], columns: Sequence[str], rows: Iterable[Mapping[str, Any] | Sequence[Any]]) -> int:
     count = 0
     for row in rows:
         record = {c: row.get(c) for c in columns} if isinstance(row, Mapping) else dict(zip(columns, row, strict=False))
-        out.write(json.dumps(record, ensure_ascii=False, default=_json_default))
+        try:
+            line = json.dumps(record, ensure_ascii=False, default=_json_default, allow_nan=False)
+        except ValueError:  # NaN or an infinity: not JSON; written as the strings PostgreSQL prints
+            line = json.dumps(_finite(record), ensure_ascii=False, default=_json_default)
+        out.write(line)
         out.write("\n")
         count += 1
     return count

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import shutil
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -16,7 +18,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def output_options(function: F) -> F:
     """Adds ``--table/--csv/--jsonl`` (as ``fmt``) and ``--excel`` to a click command."""
-    function = click.option("--excel", is_flag=True, help="With --csv: ';', UTF-8 BOM, CRLF (French Excel).")(function)
+    function = click.option("--excel", is_flag=True, help="CSV for Excel: ';', UTF-8 BOM, CRLF (French Excel).")(
+        function
+    )
     function = click.option("--jsonl", "fmt", flag_value="jsonl", help="One JSON object per line.")(function)
     function = click.option("--json", "fmt", flag_value="jsonl", hidden=True)(function)
     function = click.option("--csv", "fmt", flag_value="csv", help="CSV (RFC 4180).")(function)
@@ -33,12 +37,25 @@ def emit(
     excel: bool = False,
     out: IO[str] | None = None,
 ) -> int:
-    stream = out or sys.stdout
+    if excel and fmt == "table":  # --excel alone: CSV for Excel, not a table nobody asked for
+        fmt = "csv"
+    stream = out or (stdout_text() if fmt in ("csv", "jsonl") else sys.stdout)
     if fmt == "csv":
         return write_csv(stream, columns, rows, excel=excel)
     if fmt == "jsonl":
         return write_jsonl(stream, columns, rows)
     return write_table(stream, columns, rows)
+
+
+def stdout_text() -> IO[str]:
+    """Standard output as UTF-8 without newline translation (CSV writes its own CRLF), whatever the locale
+    (``PYTHONIOENCODING=cp1252``, a Windows console): a CSV file is UTF-8 however it was redirected."""
+    stream = sys.stdout
+    reconfigure = getattr(stream, "reconfigure", None)
+    if reconfigure is not None:
+        with contextlib.suppress(ValueError, OSError, io.UnsupportedOperation):
+            reconfigure(encoding="utf-8", newline="")
+    return stream
 
 
 def _text(value: Any) -> str:

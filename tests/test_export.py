@@ -69,6 +69,29 @@ def test_formula_cells_are_neutralised(start: str) -> None:
     assert _read_back(out.getvalue().encode(), excel=False)[1:] == [[f"'{start}1+1"], ["1+1"]]
 
 
+def test_lists_and_objects_are_neutralised_and_written_as_json() -> None:
+    """PostgreSQL gives JSON columns (authors, tags, provenance) and arrays as lists and dicts: an outlet's tag
+    must not become a formula in the cell they make."""
+    out = io.StringIO(newline="")
+    row = {
+        "tags": ["-2+3+cmd|' /C calc'!A0", "ok"],
+        "provenance": {"title": "=2+2", "n": None, "t": True},
+        "blob": b"=1",
+        "nested": [None, ["x"], {"k": 1}],
+    }
+    write_csv(out, list(row), [row])
+    back = _read_back(out.getvalue().encode(), excel=False)[1]
+    assert back[0] == "'-2+3+cmd|' /C calc'!A0;ok"
+    assert json.loads(back[1]) == {"title": "=2+2", "n": None, "t": True}
+    assert back[2] == "\\x3d31" and back[3] == ';["x"];{"k": 1}'
+
+
+def test_jsonl_writes_nan_and_infinities_as_text_not_invalid_json() -> None:
+    out = io.StringIO()
+    write_jsonl(out, ["a", "b"], [(float("nan"), [float("inf"), 1.5])])
+    assert json.loads(out.getvalue(), parse_constant=lambda c: pytest.fail(c)) == {"a": "NaN", "b": ["Infinity", 1.5]}
+
+
 # the command, both backends ---------------------------------------------------------------------------
 @pytest.fixture
 def archive(db_url: str) -> Iterator[tuple[str, dict[str, int]]]:
@@ -142,6 +165,32 @@ def test_export_excel_file_and_bad_input(archive: tuple[str, dict[str, int]], tm
     assert stray.exit_code == 2 and "--story 12" in stray.output
     unwritable = runner.invoke(main, ["export", "articles", "--db", db_url, "-o", str(tmp_path / "no" / "x.csv")])
     assert unwritable.exit_code == 1 and "cannot write" in unwritable.output
+    folder = runner.invoke(main, ["export", "articles", "--db", db_url, "-o", str(tmp_path)])
+    assert folder.exit_code == 1 and "it is a folder" in folder.output and "Traceback" not in folder.output
+    assert not list(tmp_path.parent.glob("*.part"))
+
+
+def test_export_to_a_device_or_a_pipe_writes_into_it(archive: tuple[str, dict[str, int]], tmp_path: Path) -> None:
+    """`-o /dev/stdout`, a FIFO: written into, not replaced by a file (the whole-file-then-rename of a file)."""
+    import os
+    import subprocess
+    import threading
+
+    db_url, _ = archive
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    command = [sys.executable, "-m", "monitor.cli", "export", "stories", "--db", db_url, "-o", str(fifo)]
+    done = subprocess.run(command, capture_output=True, timeout=120, check=False)
+    reader.join(30)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert fifo.is_fifo() and received and received[0].startswith(b"id,title,")
+    assert not list(tmp_path.glob("*.part"))
+    command[-1] = "/dev/stdout"
+    to_stdout = subprocess.run(command, capture_output=True, timeout=120, check=False)
+    assert to_stdout.returncode == 0 and to_stdout.stdout.startswith(b"id,title,"), to_stdout.stderr[-2000:]
 
 
 def test_an_export_stopped_early_closes_its_cursor_before_its_connection(

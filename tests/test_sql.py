@@ -186,6 +186,25 @@ def test_a_runaway_query_stops_at_its_time_limit(archive: tuple[str, dict[str, i
     assert "stopped after 0.5 s" in result.output or "statement timeout" in result.output
 
 
+def test_a_query_streaming_rows_without_end_stops_at_its_time_limit(archive: tuple[str, dict[str, int]]) -> None:
+    """PostgreSQL's statement_timeout bounds each FETCH of the cursor, not the whole: the rows' loop does."""
+    import subprocess
+    import sys
+
+    db_url, _ = archive
+    endless = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT x FROM c"
+    command = [sys.executable, "-m", "monitor.cli", "sql", endless, "--db", db_url, "--csv", "--timeout", "1"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 1 and "stopped after 1 s (--timeout)" in done.stderr, done.stderr[-2000:]
+
+
+def test_excel_alone_gives_csv_for_excel(archive: tuple[str, dict[str, int]]) -> None:
+    db_url, _ = archive
+    result = CliRunner().invoke(main, ["sql", "SELECT 'été' AS e, 2.5 AS n", "--db", db_url, "--excel"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout_bytes.decode("utf-8") == "\ufeffe;n\r\nété;2,5\r\n"
+
+
 def test_ctrl_c_stops_a_long_sqlite_query(archive: tuple[str, dict[str, int]]) -> None:
     """SQLite runs a query in C, deaf to signals unless the query lets Python in."""
     import signal

@@ -12,6 +12,7 @@ import click
 from monitor.cli.common import db_option, open_db
 from monitor.db.queries import ARTICLE_COLUMNS, STORY_COLUMNS, ArticleFilter
 from monitor.db.session import Database
+from monitor.output import stdout_text
 from monitor.timeparse import parse_when
 
 
@@ -71,11 +72,23 @@ def export(
         topic=topic,
         story_id=story,
     )
+    target = Path(output)
+    if output != "-" and target.is_dir():
+        raise click.ClickException(f"cannot write {output}: it is a folder (give a file name: -o {output}/x.csv)")
+    # a file is written whole, then renamed: a failed export leaves no half file. A device, a pipe or a
+    # socket (-o /dev/stdout, a FIFO) is written to as it is: renaming over it would replace it with a file.
+    direct = output == "-" or (target.exists() and not target.resolve().is_file())
+    partial = Path(f"{output}.part")
     database = open_db(db_url)
-    partial = Path(f"{output}.part")  # written whole, then renamed: a failed export leaves no half file
     try:
-        handle = sys.stdout if output == "-" else partial.open("w", encoding="utf-8", newline="")
+        if output == "-":
+            handle = stdout_text()
+        elif direct:
+            handle = target.open("w", encoding="utf-8", newline="")
+        else:
+            handle = partial.open("w", encoding="utf-8", newline="")
     except OSError as exc:
+        database.dispose()
         raise click.ClickException(f"cannot write {output}: {exc.strerror}") from exc
     try:
         if kind == "stories":
@@ -95,15 +108,19 @@ def export(
         if kind == "story" and count == 0:
             raise click.ClickException(f"no story {story}")
     except BaseException:
-        if handle is not sys.stdout:
+        if output != "-":
             handle.close()
-            partial.unlink(missing_ok=True)
+            if not direct:
+                partial.unlink(missing_ok=True)
         raise
     finally:
         database.dispose()
-    if handle is not sys.stdout:
+    if output == "-":
+        handle.flush()
+    else:
         handle.close()
-        partial.replace(output)
+        if not direct:
+            partial.replace(output)
     if output != "-":
         click.echo(f"wrote {count} {'stories' if kind == 'stories' else 'articles'} to {output}", err=True)
 

@@ -178,6 +178,7 @@ def _stopped(exc: sqlite3.Error, timed_out: Callable[[], bool], timeout: float) 
 
 
 _PG_READING = ("SELECT", "WITH", "VALUES", "TABLE", "(")
+PG_MAX_TIMEOUT_MS = 2_147_483_647  # statement_timeout is an int of milliseconds
 
 
 def _other(
@@ -193,8 +194,8 @@ def _other(
             "write a SELECT, WITH, VALUES or TABLE query"
         )
     options = "-c default_transaction_read_only=on"
-    if timeout > 0:
-        options += f" -c statement_timeout={max(1, round(timeout * 1000))}"
+    if timeout > 0:  # bounds each FETCH of the cursor; the rows' loop bounds the whole (below)
+        options += f" -c statement_timeout={min(PG_MAX_TIMEOUT_MS, max(1, round(timeout * 1000)))}"
     try:
         engine = create_engine(url, connect_args={"options": options})
         connection = engine.connect()
@@ -206,21 +207,34 @@ def _other(
     except Exception as exc:
         connection.close()
         engine.dispose()
-        raise ReadOnlyError(_pg_message(exc)) from exc
+        raise _pg_error(exc, timeout) from exc
     columns = list(result.keys())
+
+    deadline = time.monotonic() + timeout if timeout > 0 else float("inf")
 
     def rows() -> Iterator[tuple[Any, ...]]:
         try:
-            for row in result:
+            for count, row in enumerate(result):
+                if count % 1000 == 0 and time.monotonic() > deadline:
+                    raise ReadOnlyError(f"the query was stopped after {timeout:g} s (--timeout)")
                 yield tuple(row)
+        except ReadOnlyError:
+            raise
         except Exception as exc:
-            raise ReadOnlyError(_pg_message(exc)) from exc
+            raise _pg_error(exc, timeout) from exc
         finally:
             connection.rollback()
             connection.close()
             engine.dispose()
 
     return columns, rows()
+
+
+def _pg_error(exc: Exception, timeout: float) -> ReadOnlyError:
+    message = _pg_message(exc)
+    if timeout > 0 and "statement timeout" in message:
+        return ReadOnlyError(f"the query was stopped after {timeout:g} s (--timeout)")
+    return ReadOnlyError(message)
 
 
 def _pg_message(exc: Exception) -> str:
