@@ -198,6 +198,27 @@ def test_a_query_streaming_rows_without_end_stops_at_its_time_limit(archive: tup
     assert done.returncode == 1 and "stopped after 1 s (--timeout)" in done.stderr, done.stderr[-2000:]
 
 
+def test_postgresql_superuser_powers_are_left_at_the_door(archive: tuple[str, dict[str, int]]) -> None:
+    """A read-only transaction does not stop a superuser from reading the server's files, ending sessions or
+    creating replication slots: the query runs as pg_read_all_data, and the way back is refused."""
+    db_url, _ = archive
+    if not db_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL only")
+    assert _rows(db_url, "SELECT current_user AS u") == [{"u": "pg_read_all_data"}]
+    assert _rows(db_url, "SELECT count(*) AS n FROM articles_v")[0]["n"] > 0  # it still reads everything
+    for query in (
+        "SELECT pg_read_file('/etc/hostname')",
+        "SELECT pg_create_physical_replication_slot('monitor_probe', true)",
+        "SELECT (SELECT set_config('role', 'postgres', true)), pg_read_file('/etc/hostname')",
+        "SELECT query_to_xml('select 1', true, true, '')",
+        "SELECT U&\"\\0073et_config\"('role', 'postgres', true)",
+    ):
+        result = _sql(db_url, query)
+        assert result.exit_code == 1 and "Traceback" not in result.output, (query, result.output)
+        refused = ("permission denied", "must be superuser", "does not run")
+        assert any(word in result.output for word in refused), (query, result.output)
+
+
 def test_excel_alone_gives_csv_for_excel(archive: tuple[str, dict[str, int]]) -> None:
     db_url, _ = archive
     result = CliRunner().invoke(main, ["sql", "SELECT 'été' AS e, 2.5 AS n", "--db", db_url, "--excel"])

@@ -179,6 +179,13 @@ def _stopped(exc: sqlite3.Error, timed_out: Callable[[], bool], timeout: float) 
 
 _PG_READING = ("SELECT", "WITH", "VALUES", "TABLE", "(")
 PG_MAX_TIMEOUT_MS = 2_147_483_647  # statement_timeout is an int of milliseconds
+# set_config('role', …) is the way back from the read-only role (``_as_reader``); the others run SQL given as
+# text, where such a call can be spelt in pieces; U&"…" spells an identifier in escapes
+_PG_REFUSED = re.compile(
+    r"\bset_config\b|\bquery_to_xml\w*|\bquery_to_xmlschema\b|\bcursor_to_xml\w*|\bts_stat\b|\bts_rewrite\b"
+    r"|\bdblink\w*|\bu&\"",
+    re.IGNORECASE,
+)
 
 
 def _other(
@@ -193,6 +200,12 @@ def _other(
             f"monitor sql is read-only: {_statement(query)} is not allowed (the archive is unchanged); "
             "write a SELECT, WITH, VALUES or TABLE query"
         )
+    refused = _PG_REFUSED.search(query)
+    if refused:
+        raise ReadOnlyError(
+            f"monitor sql does not run {refused.group(0).strip(chr(34))!r} (it could leave the read-only role the "
+            "query runs as); the archive is unchanged"
+        )
     options = "-c default_transaction_read_only=on"
     if timeout > 0:  # bounds each FETCH of the cursor; the rows' loop bounds the whole (below)
         options += f" -c statement_timeout={min(PG_MAX_TIMEOUT_MS, max(1, round(timeout * 1000)))}"
@@ -203,6 +216,7 @@ def _other(
         raise ReadOnlyError(f"cannot open the database: {_pg_message(exc)}") from exc
     try:
         connection.exec_driver_sql("SET TRANSACTION READ ONLY")
+        _as_reader(connection)
         result = connection.execution_options(stream_results=True).execute(text(query), dict(params))
     except Exception as exc:
         connection.close()
@@ -228,6 +242,18 @@ def _other(
             engine.dispose()
 
     return columns, rows()
+
+
+def _as_reader(connection: Any) -> None:
+    """A superuser (often the archive's owner on a newsroom's server) may read the server's files, end other
+    sessions, create a replication slot or write through dblink: a read-only transaction stops none of that.
+    Its query runs as the built-in role ``pg_read_all_data`` (PostgreSQL 14+), which reads every table and
+    nothing more; ``set_config('role', …)``, the way back, is refused beforehand (``_pg_refused``)."""
+    superuser, version = connection.exec_driver_sql(
+        "SELECT current_setting('is_superuser'), current_setting('server_version_num')::int"
+    ).one()
+    if superuser == "on" and version >= 140000:
+        connection.exec_driver_sql("SET LOCAL ROLE pg_read_all_data")
 
 
 def _pg_error(exc: Exception, timeout: float) -> ReadOnlyError:
