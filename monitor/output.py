@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import re
 import shutil
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -58,10 +59,15 @@ def stdout_text() -> IO[str]:
     return stream
 
 
+_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\x80-\x9f]")
+
+
 def _text(value: Any) -> str:
+    """A table cell: on one line, without control characters (an ESC sequence in a title would clear or
+    recolour the terminal; NUL cuts a line)."""
     if value is None:
         return ""
-    return " ".join(str(value).split())
+    return _CONTROLS.sub("\ufffd", " ".join(str(value).split()))
 
 
 MIN_COLUMN = 12  # a column cut to fit the terminal keeps at least this many characters

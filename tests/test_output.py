@@ -47,3 +47,15 @@ def test_fit_widths() -> None:
     assert fit_widths([40, 6, 40], 60) == [25, 6, 25]  # the widest shrink, evenly
     assert sum(fit_widths([40, 6, 40], 60)) + 4 <= 60
     assert fit_widths([100] * 10, 80) == [MIN_COLUMN] * 10  # never below the minimum
+
+
+def test_table_cells_carry_no_control_characters() -> None:
+    """An ingested title with an ESC sequence must not clear or recolour the reader's terminal."""
+    import io
+
+    from monitor.output import write_table
+
+    out = io.StringIO()
+    write_table(out, ["title"], [("\x1b[2J\x1b[31mFAKE\x00 news",)])
+    assert "\x1b" not in out.getvalue() and "\x00" not in out.getvalue()
+    assert "FAKE" in out.getvalue()

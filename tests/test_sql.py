@@ -283,3 +283,11 @@ def test_postgresql_decimals_are_numbers_in_json_and_use_a_decimal_comma_for_exc
     result = CliRunner().invoke(main, ["sql", query, "--db", db_url, "--csv", "--excel"])
     assert result.exit_code == 0, result.output
     assert result.output.lstrip("\ufeff").splitlines()[1] == "2,5;3"
+
+
+def test_without_an_archive_here_it_says_so_and_creates_none(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MONITOR_DATABASE_URL", raising=False)
+    result = CliRunner().invoke(main, ["sql", "SELECT count(*) FROM articles"])
+    assert result.exit_code == 1 and "no archive here" in result.output, result.output
+    assert list(tmp_path.iterdir()) == []

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 import click
 
 from monitor.cli.common import db_option, open_db
+from monitor.db.session import DEFAULT_DATABASE_URL
 from monitor.output import emit, output_options
 
 
@@ -49,7 +51,11 @@ def sql(
 
     text = sys.stdin.read() if query == "-" else query
     if db_url is None and not os.environ.get("MONITOR_DATABASE_URL"):
-        open_db(None).dispose()  # the default database: make sure it exists and has the schema
+        if not Path(DEFAULT_DATABASE_URL.removeprefix("sqlite:///")).exists():  # not an empty one made here
+            raise click.ClickException(
+                "no archive here (monitor.db): give --db URL or set MONITOR_DATABASE_URL, or crawl first"
+            )
+        open_db(None).dispose()  # the default database: its schema brought up to date
     try:
         columns, rows = run_readonly(db_url, text, dict(params), timeout=timeout)
         emit(columns, rows, fmt, excel)
