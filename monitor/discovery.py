@@ -453,15 +453,19 @@ def section_links(body: Page, base_url: str, allowed_hosts: list[str] | tuple[st
 def _in_page_chrome(anchor: Any) -> bool:
     """A link of the page's menus, header or footer ("Plan du site", "Pays de la Loire", "Terms and
     conditions"), not of its list of stories: inside ``<nav>`` or ``<footer>``, or a ``<header>`` that is not
-    a story card's."""
-    in_header = False
+    a story card's (in an ``<article>``, or the link is a headline: ``<div class="post"><header><h2><a>``, as
+    WordPress themes print their cards)."""
+    in_header = headline = False
     for ancestor in anchor.iterancestors():
         tag = ancestor.tag
         if tag in ("nav", "footer"):
             return True
         if tag == "article":
             return False
-        in_header = in_header or tag == "header"
+        if tag in ("h2", "h3", "h4", "h5", "h6") and not in_header:
+            headline = True
+        if tag == "header" and not headline:
+            in_header = True
     return in_header
 
 

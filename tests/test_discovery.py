@@ -173,6 +173,8 @@ def test_section_links_leave_out_the_menus_header_and_footer_but_not_a_story_car
       <article><header><h2><a href="/societe/la-cnil-sanctionne-une-commune-pour-ses-cameras">La CNIL</a></h2>
       </header></article>
       <a href="/societe/des-associations-saisissent-le-conseil-d-etat">Des associations</a>
+      <div class="post"><header class="entry-header"><h2 class="entry-title">
+        <a href="/societe/une-carte-de-la-videosurveillance-en-france">Une carte</a></h2></header></div>
     </main>
     <footer><a href="/conditions-d-utilisation-du-service-en-ligne">Conditions d'utilisation</a></footer>
     </body></html>"""
@@ -180,6 +182,7 @@ def test_section_links_leave_out_the_menus_header_and_footer_but_not_a_story_car
     assert [link.url for link in links] == [
         f"{A}/societe/la-cnil-sanctionne-une-commune-pour-ses-cameras",
         f"{A}/societe/des-associations-saisissent-le-conseil-d-etat",
+        f"{A}/societe/une-carte-de-la-videosurveillance-en-france",  # a WordPress card: <header><h2><a>
     ]
 
 
