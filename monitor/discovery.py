@@ -211,7 +211,10 @@ def _read_feed(body: bytes, base_url: str, zone: tzinfo = UTC) -> list[Link]:
         if not recovered:
             raise DiscoveryError(f"not a feed: {exc}") from exc
         return recovered
-    base = parsed.feed.get("link") if isinstance(parsed.feed.get("link"), str) else None
+    # RSS: a relative item link is read against the channel's site link, as readers do; Atom: against the
+    # feed's own address (RFC 4287: xml:base, which feedparser applies, else the document's URI)
+    atom = str(parsed.get("version") or "").startswith("atom")
+    base = parsed.feed.get("link") if isinstance(parsed.feed.get("link"), str) and not atom else None
     links: list[Link] = []
     for entry in parsed.entries:
         href = _entry_href(entry)

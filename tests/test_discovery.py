@@ -488,3 +488,18 @@ def test_a_sitemap_entrys_image_and_video_say_nothing_of_the_article() -> None:
     assert link.url == "https://www.example.fr/a/article-1.html" and link.title == "Le vrai titre"
     assert link.published is not None and link.published.isoformat() == "2024-06-10T18:05:00+02:00"
     assert link.language == "fr"
+
+
+def test_an_atom_entry_link_without_xml_base_is_read_against_the_feeds_address() -> None:
+    """RFC 4287: a relative IRI resolves against xml:base, else the document's URI, not the alternate link."""
+    atom = (
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><link href="https://x.test/" rel="alternate"/>'
+        b'<entry><title>e</title><link href="2026/11/30/a-story-of-cameras"/><id>1</id>'
+        b"<updated>2026-11-30T10:00:00Z</updated></entry></feed>"
+    )
+    links = parse_feed(atom, "https://x.test/blog/atom.xml")
+    assert [link.url for link in links] == ["https://x.test/blog/2026/11/30/a-story-of-cameras"]
+    based = atom.replace(b"<feed ", b'<feed xml:base="https://x.test/other/" ')
+    assert [link.url for link in parse_feed(based, "https://x.test/blog/atom.xml")] == [
+        "https://x.test/other/2026/11/30/a-story-of-cameras"
+    ]
