@@ -98,6 +98,10 @@ class DiscoveryError(ValueError):
     """A feed or sitemap that cannot be read at all."""
 
 
+_JSON_FEED = re.compile(rb'"version"\s*:\s*"https?://jsonfeed\.org/version/')
+JSON_FEED_SNIFF = 1 << 20
+
+
 def sniff(body: bytes) -> Kind:
     """What a discovery document is, from its first bytes (servers often send the wrong Content-Type)."""
     head = body[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
@@ -105,8 +109,8 @@ def sniff(body: bytes) -> Kind:
         return "sitemap"
     if b"<rss" in head or b"<feed" in head or b"<rdf:rdf" in head or b"<channel" in head:
         return "feed"
-    if head.startswith(b"{") and b"jsonfeed.org" in head:
-        return "feed"  # JSON Feed 1.0/1.1
+    if head.startswith(b"{") and _JSON_FEED.search(body[:JSON_FEED_SNIFF]):
+        return "feed"  # JSON Feed 1.0/1.1, its "version" wherever the keys' order put it
     if b"<html" in head or b"<!doctype html" in head or b"<head" in head or b"<body" in head:
         return "html"
     if head.startswith((b"http://", b"https://")):
@@ -333,6 +337,8 @@ def parse_sitemap(
     Malformed XML is recovered as far as it parses; entities are never resolved and nothing is fetched.
     """
     stripped = _without_entity_declarations(body.lstrip(b"\xef\xbb\xbf \t\r\n"))
+    if not stripped.strip():  # a 200 with nothing in it: a sitemap without entries, not a broken one
+        return "urlset", []
     if stripped.startswith((b"http://", b"https://")):
         return "urlset", _text_sitemap(stripped)
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, recover=True, load_dtd=False)

@@ -142,6 +142,9 @@ class NewsSpider(Spider):
         body = self._gunzipped(response, "sitemap_errors")
         if body is None:
             return
+        if sniff(body) == "feed":  # search engines take RSS and Atom feeds as sitemaps: so do we
+            yield from self.parse_feed(response)
+            return
         try:
             kind, links = parse_sitemap(body, response.url, self._zone(response))
         except DiscoveryError as exc:

@@ -42,6 +42,14 @@ def test_the_request_goes_to_the_link_not_to_a_guessed_variant() -> None:
     assert fetch_url(cache) == "https://www.x.test/a/b"
 
 
+def test_a_json_feed_is_recognised_wherever_its_version_key_is() -> None:
+    from monitor.discovery import sniff
+
+    items = ", ".join(f'{{"id": "{i}", "url": "https://x.test/{i}", "title": "{"t" * 40}"}}' for i in range(80))
+    body = f'{{"items": [{items}], "title": "X", "version": "https://jsonfeed.org/version/1.1"}}'.encode()
+    assert len(body) > 4096 and sniff(body) == "feed"
+
+
 def test_a_link_with_a_port_that_is_not_a_number_is_dropped_alone() -> None:
     items = "".join(
         f"<item><title>{slug}</title><link>{link}</link></item>"
@@ -107,9 +115,14 @@ def test_one_crawl_of_links_as_real_feeds_give_them(tmp_path: Path) -> None:
         "/home.xml": rss(("C", "{A}/2024/03/05/cameras-school", day), ("D", "{A}/2024/03/05/cameras-market", day)),
         "/2024/03/05/cameras-school": Route(_page("Cameras at the school", homepage_canonical, "the school")),
         "/2024/03/05/cameras-market": Route(_page("Cameras at the market", homepage_canonical, "the market")),
+        "/feed-as-sitemap.xml": rss(("E", "{A}/news/listed-by-a-feed-given-as-sitemap", day)),
+        "/news/listed-by-a-feed-given-as-sitemap": Route(_page("Cameras in the feed", words="the feed")),
+        "/empty-sitemap.xml": Route(b"", "application/xml"),
     }
     with serve(routes) as (server, _other):
         sources = [Source(name, name, "en", feeds=(f"{server.base}/{name}.xml",)) for name in ("bad", "cid", "home")]
+        sources.append(Source("feedmap", "F", "en", sitemaps=(f"{server.base}/feed-as-sitemap.xml",)))
+        sources.append(Source("empty", "E", "en", sitemaps=(f"{server.base}/empty-sitemap.xml",)))
         database = f"sqlite:///{tmp_path / 'archive.db'}"
         options = CrawlOptions(
             database_url=database,
@@ -133,7 +146,11 @@ def test_one_crawl_of_links_as_real_feeds_give_them(tmp_path: Path) -> None:
         "/actualite.php?cid=4522",
         "/2024/03/05/cameras-school",
         "/2024/03/05/cameras-market",
+        "/news/listed-by-a-feed-given-as-sitemap",  # search engines take a feed as a sitemap: so do we
     }
+    # an empty sitemap is a sitemap without entries, not a failure that makes its index read again each time
+    assert report.stats.get("monitor/source/empty/error/empty_sitemap") == 1
+    assert not report.stats.get("monitor/source/empty/failed")
     # the page gives only the day (htmldate reads it from the URL): the feed's time on that day is kept
     assert str(stored["/2024/03/05/cameras-school"].published_at).startswith("2024-03-05 14:30")
 
