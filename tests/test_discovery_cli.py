@@ -156,6 +156,7 @@ def test_default_source_names() -> None:
 
     assert _slug("https://www.lemonde.fr/") == "lemonde"
     assert _slug("https://www.bbc.co.uk/news") == "bbc"
+    assert _slug("https://www.lesoir.be/") == "lesoir" and _slug("https://www.letemps.ch") == "letemps"  # any ccTLD
     assert _slug("http://127.0.0.1:8080/apnews-com/") == "apnews-com"
     assert _slug("http://localhost:8080/Le_Site/") == "le-site"
     assert _slug("http://127.0.0.1:8080/") == "127-0-0-1"

@@ -170,8 +170,10 @@ def _slug(url: str) -> str:
         local = False
     if local:
         return re.sub(r"[^a-z0-9-]+", "-", (segments[0] if segments else host).lower()).strip("-") or "source"
-    parts = [p for p in host.split(".") if p not in ("com", "fr", "org", "net", "co", "uk", "info", "news")]
-    return re.sub(r"[^a-z0-9-]+", "-", "-".join(parts[-1:]) or host).strip("-") or "source"
+    from courlan import extract_domain
+
+    domain = extract_domain(url) or host  # the registered domain: lesoir.be, bbc.co.uk (the public suffix list)
+    return re.sub(r"[^a-z0-9-]+", "-", domain.split(".")[0]).strip("-") or "source"
 
 
 def source_toml(entry: dict[str, Any], notes: dict[str, str] | None = None) -> str:
