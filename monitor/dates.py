@@ -103,6 +103,23 @@ _UPDATED_LABEL = re.compile(r"mis à jour|modifié|actualisé|updated|last modif
 _ZONE_SUFFIX = re.compile(r"\[[^\]]{1,64}\]$")
 
 
+# a date-time written loosely: an hour without its zero ("T9:15"), a zone abbreviation ("09:15:00CET", " CEST")
+_LOOSE_TIME = re.compile(
+    r"^(\d{4}-\d{2}-\d{2})[T ](\d{1,2}):(\d{2})(:\d{2}(?:\.\d+)?)?\s*(?:("
+    + "|".join(FIXED_ZONES)
+    + r")|([+-]\d{2}:\d{2}))?$"
+)
+
+
+def _tidy_time(found: re.Match[str]) -> str:
+    day, hour, minute, seconds, zone, offset = found.groups()
+    offset = offset or ""
+    if zone:
+        hours = FIXED_ZONES[zone]
+        offset = f"{'+' if hours >= 0 else '-'}{abs(hours):02d}:00"
+    return f"{day}T{int(hour):02d}:{minute}{seconds or ''}{offset}"
+
+
 def parse_iso(value: str | None) -> datetime | None:
     """An ISO 8601 date or date-time (``Z`` accepted), else an RFC 822 date or Unix time (``_other_machine_date``);
     None when it does not parse or is implausible."""
@@ -111,6 +128,7 @@ def parse_iso(value: str | None) -> datetime | None:
     text = _ZONE_SUFFIX.sub("", value.strip()).replace("Z", "+00:00")  # "…-04:00[America/New_York]" (RFC 9557)
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{4}", text):
         text = text[:-2] + ":" + text[-2:]
+    text = _LOOSE_TIME.sub(_tidy_time, text)
     parsed: datetime | None
     try:
         parsed = datetime.fromisoformat(text)

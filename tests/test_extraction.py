@@ -657,6 +657,9 @@ def test_a_heading_split_by_elements_or_a_line_break_keeps_its_words_apart(h1: s
         ("Mon, 10 Jun 1850 10:00:00 GMT", None),  # implausible
         ("12345", None),
         ("2020-06-10T18:05:00-04:00[America/New_York]", "2020-06-10T18:05:00-04:00"),  # RFC 9557's zone name
+        ("2020-06-10T9:05:00+02:00", "2020-06-10T09:05:00+02:00"),  # an hour without its zero
+        ("2020-06-10T09:05:00CEST", "2020-06-10T09:05:00+02:00"),  # an abbreviation for the offset
+        ("2020-06-10 09:05 CET", "2020-06-10T09:05:00+01:00"),
     ],
 )
 def test_machine_dates_in_meta_and_json_ld(value: str, expected: str | None) -> None:
