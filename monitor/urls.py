@@ -24,10 +24,10 @@ TRACKING_PARAMS = frozenset(
         "ns_campaign", "ns_linkname", "ns_fee", "at_medium", "at_campaign", "xtatc", "origin", "partner",
         "fromrss", "from", "rss", "feed", "feedtype", "smid", "smtyp", "ncid", "icid", "guccounter",
         "guce_referrer", "guce_referrer_sig", "soc_src", "soc_trk", "mbid", "__twitter_impression",
-        "emc", "pgtype", "feedname", "wt.mc_id", "s_kwcid", "ef_id", "ttclid", "li_fat_id",
+        "emc", "pgtype", "feedname", "intcmp", "wt.mc_id", "s_kwcid", "ef_id", "ttclid", "li_fat_id",
     }
 )  # fmt: skip
-TRACKING_PREFIXES = ("utm_", "at_", "pk_", "mtm_", "matomo_", "hsa_", "vero_", "oly_", "ns_", "_hs")
+TRACKING_PREFIXES = ("utm_", "at_", "pk_", "mtm_", "matomo_", "hsa_", "vero_", "oly_", "ns_", "_hs", "lmd_")
 AMP_PARAMS = frozenset({"amp", "_amp", "amp_js_v", "usqp"})
 DEFAULT_PORTS = {"http": 80, "https": 443}
 VARIANT_HOST = re.compile(r"^(?:amp|m|mobile)\.(?=[^.]+\.[^.]+)")
