@@ -78,6 +78,24 @@ def moved_permanently(request: Request) -> bool:
     return all(reason in PERMANENT_REDIRECTS for reason in reasons)
 
 
+def report_moved(crawler: Crawler, request: Request) -> None:
+    """A feed, sitemap or section page of the sources file that still answers through permanent redirects,
+    at each crawl (a 304 included): its new address belongs in the sources file. A sitemap that an index
+    lists is the site's to mend, not the sources file's. Once per request."""
+    source = request.meta.get("source")
+    if not source or request.meta.get(ANCESTORS) or request.meta.get(MOVED) or not moved_permanently(request):
+        return
+    request.meta[MOVED] = True
+    _inc(crawler, error_key(source, MOVED))
+    logger.warning(
+        "source %s: %s %s moved permanently to %s: write the new address in the sources file",
+        source,
+        request.meta.get("kind"),
+        first_url(request),
+        request.url,
+    )
+
+
 def _inc(crawler: Crawler, key: str, value: int = 1) -> None:
     if crawler.stats is not None:
         crawler.stats.inc_value(key, value)
@@ -116,22 +134,8 @@ class SourceStatsMiddleware:
         self.received.pop(request, None)
         if not source:
             return response
-        if (
-            kind in DISCOVERY_KINDS
-            and response.status < 400
-            and not request.meta.get(ANCESTORS)
-            and moved_permanently(request)
-        ):
-            # the feed still answers, through a redirect at each crawl: its new address belongs in the sources file
-            # (a sitemap that an index lists is the site's to mend, not the sources file's)
-            _inc(self.crawler, error_key(source, MOVED))
-            logger.warning(
-                "source %s: %s %s moved permanently to %s: write the new address in the sources file",
-                source,
-                kind,
-                first_url(request),
-                request.url,
-            )
+        if kind in DISCOVERY_KINDS and response.status < 400:
+            report_moved(self.crawler, request)
         if response.status < 300 and not request.meta.get(FROM_VALIDATORS):
             _inc(self.crawler, stat_key(source, "fetched" if kind in DISCOVERY_KINDS else "articles_fetched"))
         elif response.status >= 400:
@@ -241,6 +245,7 @@ class ConditionalRequestMiddleware:
                     if children:
                         request.meta[FROM_VALIDATORS] = True
                         return _index_of(children, response, request)
+            report_moved(self.crawler, request)  # the stats middleware, nearer the engine, will not see it
             raise Skipped(f"not modified: {request.url}")
         if response.status != 200:
             return response
@@ -255,6 +260,7 @@ class ConditionalRequestMiddleware:
             if known.kind == SITEMAP_INDEX:  # read again: its sitemaps may have changed
                 request.meta[FROM_VALIDATORS] = True  # not modified, not counted as fetched as well
                 return response
+            report_moved(self.crawler, request)
             raise Skipped(f"unchanged since the last crawl: {request.url}")
         return response
 

@@ -63,6 +63,9 @@ def test_a_feed_moved_permanently_is_read_and_reported(tmp_path: Any) -> None:
             overrides={"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False},
         )
         report = crawl_in_subprocess(options, timeout=120)
+        again = crawl_in_subprocess(options, timeout=120)  # the feed answers 304 through the redirect
+    assert again.stats.get("monitor/source/alpha/error/moved") == 1, "reported at each crawl, a 304 included"
+    assert again.stats.get("monitor/source/alpha/not_modified") == 1
     assert report.stored == 3, "the feeds and the sitemap are read through their redirects"
     assert report.stats.get("monitor/source/alpha/error/moved") == 1
     assert "monitor/source/beta/error/moved" not in report.stats, "a temporary redirect is not a move"
