@@ -39,6 +39,8 @@ AGENCIES = {
     "Belga": r"Belga|BELGA",
     "EFE": r"EFE",
     "Bloomberg": r"Bloomberg News",
+    "La Presse Canadienne": r"La Presse [Cc]anadienne|The Canadian Press|Canadian Press",
+    "ATS": r"ATS|Keystone-ATS",
 }
 # credit forms around an agency name ({a}); the dateline "(AFP)" counts anywhere
 _ANYWHERE = [r"\(\s*(?:{a})\s*\)"]

@@ -49,7 +49,8 @@ DROPPED_FIRST = (
 _BOILERPLATE = re.compile(
     r"^\W*(?:"
     # French
-    r"lire aussi|lire également|à lire aussi|voir aussi|à voir aussi|sur le même sujet|lire la suite|"
+    r"lire aussi|lire également|[aà] lire\s*(?:aussi|également|[.:>])|voir aussi|[aà] voir (?:aussi|également)\b|"
+    r"sur le même sujet|lire la suite|crédit photo de la une\b|accédez à tous nos contenus\b|"
     r"abonnez[- ]vous|s['’]abonner\b|je m['’]abonne\b|inscrivez[- ]vous|"
     r"recevez (?:gratuitement )?notre newsletter|newsletter|"
     r"partager (?:sur|cet article)|partagez|suivez[- ]nous|réagir|commentaires?\b|"
@@ -64,6 +65,7 @@ _BOILERPLATE = re.compile(
     r"réutiliser ce contenu|une erreur (?:s['’]est produite|est survenue)|"
     # English
     r"read more\b|read next|related ?:|related (?:stories|articles|coverage|content)|more on this|more ?:|"
+    r"our standards: the thomson reuters trust principles|reuse this content\W*$|"
     r"see also|recommended\b|most read|trending\b|(?:also )?read:|"
     r"sign up|subscribe\b|(?:get|join) (?:our|the) newsletter|newsletter sign|already a subscriber|"
     r"continue reading(?: the main story)?\W*$|skip advertisement|this content is not available|"

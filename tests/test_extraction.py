@@ -1119,3 +1119,42 @@ def test_sentences_that_open_like_those_tools_are_kept(sentence: str) -> None:
     from monitor.extract_body import remove_boilerplate
 
     assert remove_boilerplate(f"Le texte.\n{sentence}")[0] == f"Le texte.\n{sentence}"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "A lire aussi : Amazon suspend Rekognition",
+        ">> A LIRE AUSSI : la CNIL et les caméras",
+        "À lire également : Reconnaissance faciale, le débat",
+        "A voir aussi",
+        "→ À LIRE. Les caméras augmentées aux JO",
+        "À voir également sur Le HuffPost: le débat",
+        "Crédit photo de la une : Amazon",
+        "Accédez à tous nos contenus en illimité à partir de 1 €.",
+        "Our Standards: The Thomson Reuters Trust Principles.",
+        "Reuse this content",
+    ],
+)
+def test_more_related_article_and_footer_lines_are_boilerplate(line: str) -> None:
+    from monitor.extract_body import _BOILERPLATE
+
+    assert _BOILERPLATE.search(line)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    ["À lire les conclusions de la CNIL, on comprend que le dispositif est illégal.", "A voir le nombre de caméras"],
+)
+def test_a_sentence_that_starts_with_a_lire_is_text(sentence: str) -> None:
+    from monitor.extract_body import _BOILERPLATE
+
+    assert not _BOILERPLATE.search(sentence)
+
+
+def test_canadian_and_swiss_wire_credits_are_agencies() -> None:
+    from monitor.dedup import agencies_named
+
+    assert agencies_named("Par La Presse Canadienne") == ["La Presse Canadienne"]
+    assert agencies_named("By The Canadian Press") == ["La Presse Canadienne"]
+    assert agencies_named("Jean Dupont (avec ATS)") == ["ATS"]
