@@ -136,6 +136,8 @@ class Archive:
         it repeats texts that were not yet known as copies of each other, their groups are joined.
         """
         matches = self.copies.matches_signature(prepared.signature_values, prepared.word_count)
+        window = self.settings.copy_window  # the same text years apart is a republication, not a wire copy
+        matches = [m for m in matches if _within(self.store.article_time(session, m.original_id), when, window)]
         if not matches:
             return None
         agency = article.agency or agency_credit(article.text, "; ".join(article.authors))
@@ -268,3 +270,7 @@ class Archive:
         if self._added % self.settings.expire_every == 0:
             self._expire()
         return Outcome("stored", article_id, copy_of, story_id, new_story)
+
+
+def _within(then: datetime | None, when: datetime, window: timedelta) -> bool:
+    return then is None or abs(as_aware(then) - when) <= window

@@ -18,6 +18,7 @@ from monitor.archive import Archive, SourceRef
 from monitor.article import Article
 from monitor.dates import parse_iso, parse_text_date
 from monitor.dedup import agency_credit
+from monitor.extract_title import clean_title
 from monitor.processing import Processor
 
 DEFAULT_SOURCE = "ingest"
@@ -95,6 +96,8 @@ def _record(number: int, data: Any, default_source: str) -> Record | LineError:
     date_value = str(data["date"]) if data.get("date") is not None else None
     published = parse_iso(date_value) or (parse_text_date(date_value) if date_value else None)
     title = str(data["title"]).strip() if data.get("title") else None
+    if title:  # "Headline - Le Point": the outlet's name is not part of the headline (stories compare headlines)
+        title = clean_title(title, source, url if not url.startswith("urn:") else "") or title
     article = Article(
         url=url,
         text=text.strip(),

@@ -116,6 +116,26 @@ def test_ingest_goes_through_topics_dedup_and_stories(runner: CliRunner, db_url:
     assert "0 stored, 3 duplicate(s)" in again.output
 
 
+def test_ingest_strips_outlet_names_from_titles_and_links_copies_only_near_in_time(
+    runner: CliRunner, db_url: str, tmp_path: Path
+) -> None:
+    """A headline is compared with headlines: "… - Le Point" must not make the outlet a new name in it. The
+    same text two years later is a republication, not a wire copy of the first."""
+    records = [
+        {"id": "1", "title": "Amazon suspend Rekognition pour un an - Le Point", "text": AMAZON_FR,
+         "date": "2020-06-11T08:00:00+02:00", "lang": "fr", "source": "Le Point"},
+        {"id": "2", "title": "Amazon suspend Rekognition pour un an | L'Express", "text": AMAZON_FR + " Fin.",
+         "date": "2022-10-20T08:00:00+02:00", "lang": "fr", "source": "L'Express"},
+    ]  # fmt: skip
+    path = _jsonl(tmp_path / "in.jsonl", records)
+    result = runner.invoke(main, ["ingest", str(path), "--db", db_url, "--all-topics"])
+    assert result.exit_code == 0, result.output
+    out = runner.invoke(main, ["export", "articles", "--db", db_url, "--format", "jsonl"])
+    rows = {r["external_id"]: r for r in (json.loads(line) for line in out.output.splitlines())}
+    assert rows["1"]["title"] == "Amazon suspend Rekognition pour un an" == rows["2"]["title"]
+    assert not rows["2"]["copy_of"], "two years apart: not a copy"
+
+
 def test_ingest_bad_lines_are_reported_and_good_lines_kept(runner: CliRunner, db_url: str, tmp_path: Path) -> None:
     path = _jsonl(
         tmp_path / "mixed.jsonl",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,13 +27,28 @@ from monitor.cli.common import EXIT_FAILED, db_option, open_db
     "are used too, as by a crawl.",
 )
 @click.option(
+    "--window-hours",
+    type=click.FloatRange(min=1),
+    default=72,
+    show_default=True,
+    envvar="MONITOR_STORY_WINDOW_HOURS",
+    help="How long a story stays open without a new article ($MONITOR_STORY_WINDOW_HOURS), as in a crawl.",
+)
+@click.option(
     "--source",
     "default_source",
     default="ingest",
     show_default=True,
     help="Source name for records without a 'source' field.",
 )
-def ingest(db_url: str | None, file: str, all_topics: bool, watchlists_file: str | None, default_source: str) -> None:
+def ingest(
+    db_url: str | None,
+    file: str,
+    all_topics: bool,
+    watchlists_file: str | None,
+    window_hours: float,
+    default_source: str,
+) -> None:
     """Ingest articles from a JSON Lines file (one article per line).
 
     Fields: id, url, title, text, date, lang, source; all but text optional; id is kept as external_id.
@@ -46,7 +62,7 @@ def ingest(db_url: str | None, file: str, all_topics: bool, watchlists_file: str
         monitor ingest export.jsonl --all-topics --source europresse
         monitor ingest articles.jsonl --watchlists newsroom.toml
     """
-    from monitor.archive import Archive
+    from monitor.archive import Archive, ArchiveSettings
     from monitor.ingest import LineError, ingest_file
     from monitor.processing import Processor
     from monitor.topics import Matcher
@@ -60,7 +76,8 @@ def ingest(db_url: str | None, file: str, all_topics: bool, watchlists_file: str
 
     database = open_db(db_url)
     processor = Processor(Matcher(_watchlists(database, watchlists_file)), keep_all=all_topics)
-    report = ingest_file(path, Archive(database), processor, default_source, on_error=report_error)
+    archive = Archive(database, ArchiveSettings(story_window=timedelta(hours=window_hours)))
+    report = ingest_file(path, archive, processor, default_source, on_error=report_error)
     click.echo(
         f"{file}: {report.read} read, {report.stored} stored, {report.duplicates} duplicate(s), "
         f"{report.off_topic} off topic, {len(report.errors)} bad line(s)"
