@@ -29,7 +29,7 @@ from monitor.db.store import Store, metadata_values, utcnow
 from monitor.dedup import CopyIndex, agency_credit
 from monitor.prepared import Prepared, prepare
 from monitor.stories import FeatureExtractor, StoryIndex, load_lexicon
-from monitor.story_index import any_between
+from monitor.story_index import Assignment, any_between
 from monitor.topics import TopicMatch
 from monitor.urls import canonical_url
 
@@ -252,6 +252,10 @@ class Archive:
                 self.store.add_topics(session, article_id, [(t.topic, t.location, t.terms, t.score) for t in topics])
                 copy_of = self._record_copy(session, article_id, article, prepared, when)
                 assignment = self.stories.assign(features, when)
+                if copy_of is not None:  # the same text is the same event: the original's story, whatever the headline
+                    original_story = self.store.story_of(session, copy_of)
+                    if original_story is not None and original_story != assignment.story_id:
+                        assignment = Assignment(original_story, 1.0)
                 new_story = assignment.story_id is None
                 if assignment.story_id is None:
                     story_id = self.store.open_story(session, article.title or article.text[:120], when)

@@ -136,6 +136,22 @@ def test_ingest_strips_outlet_names_from_titles_and_links_copies_only_near_in_ti
     assert not rows["2"]["copy_of"], "two years apart: not a copy"
 
 
+def test_a_wire_copy_joins_its_originals_story_whatever_its_headline(
+    runner: CliRunner, db_url: str, tmp_path: Path
+) -> None:
+    records = [
+        {"id": "1", "title": "Amazon suspend Rekognition pour un an", "text": AMAZON_FR,
+         "date": "2020-06-11T08:00:00+02:00", "lang": "fr", "source": "lepoint"},
+        {"id": "2", "title": "Le géant de Seattle renonce à vendre sa technologie à la police", "text": AMAZON_FR,
+         "date": "2020-06-11T09:00:00+02:00", "lang": "fr", "source": "lexpress"},
+    ]  # fmt: skip
+    path = _jsonl(tmp_path / "in.jsonl", records)
+    assert runner.invoke(main, ["ingest", str(path), "--db", db_url, "--all-topics"]).exit_code == 0
+    out = runner.invoke(main, ["export", "articles", "--db", db_url, "--format", "jsonl"])
+    rows = {r["external_id"]: r for r in (json.loads(line) for line in out.output.splitlines())}
+    assert rows["2"]["copy_of"] and rows["2"]["story_id"] == rows["1"]["story_id"]
+
+
 def test_ingest_bad_lines_are_reported_and_good_lines_kept(runner: CliRunner, db_url: str, tmp_path: Path) -> None:
     path = _jsonl(
         tmp_path / "mixed.jsonl",

@@ -301,6 +301,11 @@ class Store:
             current = parent
 
     # stories -----------------------------------------------------------------------------------
+    def story_of(self, session: Session, article_id: int) -> int | None:
+        query = select(StoryArticle.story_id).where(StoryArticle.article_id == article_id)
+        found = session.connection().execute(query).scalar()
+        return int(found) if found is not None else None
+
     def open_story(self, session: Session, title: str, when: datetime) -> int:
         now = utcnow()
         params = {"title": title, "first_seen": when, "last_seen": when, "created_at": now, "updated_at": now}
