@@ -141,6 +141,13 @@ _DOMAIN = re.compile(  # "Cleveland.com", "news.sky.com": a site credited beside
 _FOR_OUTLET = re.compile(r"\s+[Ff]or\s+(?=[A-Z]|the\s)")  # "Dolores Chang For Dailymail.com", "X for The Times"
 _PLACE = re.compile(r"\s+(?:in|à)\s+[A-ZÀ-Þ][\w'’.-]*(?:\s+[A-ZÀ-Þ][\w'’.-]*){0,2}$")  # "… in Valencia"
 _TITLE_ARTICLE = re.compile(r"^(?:The|Le|La)\s+(?=\S)|^L['’](?=[^\W\d_])")
+# an outlet whose name holds a number, joined to an agency: "Europe 1 avec AFP", "20 Minutes avec AFP"
+_NUMBERED_OUTLET = re.compile(
+    r"(?:(?:par|by)\s+)?(?:[^\W\d_]+\s)?\d+(?:\s?[^\W\d_]+)?\s+(?:avec|et|and|with|&)\s", re.IGNORECASE
+)
+_DATE_START = re.compile(  # where a byline's date begins: "10/06/2020", "2020", "publié le", "updated"
+    r"\b\d{1,2}[/.]\d{1,2}\b|\b\d{4}\b|\bpubli|\bupdated\b|\bmis à jour\b|\bposted\b", re.IGNORECASE
+)
 _JOINT = re.compile(r"\s(?:&|\+|and|et|avec|with)\s", re.IGNORECASE)
 _WORD = re.compile(r"[^\W\d_]+")
 # fmt: off
@@ -216,14 +223,16 @@ def read_byline(tree: Any, data: PageData, site_names: set[str]) -> Byline:
     for origin, read, per_person in sources:
         persons: list[str] = []
         credits = list(organisations) if origin == "json-ld" else []
-        joint = False
+        joint = origin == "json-ld" and any(is_joint(name) for name in organisations)  # "Le Monde avec AFP"
         for value in read():
             pieces = classify(value, site_names, per_person=per_person)
+            if _NUMBERED_OUTLET.match(squash(value)) and agencies_named(value):  # "Europe 1 avec AFP"
+                pieces = [(piece, False) for piece, _ in pieces]  # an outlet's name cut at its digit: no person
             persons += [piece for piece, is_person in pieces if is_person]
             credits += [piece for piece, is_person in pieces if not is_person]
             named = {agency for piece, _ in pieces for agency in agencies_named(piece)}  # "Reuters Staff" names one
             credits += [agency for agency in agencies_named(value) if agency not in named]  # "Jean Dupont (avec AFP)"
-            joint = joint or (len(pieces) > 0 and is_joint(value))
+            joint = joint or is_joint(value)
         for credit in credits:
             _add_credit(found, credit)
         if persons:
@@ -490,7 +499,14 @@ def _split_site_suffix(name: str, site_names: set[str]) -> list[str]:
 
 def is_joint(value: str) -> bool:
     """A byline joining credits: "Le Monde avec AFP", "Staff and agencies", "Le Figaro et AFP"."""
-    return bool(_JOINT.search(_cleaned(value, per_person=False)))
+    text = _cleaned(value, per_person=False)
+    if _JOINT.search(text):
+        return True
+    whole = squash(value)  # an outlet's name with a digit, which _cleaned takes for a date: "FRANCE 24 avec AFP"
+    if not whole or "://" in whole or whole.startswith(("http", "www.", "@")):
+        return False
+    before_date = _DATE_START.split(_PREFIX.sub("", whole), maxsplit=1)[0]
+    return bool(_JOINT.search(before_date))
 
 
 def _cleaned(value: str, per_person: bool) -> str:

@@ -440,3 +440,33 @@ def test_an_agency_desk_or_job_title_is_a_credit(name: str, authors: list[str], 
     article = extract_article(_page(jsonld_authors=[{"@type": "Person", "name": name}]), "https://www.ctpost.example/a")
     assert article.authors == authors
     assert article.agency == agency
+
+
+@pytest.mark.parametrize(
+    ("author", "kind"),
+    [
+        ("Le Monde avec AFP", "Organization"),
+        ("FRANCE 24 avec AFP", "Organization"),
+        ("20 Minutes avec AFP", "Person"),
+        ("Europe 1 avec AFP", "Person"),
+    ],
+)
+def test_an_outlet_with_an_agency_in_json_ld_gives_the_agency_not_an_author(author: str, kind: str) -> None:
+    """A joint credit is no author, whether typed Organization and whatever digits the outlet's name holds."""
+    import json
+
+    from monitor.extraction import extract_article
+
+    ld = {"@context": "https://schema.org", "@type": "NewsArticle", "headline": "Amazon suspend Rekognition",
+          "author": [{"@type": kind, "name": author}], "datePublished": "2020-06-11T08:00:00+02:00"}  # fmt: skip
+    paragraphs = "".join(
+        f"<p>Le géant américain Amazon a annoncé un moratoire d'un an sur l'usage par la police de son logiciel de "
+        f"reconnaissance faciale Rekognition, paragraphe {i}.</p>"
+        for i in range(6)
+    )
+    page = (
+        f'<html lang="fr"><head><script type="application/ld+json">{json.dumps(ld)}</script></head>'
+        f"<body><article><h1>Amazon suspend Rekognition</h1>{paragraphs}</article></body></html>"
+    )
+    article = extract_article(page, "https://www.example.fr/tech/amazon-suspend-rekognition")
+    assert article.authors == [] and article.agency == "AFP"
