@@ -377,7 +377,7 @@ def _labelled_dates(regions: HeaderRegions) -> tuple[datetime | None, datetime |
 
 def _set_dates(article: Article, tree: Any, data: PageData, markup: str, regions: HeaderRegions) -> None:
     structured = data.structured
-    time_elements = tree.xpath("//time[@datetime]/@datetime")[:5]
+    time_elements = _article_times(tree)
     text_published, text_updated = _labelled_dates(regions)
     header = regions.first()
     options: list[tuple[str, Any]] = [
@@ -410,6 +410,22 @@ def _set_dates(article: Article, tree: Any, data: PageData, markup: str, regions
             article.updated_at = value
             article.provenance["updated_at"] = origin
             break
+
+
+def _article_times(tree: Any) -> list[str]:
+    """The ``<time datetime>`` values of the article, not of a news ticker or a related story's card: those
+    in the ``<article>`` that holds the headline when there is one, else those outside menus, asides and
+    footers; the first five."""
+    heading = next(iter(tree.xpath("//h1[1]")), None)
+    holder = next(iter(heading.xpath("ancestor::article[1]")), None) if heading is not None else None
+    if holder is not None:  # none there: the article prints its date otherwise (a ticker's time is not it)
+        return [str(v) for v in holder.xpath(".//time[@datetime][not(ancestor::aside)]/@datetime")[:5]]
+    return [
+        str(v)
+        for v in tree.xpath("//time[@datetime][not(ancestor::nav or ancestor::aside or ancestor::footer)]/@datetime")[
+            :5
+        ]
+    ]
 
 
 def _htmldate(markup: str, url: str) -> str | None:

@@ -1158,3 +1158,21 @@ def test_canadian_and_swiss_wire_credits_are_agencies() -> None:
     assert agencies_named("Par La Presse Canadienne") == ["La Presse Canadienne"]
     assert agencies_named("By The Canadian Press") == ["La Presse Canadienne"]
     assert agencies_named("Jean Dupont (avec ATS)") == ["ATS"]
+
+
+def test_a_news_tickers_or_related_cards_time_is_not_the_articles_date() -> None:
+    """Without structured dates, the first <time datetime> of the page was taken: a ticker's, a related card's."""
+    paragraphs = "".join(
+        f"<p>Amazon a annoncé un moratoire d'un an sur l'usage policier de Rekognition, point {i} du dossier "
+        f"sur la reconnaissance faciale et les libertés publiques.</p>"
+        for i in range(6)
+    )
+    page = (
+        '<html lang="fr"><body><div class="fil-info"><time datetime="2020-06-14T07:12:00+02:00">07:12</time>'
+        '<a href="/a">Le point</a></div><main><article><h1>Amazon suspend Rekognition</h1>'
+        f'<div class="dateTime">publié le 10 juin 2020 à 18h05</div>{paragraphs}</article>'
+        '<section class="related"><article><h3><a href="/x">IBM renonce</a></h3>'
+        '<time datetime="2020-06-08T09:00:00+02:00">8 juin</time></article></section></main></body></html>'
+    )
+    article = extract_article(page, "https://www.liberation.fr/economie/amazon-suspend-rekognition/")
+    assert article.published_at is not None and article.published_at.isoformat().startswith("2020-06-10T18:05")
