@@ -49,7 +49,8 @@ DROPPED_FIRST = (
 _BOILERPLATE = re.compile(
     r"^\W*(?:"
     # French
-    r"lire aussi|lire également|[aà] lire\s*(?:aussi|également|[.:>])|voir aussi|[aà] voir (?:aussi|également)\b|"
+    r"article rédigé par\b|lire aussi|lire également|[aà] lire\s*(?:aussi|également|[.:>])|voir aussi|"
+    r"[aà] voir (?:aussi|également)\b|"
     r"sur le même sujet|lire la suite|crédit photo de la une\b|accédez à tous nos contenus\b|"
     r"abonnez[- ]vous|s['’]abonner\b|je m['’]abonne\b|inscrivez[- ]vous|"
     r"recevez (?:gratuitement )?notre newsletter|newsletter|"
@@ -341,6 +342,24 @@ def _text(document: Any) -> str:
     return ((getattr(document, "text", None) or "") if document is not None else "").strip()
 
 
+_MONTH_WORDS = (
+    r"janv(?:ier)?|févr(?:ier)?|mars|avr(?:il)?|mai|juin|juil(?:let)?|août|sept(?:embre)?|oct(?:obre)?|"
+    r"nov(?:embre)?|déc(?:embre)?|jan(?:uary)?|feb(?:ruary)?|march|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep|october|november|december"
+)
+# a line that is only the article's date labels: "Publié le 13/06/2020 07:20", "Publié le : Modifié le :",
+# "Mis à jour le 11 juin 2020 à 09h12" ("Article rédigé par … Temps de lecture : 3 min" is _BOILERPLATE's)
+_DATE_LABELS = r"publié|mis à jour|modifié|actualisé|updated|published|posted"
+_DATELINE_START = re.compile(r"^\W*(?:" + _DATE_LABELS + r")\b", re.IGNORECASE)
+_DATELINE_PARTS = re.compile(
+    r"(?:" + _DATE_LABELS + r"|le|on|à|at|" + _MONTH_WORDS + r")\b|\d+|[/.:h|,\-–\s]", re.IGNORECASE
+)
+
+
+def _is_dateline(line: str) -> bool:
+    return bool(_DATELINE_START.match(line)) and not _DATELINE_PARTS.sub("", line).strip()
+
+
 def remove_boilerplate(text: str) -> tuple[str, bool]:
     """The text without boilerplate lines, and whether a paywall notice was among them."""
     kept: list[str] = []
@@ -358,7 +377,7 @@ def remove_boilerplate(text: str) -> tuple[str, bool]:
                 or _URL_LINE.match(stripped)
                 or _RELATED_TAG.search(stripped)
                 or _MEDIUM_TEASER.match(stripped)
-                or (len(stripped) <= 80 and _PHOTO_CREDIT.match(stripped))
+                or (len(stripped) <= 80 and (_PHOTO_CREDIT.match(stripped) or _is_dateline(stripped)))
             ):
                 continue
         kept.append(stripped)

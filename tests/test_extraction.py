@@ -1176,3 +1176,22 @@ def test_a_news_tickers_or_related_cards_time_is_not_the_articles_date() -> None
     )
     article = extract_article(page, "https://www.liberation.fr/economie/amazon-suspend-rekognition/")
     assert article.published_at is not None and article.published_at.isoformat().startswith("2020-06-10T18:05")
+
+
+@pytest.mark.parametrize(
+    ("line", "dropped"),
+    [
+        ("Publié le 13/06/2020 07:20", True),
+        ("Publié le : Modifié le :", True),
+        ("Mis à jour le 11 juin 2020 à 09h12", True),
+        ("Updated June 11, 2020 at 9:12", True),
+        ("Article rédigé par Jean Martin - Radio France Temps de lecture : 3 min.", True),
+        ("Publié le 10 juin, le rapport de la CNIL montre que la ville a enfreint la loi.", False),
+        ("Modifié par le gouvernement, le texte autorise les caméras augmentées.", False),
+    ],
+)
+def test_a_line_of_date_labels_left_by_the_header_is_boilerplate(line: str, dropped: bool) -> None:
+    from monitor.extract_body import remove_boilerplate
+
+    kept, _ = remove_boilerplate(f"Amazon a suspendu Rekognition pour un an.\n{line}")
+    assert (line not in kept) is dropped
