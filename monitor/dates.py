@@ -87,7 +87,8 @@ _EN_DAY_FIRST = re.compile(
 # "Publié le 10/06/2020 à 18h05", "Published 10.06.2020", "Publié le 10/06/20 à 18h05": numbers only after
 # such a label (day first; a two-digit year is this century's)
 _LABELLED_NUMERIC = re.compile(
-    r"(?:publié|mis en ligne|mis à jour|modifié|actualisé|published|posted|updated|le)\s*(?:le|on|:)?\s*"
+    r"(?:publié|mis en ligne|mis à jour|modifié|actualisé|published|posted|updated|issued|modified|le)"
+    r"\s*(?:le|on|:)?\s*:?\s*"
     r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})\b(?:\s*(?:à|a|at|,|-)?\s*(\d{1,2})\s*[h:]\s*(\d{2}))?",
     re.IGNORECASE,
 )
@@ -96,8 +97,10 @@ _TIME_ONLY = re.compile(r"\s*(?:le\s+même\s+jour\s+)?(?:à|a|at)\s+(\d{1,2})\s*
 # the zone after a feed's time: an abbreviation ("CEST") or a numeric offset ("+0200", "+02:00")
 _TRAILING_ZONE = re.compile(r"\s(?:\(?(" + "|".join(FIXED_ZONES) + r")\)?|([+-])(\d{2}):?(\d{2}))$")
 _FEEDPARSER_ZONES = {"UTC", "GMT", "EST", "EDT", "CST", "CDT", "MST", "MDT", "PST", "PDT"}  # it reads these right
-_PUBLISHED_LABEL = re.compile(r"publié|mis en ligne|published|posted|first published|date de publication", re.I)
-_UPDATED_LABEL = re.compile(r"mis à jour|modifié|actualisé|updated|last modified|dernière mise à jour", re.I)
+_PUBLISHED_LABEL = re.compile(
+    r"publié|mis en ligne|published|posted|first published|date de publication|issued on", re.I
+)
+_UPDATED_LABEL = re.compile(r"mis à jour|modifié|actualisé|updated|last modified|dernière mise à jour|modified", re.I)
 
 
 _ZONE_SUFFIX = re.compile(r"\[[^\]]{1,64}\]$")
@@ -226,12 +229,12 @@ def labelled_dates(text: str) -> tuple[datetime | None, datetime | None]:
     11 juin", "Published June 10, 2020 Updated June 11, 2020"."""
     published = updated = None
     for label in _PUBLISHED_LABEL.finditer(text):
-        published = parse_text_date(text[label.end() : label.end() + 60])
+        published = _numeric_after(text, label) or parse_text_date(text[label.end() : label.end() + 60])
         if published:
             break
     for label in _UPDATED_LABEL.finditer(text):
         after = text[label.end() : label.end() + 60]
-        updated = parse_text_date(after)
+        updated = _numeric_after(text, label) or parse_text_date(after)
         same_day = _TIME_ONLY.match(after) if updated is None and published is not None else None
         if same_day and published is not None:  # "Publié le 10 juin 2020 à 18h05, mis à jour à 19h30"
             hour, minute = int(same_day.group(1)), int(same_day.group(2))
@@ -240,6 +243,12 @@ def labelled_dates(text: str) -> tuple[datetime | None, datetime | None]:
         if updated:
             break
     return published, updated
+
+
+def _numeric_after(text: str, label: re.Match[str]) -> datetime | None:
+    """A numeric date right after its label, without "le": "Actualisé 11/06/2020 09:12", "Issued on: 10/06/2020"."""
+    found = _match_date(_LABELLED_NUMERIC, text[label.start() : label.end() + 40])
+    return found[1] if found is not None and found[0] <= label.end() - label.start() + 4 else None
 
 
 def _match_date(pattern: re.Pattern[str], text: str) -> tuple[int, datetime] | None:

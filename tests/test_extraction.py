@@ -1195,3 +1195,18 @@ def test_a_line_of_date_labels_left_by_the_header_is_boilerplate(line: str, drop
 
     kept, _ = remove_boilerplate(f"Amazon a suspendu Rekognition pour un an.\n{line}")
     assert (line not in kept) is dropped
+
+
+@pytest.mark.parametrize(
+    ("text", "published", "updated"),
+    [
+        ("Publié le 10/06/2020 à 18:05 | Actualisé 11/06/2020 09:12", "2020-06-10T18:05", "2020-06-11T09:12"),
+        ("Issued on: 10/06/2020 - 18:05 Modified: 11/06/2020 - 09:12", "2020-06-10T18:05", "2020-06-11T09:12"),
+        ("Publié le 10 juin 2020 à 18h05 Mis à jour : 11/06/2020 09:12", "2020-06-10T18:05", "2020-06-11T09:12"),
+    ],
+)
+def test_numeric_dates_right_after_their_labels(text: str, published: str, updated: str) -> None:
+    from monitor.dates import labelled_dates
+
+    found = labelled_dates(text)
+    assert [d.isoformat()[:16] if d else None for d in found] == [published, updated]
