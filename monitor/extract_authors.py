@@ -145,6 +145,8 @@ _TITLE_ARTICLE = re.compile(r"^(?:The|Le|La)\s+(?=\S)|^L['’](?=[^\W\d_])")
 _NUMBERED_OUTLET = re.compile(
     r"(?:(?:par|by)\s+)?(?:[^\W\d_]+\s)?\d+(?:\s?[^\W\d_]+)?\s+(?:avec|et|and|with|&)\s", re.IGNORECASE
 )
+# the word that introduced the date a byline was cut at: "Par Pierre Martin Le 10 juin 2020", "Jane Doe on 10 June"
+_BEFORE_DATE = re.compile(r"\s+(?:le|the|on|at|du|depuis)\s*$", re.IGNORECASE)
 _DATE_START = re.compile(  # where a byline's date begins: "10/06/2020", "2020", "publié le", "updated"
     r"\b\d{1,2}[/.]\d{1,2}\b|\b\d{4}\b|\bpubli|\bupdated\b|\bmis à jour\b|\bposted\b", re.IGNORECASE
 )
@@ -519,7 +521,7 @@ def _cleaned(value: str, per_person: bool) -> str:
     if inverted and " " not in inverted.group(1) + inverted.group(2):
         text = f"{inverted.group(2)} {inverted.group(1)}"
     cut = _CUT.search(text)
-    text = _TRAILING_MONTH.sub("", text[: cut.start()]) if cut else text
+    text = _BEFORE_DATE.sub("", _TRAILING_MONTH.sub("", text[: cut.start()])) if cut else text
     words = text.split()
     if len(words) >= 3 and words[-1].strip(",.").casefold() in _WEEKDAYS:  # "Jeff Foust Monday, 18 November"
         return " ".join(words[:-1])
@@ -587,7 +589,10 @@ def header_byline(header: str, site_names: set[str]) -> list[str]:
     found = _HEADER_BYLINE.search(header)
     if found is None:
         return []
-    return [name for name, is_person in classify(found.group(1), site_names) if is_person]
+    names = found.group(1)
+    if header[found.end(1) :].lstrip()[:1].isdigit():  # "Par Pierre Martin Le 10 juin 2020": "Le" is the date's
+        names = _BEFORE_DATE.sub("", names)
+    return [name for name, is_person in classify(names, site_names) if is_person]
 
 
 def text_byline(tree: Any, text: str, site_names: set[str]) -> tuple[list[str], int | None]:

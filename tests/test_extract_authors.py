@@ -470,3 +470,11 @@ def test_an_outlet_with_an_agency_in_json_ld_gives_the_agency_not_an_author(auth
     )
     article = extract_article(page, "https://www.example.fr/tech/amazon-suspend-rekognition")
     assert article.authors == [] and article.agency == "AFP"
+
+
+def test_the_word_that_introduces_the_date_is_not_part_of_the_name() -> None:
+    from monitor.extract_authors import header_byline, split_authors
+
+    assert header_byline("Par Pierre Martin Le 10 juin 2020 à 18h05", set()) == ["Pierre Martin"]
+    assert split_authors("Jane Doe on 10 June 2020") == ["Jane Doe"]
+    assert header_byline("Par Marine Le Pen", set()) == ["Marine Le Pen"]
