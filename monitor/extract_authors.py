@@ -76,7 +76,8 @@ PARTICLES = frozenset(
 _PREFIX = re.compile(
     r"^(?:(?:written|reported|reporting|words|text|story|posted|published|compiled|edited|photos?)\s+by|by|par|"
     r"de|from|texte|auteur|auteurs|author|authors|(?:propos )?recueillis? par|recueillie?s? par|"
-    r"entretien réalisé par|interview by|analyse de|publié par|écrit par|rédigé par|article rédigé par)\s*[:\-–]?\s+",
+    r"entretien réalisé par|interview by|analyse de|publié par|écrit par|rédigé par|article rédigé par|"
+    r"interview|entretien|interviewer|intervieweur|intervieweuse)\s*[:\-–]?\s+",
     re.IGNORECASE,
 )
 _CUT = re.compile(

@@ -478,3 +478,10 @@ def test_the_word_that_introduces_the_date_is_not_part_of_the_name() -> None:
     assert header_byline("Par Pierre Martin Le 10 juin 2020 à 18h05", set()) == ["Pierre Martin"]
     assert split_authors("Jane Doe on 10 June 2020") == ["Jane Doe"]
     assert header_byline("Par Marine Le Pen", set()) == ["Marine Le Pen"]
+
+
+def test_an_interview_label_before_the_name_is_not_part_of_it() -> None:
+    from monitor.extract_authors import split_authors
+
+    assert split_authors("Interview: Jean Dupont") == ["Jean Dupont"]
+    assert split_authors("Entretien : Jean Dupont") == ["Jean Dupont"]
