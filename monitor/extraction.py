@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -395,6 +395,13 @@ def _set_dates(article: Article, tree: Any, data: PageData, markup: str, regions
             article.published_at = value
             article.provenance["published_at"] = origin
             break
+    chosen = article.published_at
+    if chosen is not None and chosen.utcoffset() == timedelta(0):  # "…Z": the same instant with the page's offset
+        for value in (structured.published, *data.all(*PUBLISHED_META), *time_elements):
+            local = parse_iso(value) if isinstance(value, str) else None
+            if local is not None and local.utcoffset() not in (None, timedelta(0)) and local == chosen:
+                article.published_at = local  # the publisher's day and clock (stored in UTC with its offset)
+                break
     if article.provenance.get("published_at") == "htmldate" and article.published_at is not None:
         printed = parse_text_date(header)  # htmldate gives the day; "Le 03/03/2025 à 17:29" gives the time too
         if printed is not None and printed.date() == article.published_at.date() and printed.time() != time():

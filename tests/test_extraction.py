@@ -1210,3 +1210,23 @@ def test_numeric_dates_right_after_their_labels(text: str, published: str, updat
 
     found = labelled_dates(text)
     assert [d.isoformat()[:16] if d else None for d in found] == [published, updated]
+
+
+def test_a_utc_json_ld_date_takes_the_pages_offset_for_the_same_instant() -> None:
+    """JSON-LD "2020-06-10T22:30:00Z", meta "2020-06-11T00:30:00+02:00": the same instant, but the
+    publisher's day is the 11th; the offset kept says so (monitor sql's day, exports)."""
+    import json
+
+    ld = {"@context": "https://schema.org", "@type": "NewsArticle", "headline": "Amazon suspend Rekognition",
+          "datePublished": "2020-06-10T22:30:00Z"}  # fmt: skip
+    paragraphs = "".join(
+        f"<p>Amazon a annoncé un moratoire d'un an sur l'usage policier de Rekognition, point {i} du dossier.</p>"
+        for i in range(6)
+    )
+    page = (
+        f'<html lang="fr"><head><script type="application/ld+json">{json.dumps(ld)}</script>'
+        '<meta property="article:published_time" content="2020-06-11T00:30:00+02:00"></head>'
+        f"<body><article><h1>Amazon suspend Rekognition</h1>{paragraphs}</article></body></html>"
+    )
+    article = extract_article(page, "https://www.francetvinfo.fr/internet/amazon-suspend-rekognition.html")
+    assert article.published_at is not None and article.published_at.isoformat() == "2020-06-11T00:30:00+02:00"
