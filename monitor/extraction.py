@@ -513,8 +513,9 @@ def _page_type(data: PageData, article: Article, url: str, teasers: Callable[[],
         return "video"
     last = path.rstrip("/").rsplit("/", 1)[-1]
     article_address = bool(ARTICLE_ID.search(last) or DATED_PATH.search(path))
+    teaser = article.is_paywalled and bool(article.authors) and article.published_at is not None  # a paywalled article
     short_website = og_type == "website" and (
-        words < SHORT_PAGE_WORDS or (teasers() >= MIN_TEASERS and not (long_text and article_address))
+        (words < SHORT_PAGE_WORDS and not teaser) or (teasers() >= MIN_TEASERS and not (long_text and article_address))
     )
     cards_page = not og_type and cards() >= MIN_CARDS
     index_path = bool(INDEX_PATH.search(path)) and not ARTICLE_ID.search(last)  # "/archives/…/2003825372"
