@@ -148,6 +148,7 @@ _NUMBERED_OUTLET = re.compile(
 )
 # the word that introduced the date a byline was cut at: "Par Pierre Martin Le 10 juin 2020", "Jane Doe on 10 June"
 _BEFORE_DATE = re.compile(r"\s+(?:le|the|on|at|du|depuis)\s*$", re.IGNORECASE)
+_BEAT_DESK = re.compile(r"(?:(?:le|la|du|the)\s)?(?:service|rubrique|pole|cellule|desk)\s(?:\w+\s?){1,2}")
 _DATE_START = re.compile(  # where a byline's date begins: "10/06/2020", "2020", "publié le", "updated"
     r"\b\d{1,2}[/.]\d{1,2}\b|\b\d{4}\b|\bpubli|\bupdated\b|\bmis à jour\b|\bposted\b", re.IGNORECASE
 )
@@ -300,9 +301,12 @@ def agency_of(name: str) -> str | None:
 
 
 def is_generic(name: str) -> bool:
-    """Only desk words: "Staff", "La rédaction", "The Editors", "Newsroom", "Staff Reports"."""
+    """Only desk words: "Staff", "La rédaction", "The Editors", "Newsroom", "Staff Reports"; or a desk of the
+    newsroom named by its beat: "Service Société", "Le service Économie", "Rubrique Monde"."""
     folded = unicodedata.normalize("NFKD", name.casefold())
     words = _WORD.findall("".join(ch for ch in folded if not unicodedata.combining(ch)))
+    if 2 <= len(words) <= 4 and _BEAT_DESK.fullmatch(" ".join(words)):
+        return True
     return all(word in _GENERIC_WORDS for word in words)
 
 

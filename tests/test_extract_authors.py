@@ -485,3 +485,10 @@ def test_an_interview_label_before_the_name_is_not_part_of_it() -> None:
 
     assert split_authors("Interview: Jean Dupont") == ["Jean Dupont"]
     assert split_authors("Entretien : Jean Dupont") == ["Jean Dupont"]
+
+
+def test_a_desk_named_by_its_beat_is_no_author() -> None:
+    from monitor.extract_authors import is_generic
+
+    assert is_generic("Service Société") and is_generic("Le service Économie") and is_generic("Rubrique Monde")
+    assert not is_generic("BBC News") and not is_generic("Jean Service")
