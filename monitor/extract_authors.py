@@ -41,7 +41,8 @@ BYLINE_XPATH = (  # one pass over the page (a union of seven paths walked it sev
     ' or contains(@class, "__author")'
     ' or contains(@class, "signature") or contains(@class, "auteur")'
     ' or contains(@data-testid, "byline") or contains(@data-ui-testid, "byline")'
-    ' or contains(@class, "authorName") or contains(@class, "AuthorName") or contains(@class, "Byline")]'
+    ' or contains(@class, "authorName") or contains(@class, "AuthorName") or contains(@class, "Byline")'
+    ' or contains(concat(" ", normalize-space(@class), " "), " author ")]'  # class="author", the plain one
 )
 AUTHOR_AREA_XPATH = (  # below the headline's container
     './/*[@rel="author" or contains(@class, "byline") or contains(@class, "author")'

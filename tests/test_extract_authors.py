@@ -203,8 +203,8 @@ def _linked_page(before: str, after: str) -> str:
 def test_a_byline_of_links_to_author_pages(before: str, after: str, expected: list[str]) -> None:
     article = extract_article(_linked_page(before, after), "https://www.example.com/news/cameras-high-street")
     assert article.authors == expected
-    if expected:
-        assert article.provenance["authors"] == "author-link"
+    if expected:  # an element of class "author" is a byline in its own right
+        assert article.provenance["authors"] == ("byline" if 'class="author ' in after else "author-link")
 
 
 @pytest.mark.parametrize(
@@ -492,3 +492,17 @@ def test_a_desk_named_by_its_beat_is_no_author() -> None:
 
     assert is_generic("Service Société") and is_generic("Le service Économie") and is_generic("Rubrique Monde")
     assert not is_generic("BBC News") and not is_generic("Jean Service")
+
+
+def test_a_plain_author_class_is_a_byline() -> None:
+    paragraphs = "".join(
+        f"<p>Amazon a annoncé un moratoire d'un an sur l'usage policier de Rekognition, point {i} du dossier "
+        f"sur la reconnaissance faciale.</p>"
+        for i in range(6)
+    )
+    page = (
+        '<html lang="fr"><body><article><h1>Amazon suspend Rekognition</h1><div class="author-container">'
+        f'<span class="author">Par Pierre Martin et Claire Durand</span></div>{paragraphs}</article></body></html>'
+    )
+    article = extract_article(page, "https://www.liberation.fr/economie/amazon-suspend-rekognition/")
+    assert article.authors == ["Pierre Martin", "Claire Durand"] and article.provenance["authors"] == "byline"
