@@ -14,6 +14,7 @@ No I/O and no Scrapy here: the spider feeds bytes in and gets ``Link`` values ou
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from dataclasses import dataclass
@@ -226,7 +227,7 @@ def _read_feed(body: bytes, base_url: str, zone: tzinfo = UTC) -> list[Link]:
             continue
         url = _join(_join(base_url, base or ""), href.strip())
         if url and _usable(url):
-            links.append(Link(url, _clean(entry.get("title")), _entry_date(entry, zone), _lang(entry.get("language"))))
+            links.append(Link(url, _title(entry.get("title")), _entry_date(entry, zone), _lang(entry.get("language"))))
     if parsed.get("bozo") and (not links or isinstance(parsed.get("bozo_exception"), SAXException)):
         # malformed XML: feedparser's loose parser can lose well-formed items after a broken one, which
         # lxml's recovering parser keeps. Its items add to feedparser's, not their other readings of one
@@ -268,7 +269,7 @@ def _recover_feed(body: bytes, base_url: str) -> list[Link]:
                 title = child.text
         url = _join(base_url, href.strip()) if href else None
         if url and _usable(url):
-            links.append(Link(url, _clean(title)))
+            links.append(Link(url, _title(title)))
     return links
 
 
@@ -320,6 +321,19 @@ def _clean(value: Any) -> str | None:
     if not isinstance(value, str):
         return None
     return " ".join(value.split()) or None
+
+
+_TAG = re.compile(r"<[^<>]{1,200}>")
+
+
+def _title(value: Any) -> str | None:
+    """A feed entry's title as text: an Atom ``type="html"`` title, or an RSS one escaped twice ("Caméras
+    &amp;amp; libertés"), is HTML, whose entities and tags are not the headline's."""
+    if not isinstance(value, str):
+        return None
+    if "&" in value or "<" in value:
+        value = _TAG.sub(" ", html.unescape(value))
+    return _clean(value)
 
 
 def _lang(value: Any) -> str | None:

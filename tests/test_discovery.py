@@ -503,3 +503,14 @@ def test_an_atom_entry_link_without_xml_base_is_read_against_the_feeds_address()
     assert [link.url for link in parse_feed(based, "https://x.test/blog/atom.xml")] == [
         "https://x.test/other/2026/11/30/a-story-of-cameras"
     ]
+
+
+def test_an_html_feed_title_is_read_as_text() -> None:
+    atom = (
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><entry><title type="html">AT&amp;amp;T '
+        b"&amp;lt;b&amp;gt;teste&amp;lt;/b&amp;gt; la reconnaissance faciale</title>"
+        b'<link href="https://x.test/a-story-of-cameras"/><id>1</id><updated>2026-11-30T10:00:00Z</updated></entry></feed>'
+    )
+    assert [link.title for link in parse_feed(atom, "https://x.test/atom.xml")] == [
+        "AT&T teste la reconnaissance faciale"
+    ]
