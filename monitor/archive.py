@@ -17,6 +17,7 @@ and reloaded from the archive (the articles of the last windows, in article time
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,7 +26,7 @@ from monitor.article import Article
 from monitor.dates import as_aware
 from monitor.db.seen import ARCHIVED_AS, remember
 from monitor.db.session import Database
-from monitor.db.store import Store, metadata_values, utcnow
+from monitor.db.store import Store, WindowArticle, metadata_values, utcnow
 from monitor.dedup import CopyIndex, agency_credit
 from monitor.prepared import Prepared, prepare
 from monitor.stories import FeatureExtractor, StoryIndex, load_lexicon
@@ -80,6 +81,7 @@ class Archive:
         # The indexes are loaded with the first article added: a crawl that stores nothing (a poll that
         # finds every feed unchanged) does not rebuild them from the window, at ~5 ms per archived article.
         self._loaded = False
+        self._covered: list[tuple[datetime, datetime]] = []  # the periods of article time loaded in the indexes
         self._seen_id = 0  # once loaded: every article up to this id is in the indexes
 
     def warm_up(self) -> None:
@@ -95,17 +97,38 @@ class Archive:
             self._load_window()
             self._loaded = True
 
+    @property
+    def _span(self) -> timedelta:
+        return max(self.settings.load_window, 2 * self.settings.story_window, self.settings.copy_window)
+
     def _load_window(self) -> None:
         """Rebuild the in-memory indexes from the open window of the archive."""
-        span = max(self.settings.load_window, 2 * self.settings.story_window, self.settings.copy_window)
+        bounds = self.store.window_bounds(self._span)
+        if bounds is not None:
+            self._index_rows(self.store.articles_between(*bounds))
+            self._covered.append((as_aware(bounds[0]), as_aware(bounds[1])))
+        self._expire()
+
+    def _load_period(self, when: datetime) -> None:
+        """An article of another time than the open window (an ingest of last year's file after this year's,
+        a late crawl of old pages): the archive's articles around its time join the indexes, so that it
+        finds its story and the text it copies. Loaded once per period; what this process added since it
+        loaded is in the indexes already."""
+        if any(start <= when <= end for start, end in self._covered):
+            return
+        since, until = when - self._span, when + self._span
+        rows = self.store.articles_between(since, until, max_id=self._seen_id)
+        self._index_rows(row for row in rows if not any(a <= as_aware(row.when) <= b for a, b in self._covered))
+        self._covered.append((since, until))
+
+    def _index_rows(self, rows: Iterable[WindowArticle]) -> None:
         facets = self.store.merged_facets()  # a story merged by hand keeps its own centroid in the index
-        for row in self.store.window_articles(span):
+        for row in rows:
             when = as_aware(row.when)
             self.copies.add(row.id, row.text, when)
             if row.story_id is not None:
                 features = self.features.extract(row.title, row.text, row.language)
                 self.stories.add(facets.get(row.id, row.story_id), features, when)
-        self._expire()
 
     def _catch_up(self, session: Any) -> None:
         """Index the articles other processes stored since this one last looked (under the write lock)."""
@@ -208,6 +231,7 @@ class Archive:
         # the article's time in the indexes: never after its fetch (a wrong date in the future would move the
         # stories' clock ahead and close every open story)
         when = min(as_aware(article.published_at), fetched) if article.published_at else fetched
+        self._load_period(when)
         language = prepared.language
         features = prepared.features
         source_id = self._source_ids.get(source.name)

@@ -152,6 +152,32 @@ def test_a_wire_copy_joins_its_originals_story_whatever_its_headline(
     assert rows["2"]["copy_of"] and rows["2"]["story_id"] == rows["1"]["story_id"]
 
 
+def test_a_later_ingest_of_older_articles_finds_their_stories_and_originals(
+    runner: CliRunner, db_url: str, tmp_path: Path
+) -> None:
+    """The indexes hold the window of the archive's latest articles; an ingest of June 2020 after October
+    2022 loads June 2020 around its first article, so its copies and its coverage find what is there."""
+    first = [
+        {"id": "fr", "title": "Amazon suspend Rekognition pour un an", "text": AMAZON_FR,
+         "date": "2020-06-11T08:00:00+02:00", "lang": "fr", "source": "lepoint"},
+        {"id": "late", "title": "Rugby : la France face à l'Irlande", "text": OFF_TOPIC,
+         "date": "2022-10-20T08:00:00+02:00", "lang": "fr", "source": "lepoint"},
+    ]  # fmt: skip
+    later = [
+        {"id": "copy", "title": "Le géant de Seattle renonce", "text": AMAZON_FR,
+         "date": "2020-06-11T10:00:00+02:00", "lang": "fr", "source": "lexpress"},
+        {"id": "en", "title": "Amazon pauses police use of Rekognition", "text": AMAZON_EN,
+         "date": "2020-06-10T19:00:00-04:00", "source": "courier"},
+    ]  # fmt: skip
+    for name, records in (("first", first), ("later", later)):
+        path = _jsonl(tmp_path / f"{name}.jsonl", records)
+        assert runner.invoke(main, ["ingest", str(path), "--db", db_url, "--all-topics"]).exit_code == 0
+    out = runner.invoke(main, ["export", "articles", "--db", db_url, "--format", "jsonl"])
+    rows = {r["external_id"]: r for r in (json.loads(line) for line in out.output.splitlines())}
+    assert rows["copy"]["copy_of"], "the copy found its original of 2020"
+    assert rows["copy"]["story_id"] == rows["fr"]["story_id"] == rows["en"]["story_id"]
+
+
 def test_ingest_bad_lines_are_reported_and_good_lines_kept(runner: CliRunner, db_url: str, tmp_path: Path) -> None:
     path = _jsonl(
         tmp_path / "mixed.jsonl",

@@ -373,20 +373,28 @@ class Store:
         """Articles stored (by other processes) since ``after_id``, in id order."""
         return [WindowArticle(*row) for row in session.connection().execute(_ARTICLES_AFTER, {"after_id": after_id})]
 
-    def window_articles(self, span: timedelta, limit: int = 50_000) -> Iterator[WindowArticle]:
-        """The articles published within ``span`` of the latest one (never later than now), oldest first.
-
-        This is the open window of the in-memory indexes, measured in article time so that an archive
-        ingested today from last year reloads last year's window, not the whole ingest.
-        """
+    def window_bounds(self, span: timedelta) -> tuple[datetime, datetime] | None:
+        """The open window of the in-memory indexes: ``span`` before the latest article (never later than
+        now), measured in article time so that an archive ingested today from last year reloads last year's
+        window, not the whole ingest; None for an empty archive."""
         now = utcnow()
         with self.db.session() as session:
             latest_published = session.scalar(select(func.max(Article.published_at)).where(Article.published_at <= now))
             latest_fetched = session.scalar(select(func.max(Article.fetched_at)))
         latest = latest_published or latest_fetched
-        if latest is None:
-            return
-        since = latest - span
+        return (latest - span, now) if latest is not None else None
+
+    def window_articles(self, span: timedelta, limit: int = 50_000) -> Iterator[WindowArticle]:
+        """The articles of ``window_bounds(span)``, oldest first."""
+        bounds = self.window_bounds(span)
+        if bounds is not None:
+            yield from self.articles_between(*bounds, limit=limit)
+
+    def articles_between(
+        self, since: datetime, until: datetime, max_id: int | None = None, limit: int = 50_000
+    ) -> Iterator[WindowArticle]:
+        """The articles whose time is in [since, until] (and whose id is at most ``max_id``), oldest first."""
+        now = utcnow()
         when = article_time_column()
         with self.db.session() as session:
             query = (
@@ -395,10 +403,12 @@ class Store:
                 .where(
                     (Article.published_at >= since) | (Article.published_at.is_(None) & (Article.fetched_at >= since))
                 )
-                .where(when <= now)
+                .where(when <= min(now, until))
                 .order_by(when, Article.id)
                 .limit(limit)
             )
+            if max_id is not None:
+                query = query.where(Article.id <= max_id)
             for article_id, title, text, language, at, story_id in session.execute(query).yield_per(1000):
                 yield WindowArticle(article_id, title, text, language, at, story_id)
 
