@@ -296,6 +296,7 @@ def run_sources(options: CrawlOptions, lock_dir: str | None = None) -> RunOutcom
         advisory.close()
         locks.release()
         database.dispose()
+        signals.uninstall()  # the caller's handlers back, unless the crawl ran (then ignored until the end)
 
 
 def _record(row: Any) -> RunRecord:

@@ -37,6 +37,7 @@ class SignalStop:
 
     def __init__(self) -> None:
         self.received = 0
+        self._previous: dict[int, Any] = {}
         self._building = False  # Scrapy is building the crawl: a signal waits for the end of it
         self._pending: int | None = None
         self._reactor: Any = None  # once set, a signal stops this reactor
@@ -45,8 +46,16 @@ class SignalStop:
         """Handle SIGTERM/SIGINT from now on (from the main thread only: elsewhere Python cannot)."""
         if threading.current_thread() is threading.main_thread():
             for signum in STOP_SIGNALS:
-                signal.signal(signum, self)
+                self._previous[signum] = signal.signal(signum, self)
         return self
+
+    def uninstall(self) -> None:
+        """Give the signals back to the handlers before ``install``, where they are still ours (a crawl over
+        has them ignored: ``hold_signals``)."""
+        if threading.current_thread() is threading.main_thread():
+            for signum, previous in self._previous.items():
+                if signal.getsignal(signum) is self:
+                    signal.signal(signum, previous)
 
     def __call__(self, signum: int, _frame: FrameType | None) -> None:
         self.received += 1

@@ -105,8 +105,10 @@ def test_monitor_lock_dir_setting_is_the_lock_folder_of_a_cron_crawl(tmp_path: P
 
     source = Source(name="lemonde", title="Le Monde", language="fr", feeds=("http://127.0.0.1:9/feed.xml",))
     options = CrawlOptions(database_url=db_url, sources=[source], overrides={"MONITOR_LOCK_DIR": str(tmp_path / "l")})
+    before = signal.getsignal(signal.SIGINT)
     with acquire(tmp_path / "l", ["lemonde"]):  # the daemon's crawl of lemonde
         outcome = run_sources(options)
+    assert signal.getsignal(signal.SIGINT) is before  # nothing crawled: the caller's handlers are back
     assert [(r.source, r.status) for r in outcome.records] == [("lemonde", "skipped")]
     assert outcome.exit_status == EXIT_SKIPPED
 
