@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from monitor.article import Article
@@ -82,6 +82,7 @@ class Archive:
         # finds every feed unchanged) does not rebuild them from the window, at ~5 ms per archived article.
         self._loaded = False
         self._covered: list[tuple[datetime, datetime]] = []  # the periods of article time loaded in the indexes
+        self._indexed: set[int] = set()  # the articles in the indexes, loaded, caught up or added here
         self._seen_id = 0  # once loaded: every article up to this id is in the indexes
 
     def warm_up(self) -> None:
@@ -106,7 +107,7 @@ class Archive:
         bounds = self.store.window_bounds(self._span)
         if bounds is not None:
             self._index_rows(self.store.articles_between(*bounds))
-            self._covered.append((as_aware(bounds[0]), as_aware(bounds[1])))
+            self._covered.append((as_aware(bounds[0]), datetime.max.replace(tzinfo=UTC)))  # and all after it
         self._expire()
 
     def _load_period(self, when: datetime) -> None:
@@ -118,13 +119,14 @@ class Archive:
             return
         since, until = when - self._span, when + self._span
         rows = self.store.articles_between(since, until, max_id=self._seen_id)
-        self._index_rows(row for row in rows if not any(a <= as_aware(row.when) <= b for a, b in self._covered))
+        self._index_rows(row for row in rows if row.id not in self._indexed)
         self._covered.append((since, until))
 
     def _index_rows(self, rows: Iterable[WindowArticle]) -> None:
         facets = self.store.merged_facets()  # a story merged by hand keeps its own centroid in the index
         for row in rows:
             when = as_aware(row.when)
+            self._indexed.add(row.id)
             self.copies.add(row.id, row.text, when)
             if row.story_id is not None:
                 features = self.features.extract(row.title, row.text, row.language)
@@ -134,6 +136,7 @@ class Archive:
         """Index the articles other processes stored since this one last looked (under the write lock)."""
         for row in self.store.articles_after(session, self._seen_id):
             when = as_aware(row.when)
+            self._indexed.add(row.id)
             self.copies.add(row.id, row.text, when)
             if row.story_id is not None:
                 self.stories.add(row.story_id, self.features.extract(row.title, row.text, row.language), when)
@@ -292,6 +295,7 @@ class Archive:
         if article_id is None:
             return Outcome("duplicate", existing or 0)
         self._seen_id = max(self._seen_id, article_id)  # committed under the lock: no other id in between
+        self._indexed.add(article_id)
         self.copies.add_signature(article_id, prepared.signature_values, prepared.word_count, when)
         self.stories.add(assignment.story_id or story_id, features, when)  # the facet it matched
         self._added += 1
