@@ -174,7 +174,8 @@ _NOT_DATE = rf"(?!(?:{_MONTHS})\.?\s+\d)"  # a name word, not the date after it:
 _HEADER_NAME = rf"{_CAPITALISED}(?:\s+(?:{_NOT_DATE}{_CAPITALISED}|de|du|van|von|der|da|di|le|la)){{1,3}}"
 _HEADER_BYLINE = re.compile(
     r"(?<![Pp]hoto )(?<![Ii]mage )(?<![Vv]ideo )(?<![Ii]llustration )(?<![Cc]rédit )"
-    r"\b(?:Written by|Reported by|Words by|Écrit par|Rédigé par|By|BY|Par|PAR)\s+"
+    r"\b(?:Written by|Reported by|Words by|Écrit par|Rédigé par|[Pp]ropos recueillis par|[Ee]ntretien réalisé par|"
+    r"Interview by|By|BY|Par|PAR)\s+"
     rf"({_HEADER_NAME}(?:\s*(?:,|&|and|et)\s*{_HEADER_NAME})*)"
     r"(?=\s*(?:$|[|,•·–—-]|\d|Published|Updated|Publié|Mis à jour|Le |On |[A-Z][a-z]+\.? \d))"
 )

@@ -487,6 +487,12 @@ def test_an_interview_label_before_the_name_is_not_part_of_it() -> None:
     assert split_authors("Entretien : Jean Dupont") == ["Jean Dupont"]
 
 
+def test_an_interviews_credit_in_the_header_names_the_journalist() -> None:
+    from monitor.extract_authors import header_byline
+
+    assert header_byline("Propos recueillis par Laure Beaudonnet Publié le 12/06/20", set()) == ["Laure Beaudonnet"]
+
+
 def test_a_desk_named_by_its_beat_is_no_author() -> None:
     from monitor.extract_authors import is_generic
 
