@@ -167,10 +167,12 @@ def page_paywall_notice(tree: Any) -> bool:
 
 @dataclass
 class Body:
-    """The text, and whether a paywall notice was removed from it."""
+    """The text, whether a paywall notice was removed from it, and the credit line removed from it ("Le Monde
+    avec AFP"), which still names the agency."""
 
     text: str
     paywall_notice: bool
+    credit: str = ""
 
 
 def extract_body(markup: str | Any, url: str) -> Body:
@@ -194,7 +196,8 @@ def extract_body(markup: str | Any, url: str) -> Body:
         if words < PRECISION_KEEPS_AT_LEAST * len(default.split()):
             text = default
     cleaned, notice = remove_boilerplate(text)
-    return Body(text=cleaned, paywall_notice=notice)
+    credit = "\n".join(line.strip() for line in text.split("\n") if _is_credit_line(line.strip()))
+    return Body(text=cleaned, paywall_notice=notice, credit=credit)
 
 
 def _main_article(tree: Any) -> Any | None:
@@ -356,6 +359,18 @@ _DATELINE_PARTS = re.compile(
 )
 
 
+# the article's credit printed as its last line: "Le Monde avec AFP", "(Avec AFP)", "Staff and agencies"
+_CREDIT_LINE = re.compile(
+    r"^\(?\s*(?:[^\W\d_][\w'’.-]*(?:\s[\w'’.-]+){0,3}\s)?(?:avec|with|et|and)\s+(?:l['’])?"
+    r"(?:AFP|AP|Reuters|agences?|agencies|Belga|ATS|dpa|ANSA|EFE)\s*\)?\s*\.?$",
+    re.IGNORECASE,
+)
+
+
+def _is_credit_line(line: str) -> bool:
+    return len(line) <= 60 and bool(_CREDIT_LINE.match(line))
+
+
 def _is_dateline(line: str) -> bool:
     return bool(_DATELINE_START.match(line)) and not _DATELINE_PARTS.sub("", line).strip()
 
@@ -378,6 +393,7 @@ def remove_boilerplate(text: str) -> tuple[str, bool]:
                 or _RELATED_TAG.search(stripped)
                 or _MEDIUM_TEASER.match(stripped)
                 or (len(stripped) <= 80 and (_PHOTO_CREDIT.match(stripped) or _is_dateline(stripped)))
+                or _is_credit_line(stripped)
             ):
                 continue
         kept.append(stripped)

@@ -168,7 +168,8 @@ def _extract(markup: str, url: str) -> Article:
         credited = printed_agency(tree)  # "Théo Bernard avec AFP" printed, the JSON-LD naming the person alone
         if credited:
             byline.credits.append(credited)
-    article.agency = agency_credit(article.text, byline=" ; ".join(byline.credits + byline.authors) or None)
+    credited_text = f"{article.text}\n{body.credit}" if body.credit else article.text  # the credit line, at its end
+    article.agency = agency_credit(credited_text, byline=" ; ".join(byline.credits + byline.authors) or None)
     article.declared_language = _declared_language(tree, data)
     article.language = detect_language(_language_sample(article.text), article.declared_language)
     article.description = data.first("og:description", "description", "twitter:description") or structured.description

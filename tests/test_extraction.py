@@ -1230,3 +1230,17 @@ def test_a_utc_json_ld_date_takes_the_pages_offset_for_the_same_instant() -> Non
     )
     article = extract_article(page, "https://www.francetvinfo.fr/internet/amazon-suspend-rekognition.html")
     assert article.published_at is not None and article.published_at.isoformat() == "2020-06-11T00:30:00+02:00"
+
+
+def test_a_credit_line_at_the_end_leaves_the_text_but_names_the_agency() -> None:
+    paragraphs = "".join(
+        f"<p>Amazon a annoncé un moratoire d'un an sur l'usage policier de Rekognition, point {i} du dossier "
+        f"sur la reconnaissance faciale et les libertés.</p>"
+        for i in range(6)
+    )
+    page = (
+        '<html lang="fr"><body><article><h1>Amazon suspend Rekognition</h1>'
+        f"{paragraphs}<p>(Avec AFP)</p></article></body></html>"
+    )
+    article = extract_article(page, "https://www.france24.com/fr/20200611-amazon-suspend-rekognition")
+    assert "Avec AFP" not in article.text and article.agency == "AFP"
