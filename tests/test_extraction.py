@@ -1244,3 +1244,22 @@ def test_a_credit_line_at_the_end_leaves_the_text_but_names_the_agency() -> None
     )
     article = extract_article(page, "https://www.france24.com/fr/20200611-amazon-suspend-rekognition")
     assert "Avec AFP" not in article.text and article.agency == "AFP"
+
+
+@pytest.mark.parametrize(
+    ("line", "dropped"),
+    [
+        ("Le Devoir a besoin de votre soutien. Faites un don pour un journalisme indépendant.", True),
+        ("Le Parisien : l'info en continu, abonnez-vous dès 1 € le premier mois.", True),
+        ("Offre d'abonnement : profitez de 1 mois offert. Abonnez-vous à L'Express dès maintenant.", True),
+        ("Notre dossier sur la reconnaissance faciale", True),
+        ("Reporting by Jeffrey Dastin in San Francisco; Editing by Leslie Adler", True),
+        ("Le maire a besoin de votre soutien, a-t-il dit aux électeurs lors du conseil municipal.", False),
+        ("Notre dossier montre que la police a utilisé le logiciel sans autorisation.", False),
+    ],
+)
+def test_pitches_and_wire_footers_are_boilerplate(line: str, dropped: bool) -> None:
+    from monitor.extract_body import remove_boilerplate
+
+    kept, _ = remove_boilerplate(f"Amazon a suspendu Rekognition pour un an.\n{line}")
+    assert (line not in kept) is dropped
