@@ -136,9 +136,9 @@ def test_a_signal_while_a_cron_crawl_starts_up_ends_it_as_interrupted(tmp_path: 
     db_url = f"sqlite:///{tmp_path / 'archive.db'}"
     archive = Archive(db_url)
     with growing_site(tmp_path) as site:
-        site.add(2)
+        site.add(8)  # with SLOW, seconds of crawl after the start-up: the signal always comes before the end
         sources = str(site.sources_file(tmp_path / "sources.toml"))
-        crawl = monitor_process("crawl", "--db", db_url, "--sources", sources, *FAST, log=tmp_path / "crawl.log")
+        crawl = monitor_process("crawl", "--db", db_url, "--sources", sources, *SLOW, log=tmp_path / "crawl.log")
         try:
             wait_for(lambda: archive.runs("running"), timeout=60, what="the run row")
             crawl.send_signal(signum)
