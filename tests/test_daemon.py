@@ -157,7 +157,6 @@ def test_a_run_waiting_for_a_lane_at_shutdown_stays_due(
     but the source stays due (APScheduler had already moved its next run on): the next start runs it,
     not the next interval. No traceback either."""
     import threading
-    import time
 
     from apscheduler.schedulers.base import STATE_STOPPED
 
@@ -187,7 +186,8 @@ def test_a_run_waiting_for_a_lane_at_shutdown_stays_due(
         wait_for(both_submitted, what="both runs submitted")
         daemon.request_stop()
         wait_for(lambda: daemon.scheduler.state == STATE_STOPPED, what="the scheduler stopping")
-        time.sleep(0.3)  # the shutdown drops the waiting run, then waits for the running one
+        pool = daemon.scheduler._lookup_executor("default")
+        wait_for(lambda: not pool._waiting, what="the waiting run dropped")  # then it waits for the running one
         release.set()
 
     handlers = {signum: signal.getsignal(signum) for signum in (signal.SIGTERM, signal.SIGINT)}
