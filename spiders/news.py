@@ -219,7 +219,7 @@ class NewsSpider(Spider):
         documents = _documents(response)  # what led to these articles: read again if one fails for a while
         for rank, link in enumerate(newest_first(links)):
             try:
-                url, address = canonical_url(link.url), fetch_url(link.url)
+                url = canonical_url(link.url)
             except ValueError:  # an address no parser would take ("https://host:80O/"): that link alone
                 self._count("bad_links")
                 continue
@@ -253,7 +253,8 @@ class NewsSpider(Spider):
                 "documents": documents,
                 CANONICAL: url,  # ArchivedUrlMiddleware need not canonicalise it again
             }
-            yield Request(address, self.parse_article, errback=self.on_error, meta=meta, priority=-rank)
+            # the key above; the address as given (same parse, so it cannot fail now), only for what is requested
+            yield Request(fetch_url(link.url), self.parse_article, errback=self.on_error, meta=meta, priority=-rank)
 
     def allowed_hosts(self, name: str) -> tuple[str, ...]:
         """``Source.allowed_domains`` of source ``name``, computed once per definition of the source (a

@@ -41,6 +41,14 @@ def open_db(db_url: str | None) -> Any:
         raise click.ClickException(f"cannot open the database: {str(exc).splitlines()[0]}") from exc
 
 
+story_window_option = click.option(
+    "--window-hours",
+    type=click.FloatRange(min=1),
+    default=72,
+    show_default=True,
+    envvar="MONITOR_STORY_WINDOW_HOURS",
+    help="How long a story stays open without a new article ($MONITOR_STORY_WINDOW_HOURS), as in a crawl.",
+)
 all_topics_option = click.option(
     "--all-topics", is_flag=True, help="Keep every article, not only those a watchlist matches."
 )

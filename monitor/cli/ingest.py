@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from monitor.cli.common import EXIT_FAILED, db_option, open_db
+from monitor.cli.common import EXIT_FAILED, db_option, open_db, story_window_option
 
 
 @click.command()
@@ -26,14 +26,7 @@ from monitor.cli.common import EXIT_FAILED, db_option, open_db
     help="TOML file of watchlists; replaces the shipped file. The database's watchlists (monitor topics add) "
     "are used too, as by a crawl.",
 )
-@click.option(
-    "--window-hours",
-    type=click.FloatRange(min=1),
-    default=72,
-    show_default=True,
-    envvar="MONITOR_STORY_WINDOW_HOURS",
-    help="How long a story stays open without a new article ($MONITOR_STORY_WINDOW_HOURS), as in a crawl.",
-)
+@story_window_option
 @click.option(
     "--source",
     "default_source",

@@ -8,21 +8,14 @@ from datetime import timedelta
 
 import click
 
-from monitor.cli.common import db_option, open_db
+from monitor.cli.common import db_option, open_db, story_window_option
 from monitor.timeparse import parse_when
 
 
 @click.command()
 @db_option
 @click.option("--since", default=None, metavar="WHEN", help="Regroup articles published since: 30d, 2020-06-01.")
-@click.option(
-    "--window-hours",
-    type=click.FloatRange(min=1),
-    default=72,
-    show_default=True,
-    envvar="MONITOR_STORY_WINDOW_HOURS",
-    help="How long a story stays open without a new article ($MONITOR_STORY_WINDOW_HOURS).",
-)
+@story_window_option
 def regroup(db_url: str | None, since: str | None, window_hours: float) -> None:
     """Rebuild the stories of the archive (or of the articles since WHEN) in publication order.
 
